@@ -1,0 +1,177 @@
+//! The command line, as clap sees it. Flags follow restic's where restic has one.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// pvault: encrypted, deduplicated backups of photo and video libraries.
+#[derive(Debug, Parser)]
+#[command(name = "pvault", version, about, long_about = None, disable_version_flag = false)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Repository location (a folder)
+    #[arg(short = 'r', long = "repo", env = "PVAULT_REPOSITORY", global = true)]
+    pub repo: Option<String>,
+    /// Read the password from this file (first line)
+    #[arg(long, env = "PVAULT_PASSWORD_FILE", global = true)]
+    pub password_file: Option<PathBuf>,
+    /// Print JSON lines instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print nothing but errors (and what a command is asked to print, like ids)
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Base folder of the local cache (default: $XDG_CACHE_HOME/photovault)
+    #[arg(long, env = "PVAULT_CACHE_DIR", global = true)]
+    pub cache_dir: Option<PathBuf>,
+    /// Keep the index cache in memory only
+    #[arg(long, global = true)]
+    pub no_cache: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new repository
+    Init(InitArgs),
+    /// Back up files and folders into a new snapshot
+    Backup(BackupArgs),
+    /// List snapshots
+    Snapshots(SnapshotsArgs),
+    /// List the files in a snapshot
+    Ls(LsArgs),
+    /// Restore a snapshot, or a folder or file of it
+    Restore(RestoreArgs),
+    /// Print a repository object as JSON
+    Cat(CatArgs),
+    /// Manage passwords (key files)
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Remove stale locks
+    Unlock(UnlockArgs),
+    /// Print version information
+    Version,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Target pack file size in MiB
+    #[arg(long, default_value_t = 16)]
+    pub pack_size: u32,
+    /// Argon2id memory in KiB for the first key
+    #[arg(long, default_value_t = 65536)]
+    pub kdf_memory: u32,
+    /// Argon2id passes for the first key
+    #[arg(long, default_value_t = 3)]
+    pub kdf_iterations: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Files and folders to back up
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Add a tag to the snapshot (repeatable)
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    /// Host name to record (default: this machine's)
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Exclude paths matching this pattern (repeatable; `*.tmp`, `/abs/path/**`)
+    #[arg(short = 'e', long = "exclude")]
+    pub excludes: Vec<String>,
+    /// Compare against this snapshot instead of the latest of the same host and paths
+    #[arg(long)]
+    pub parent: Option<String>,
+    /// Read every file, ignoring the parent snapshot
+    #[arg(long)]
+    pub force: bool,
+    /// Worker threads (default: one per CPU)
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotsArgs {
+    /// Only snapshots of this host
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Only snapshots with this tag
+    #[arg(long)]
+    pub tag: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// Snapshot id, unique prefix, or `latest`
+    pub snapshot: String,
+    /// Folder or file inside the snapshot
+    pub path: Option<String>,
+    /// Long listing: mode, size, mtime
+    #[arg(short, long)]
+    pub long: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// SNAPSHOT or SNAPSHOT:SUBPATH (the folder's content goes into the target)
+    pub snapshot: String,
+    /// Folder to restore into
+    #[arg(short, long)]
+    pub target: PathBuf,
+    /// Only restore paths matching this pattern (repeatable)
+    #[arg(short, long = "include")]
+    pub include: Vec<String>,
+    /// Worker threads (default: two per CPU)
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct CatArgs {
+    /// `config` or `snapshot`
+    pub what: String,
+    /// Snapshot id (for `snapshot`)
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// List the repository's keys
+    List,
+    /// Add a password
+    Add(NewPasswordArgs),
+    /// Remove a key by id prefix
+    Remove {
+        /// Key id or unique prefix
+        id: String,
+    },
+    /// Change the password of the key in use
+    Passwd(NewPasswordArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewPasswordArgs {
+    /// Read the new password from this file
+    #[arg(long)]
+    pub new_password_file: Option<PathBuf>,
+    /// Argon2id memory in KiB
+    #[arg(long, default_value_t = 65536)]
+    pub kdf_memory: u32,
+    /// Argon2id passes
+    #[arg(long, default_value_t = 3)]
+    pub kdf_iterations: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct UnlockArgs {
+    /// Remove all locks, not only stale ones
+    #[arg(long)]
+    pub remove_all: bool,
+}

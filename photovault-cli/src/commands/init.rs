@@ -1,0 +1,36 @@
+//! `pvault init`
+
+use photovault_core::{InitOptions, KdfParams, Repository};
+use serde_json::json;
+
+use crate::cli::InitArgs;
+use crate::{password, CliError, Context};
+
+pub fn run(ctx: &Context, args: InitArgs) -> Result<u8, CliError> {
+    let backend = ctx.backend()?;
+    let password = password::repository_password(ctx.global.password_file.as_deref(), true)?;
+    let mut options = InitOptions::default()
+        .kdf(KdfParams {
+            memory_kib: args.kdf_memory,
+            iterations: args.kdf_iterations,
+            parallelism: 1,
+        })
+        .open_options(ctx.open_options());
+    options = options.pack_size(args.pack_size.saturating_mul(1 << 20));
+    let repo = Repository::init(backend, &password, &options)?;
+    let id = &repo.config().id;
+    if ctx.global.json {
+        crate::print_json(
+            &json!({"message_type": "initialized", "id": id, "repository": repo.location()}),
+        );
+    } else if !ctx.global.quiet {
+        println!(
+            "created photovault repository {} at {}",
+            &id[..10],
+            repo.location()
+        );
+        println!();
+        println!("Keep the password safe: without it the repository cannot be read by anyone, you included.");
+    }
+    Ok(0)
+}

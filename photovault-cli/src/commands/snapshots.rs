@@ -1,0 +1,53 @@
+//! `pvault snapshots`
+
+use serde_json::Value;
+
+use crate::cli::SnapshotsArgs;
+use crate::{CliError, Context};
+
+pub fn run(ctx: &Context, args: SnapshotsArgs) -> Result<u8, CliError> {
+    let repo = ctx.open()?;
+    let snapshots: Vec<_> = repo
+        .snapshots()?
+        .into_iter()
+        .filter(|s| args.host.as_ref().is_none_or(|h| &s.snapshot.hostname == h))
+        .filter(|s| {
+            args.tag
+                .as_ref()
+                .is_none_or(|t| s.snapshot.tags.contains(t))
+        })
+        .collect();
+    if ctx.global.json {
+        let list: Vec<Value> = snapshots
+            .iter()
+            .map(|s| super::snapshot_json(&s.id, &s.snapshot))
+            .collect();
+        println!("{}", Value::Array(list));
+        return Ok(0);
+    }
+    println!(
+        "{:<10} {:<20} {:<16} {:<16} {:>10}  Paths",
+        "ID", "Time", "Host", "Tags", "Size"
+    );
+    println!("{}", "-".repeat(90));
+    for s in &snapshots {
+        let size = s
+            .snapshot
+            .summary
+            .as_ref()
+            .map(|x| crate::progress::bytes(x.total_bytes))
+            .unwrap_or_default();
+        println!(
+            "{:<10} {:<20} {:<16} {:<16} {:>10}  {}",
+            s.id.short(),
+            s.snapshot.time.format("%Y-%m-%d %H:%M:%S"),
+            s.snapshot.hostname,
+            s.snapshot.tags.join(","),
+            size,
+            s.snapshot.paths.join(", ")
+        );
+    }
+    println!("{}", "-".repeat(90));
+    println!("{} snapshots", snapshots.len());
+    Ok(0)
+}

@@ -1,0 +1,123 @@
+//! `pvault`: the command-line front end of photovault. It parses arguments, asks for
+//! passwords, draws progress, and prints results; all the work is photovault-core's.
+
+mod cli;
+mod commands;
+mod password;
+mod progress;
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use photovault_core::{backend, Error, OpenOptions, Repository};
+
+use cli::{Cli, Command, GlobalArgs};
+
+/// A failure with the exit code restic would use.
+pub struct CliError {
+    pub message: String,
+    pub code: u8,
+}
+
+impl CliError {
+    pub fn usage(message: String) -> Self {
+        CliError { message, code: 1 }
+    }
+}
+
+impl From<Error> for CliError {
+    fn from(e: Error) -> Self {
+        CliError {
+            message: e.to_string(),
+            code: e.exit_code() as u8,
+        }
+    }
+}
+
+/// What every command gets: global flags and a way to open the repository.
+pub struct Context {
+    pub global: GlobalArgs,
+}
+
+impl Context {
+    pub fn backend(&self) -> Result<Arc<dyn backend::Backend>, CliError> {
+        let location = self.global.repo.clone().ok_or_else(|| {
+            CliError::usage("no repository given: use -r/--repo or set PVAULT_REPOSITORY".into())
+        })?;
+        Ok(backend::open_location(&location)?)
+    }
+
+    pub fn open_options(&self) -> OpenOptions {
+        let mut options = OpenOptions::default().no_cache(self.global.no_cache);
+        if let Some(dir) = &self.global.cache_dir {
+            options = options.cache_dir(dir);
+        }
+        options
+    }
+
+    pub fn open(&self) -> Result<Repository, CliError> {
+        let backend = self.backend()?;
+        // Say "no repository" before asking for a password it would be pointless to type.
+        if backend
+            .list(backend::FileKind::Config)
+            .map(|c| c.is_empty())
+            .unwrap_or(false)
+        {
+            return Err(Error::RepositoryNotFound {
+                location: backend.location(),
+            }
+            .into());
+        }
+        let password = password::repository_password(self.global.password_file.as_deref(), false)?;
+        Ok(Repository::open(backend, &password, &self.open_options())?)
+    }
+
+    /// Whether to print human-readable progress and summaries.
+    pub fn verbose(&self) -> bool {
+        !self.global.quiet && !self.global.json
+    }
+}
+
+/// Prints a JSON value as one line on stdout.
+pub fn print_json(value: &serde_json::Value) {
+    let mut out = std::io::stdout().lock();
+    let _ = serde_json::to_writer(&mut out, value);
+    let _ = out.write_all(b"\n");
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let ctx = Context { global: cli.global };
+    let result = match cli.command {
+        Command::Init(args) => commands::init::run(&ctx, args),
+        Command::Backup(args) => commands::backup::run(&ctx, args),
+        Command::Snapshots(args) => commands::snapshots::run(&ctx, args),
+        Command::Ls(args) => commands::ls::run(&ctx, args),
+        Command::Restore(args) => commands::restore::run(&ctx, args),
+        Command::Cat(args) => commands::cat::run(&ctx, args),
+        Command::Key(cmd) => commands::key::run(&ctx, cmd),
+        Command::Unlock(args) => commands::unlock::run(&ctx, args),
+        Command::Version => {
+            println!(
+                "pvault {} (photovault-core {})",
+                env!("CARGO_PKG_VERSION"),
+                photovault_core::VERSION
+            );
+            Ok(0)
+        }
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            if ctx.global.json {
+                print_json(
+                    &serde_json::json!({"message_type": "exit_error", "code": e.code, "message": e.message}),
+                );
+            }
+            eprintln!("pvault: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}

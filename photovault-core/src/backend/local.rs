@@ -1,0 +1,213 @@
+//! A repository in a folder on a local or mounted disk (the external drive).
+//!
+//! Writes go to a temporary file in the destination folder, are fsynced, renamed into place,
+//! and the folder is fsynced, so after a crash a file is either complete or absent.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use super::{Backend, BackendError, BackendResult, FileInfo, FileKind};
+
+/// Files under a local folder.
+#[derive(Debug, Clone)]
+pub struct LocalBackend {
+    root: PathBuf,
+}
+
+impl LocalBackend {
+    /// A backend rooted at `path` (which need not exist until `create`).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        LocalBackend { root: path.into() }
+    }
+
+    /// The root folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn path_of(&self, kind: FileKind, name: &str) -> PathBuf {
+        match kind {
+            FileKind::Config => self.root.join("config"),
+            FileKind::Pack => self
+                .root
+                .join("data")
+                .join(name.get(..2).unwrap_or("__"))
+                .join(name),
+            _ => self.root.join(kind.dir()).join(name),
+        }
+    }
+
+    fn io_err(&self, op: &'static str, path: &Path, source: io::Error) -> BackendError {
+        BackendError::Io {
+            location: self.location(),
+            op,
+            path: path.display().to_string(),
+            source,
+        }
+    }
+
+    fn map_err(
+        &self,
+        op: &'static str,
+        kind: FileKind,
+        name: &str,
+        path: &Path,
+        e: io::Error,
+    ) -> BackendError {
+        if e.kind() == io::ErrorKind::NotFound {
+            BackendError::NotFound {
+                location: self.location(),
+                kind,
+                name: name.to_string(),
+            }
+        } else {
+            self.io_err(op, path, e)
+        }
+    }
+}
+
+fn is_valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 128
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+impl Backend for LocalBackend {
+    fn location(&self) -> String {
+        self.root.display().to_string()
+    }
+
+    fn create(&self) -> BackendResult<()> {
+        for kind in FileKind::FOLDERS {
+            let dir = self.root.join(kind.dir());
+            fs::create_dir_all(&dir).map_err(|e| self.io_err("create", &dir, e))?;
+        }
+        for prefix in 0..=255u8 {
+            let dir = self.root.join("data").join(format!("{prefix:02x}"));
+            fs::create_dir_all(&dir).map_err(|e| self.io_err("create", &dir, e))?;
+        }
+        sync_dir(&self.root).map_err(|e| self.io_err("sync", &self.root, e))
+    }
+
+    fn list(&self, kind: FileKind) -> BackendResult<Vec<FileInfo>> {
+        if kind == FileKind::Config {
+            let path = self.path_of(kind, "config");
+            return match fs::metadata(&path) {
+                Ok(m) => Ok(vec![FileInfo {
+                    name: "config".into(),
+                    size: m.len(),
+                }]),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(vec![]),
+                Err(e) => Err(self.io_err("stat", &path, e)),
+            };
+        }
+        let dir = self.root.join(kind.dir());
+        let dirs = if kind == FileKind::Pack {
+            let mut subdirs = Vec::new();
+            for entry in fs::read_dir(&dir).map_err(|e| self.io_err("list", &dir, e))? {
+                let entry = entry.map_err(|e| self.io_err("list", &dir, e))?;
+                if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                    subdirs.push(entry.path());
+                }
+            }
+            subdirs
+        } else {
+            vec![dir]
+        };
+        let mut out = Vec::new();
+        for d in dirs {
+            let entries = match fs::read_dir(&d) {
+                Ok(e) => e,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(self.io_err("list", &d, e)),
+            };
+            for entry in entries {
+                let entry = entry.map_err(|e| self.io_err("list", &d, e))?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if !is_valid_name(&name) {
+                    continue; // temporary files of interrupted writes, or foreign files
+                }
+                let meta = entry
+                    .metadata()
+                    .map_err(|e| self.io_err("stat", &entry.path(), e))?;
+                if meta.is_file() {
+                    out.push(FileInfo {
+                        name,
+                        size: meta.len(),
+                    });
+                }
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    fn read(&self, kind: FileKind, name: &str, offset: u64, length: u64) -> BackendResult<Vec<u8>> {
+        let path = self.path_of(kind, name);
+        let mut file = File::open(&path).map_err(|e| self.map_err("open", kind, name, &path, e))?;
+        if length == 0 && offset == 0 {
+            let mut buf = Vec::new();
+            file.read_to_end(&mut buf)
+                .map_err(|e| self.io_err("read", &path, e))?;
+            return Ok(buf);
+        }
+        file.seek(SeekFrom::Start(offset))
+            .map_err(|e| self.io_err("seek", &path, e))?;
+        let mut buf = Vec::new();
+        if length == 0 {
+            file.read_to_end(&mut buf)
+                .map_err(|e| self.io_err("read", &path, e))?;
+        } else {
+            buf.resize(length as usize, 0);
+            file.read_exact(&mut buf).map_err(|e| {
+                let e = if e.kind() == io::ErrorKind::UnexpectedEof {
+                    io::Error::new(
+                        e.kind(),
+                        format!("file ends before byte {}", offset + length),
+                    )
+                } else {
+                    e
+                };
+                self.io_err("read", &path, e)
+            })?;
+        }
+        Ok(buf)
+    }
+
+    fn write(&self, kind: FileKind, name: &str, data: &[u8]) -> BackendResult<()> {
+        let path = self.path_of(kind, name);
+        let dir = path
+            .parent()
+            .expect("repository files live in a folder")
+            .to_path_buf();
+        if kind == FileKind::Pack {
+            fs::create_dir_all(&dir).map_err(|e| self.io_err("create", &dir, e))?;
+        }
+        let mut suffix = [0u8; 8];
+        crate::crypto::random_bytes(&mut suffix);
+        let tmp = dir.join(format!(".tmp-{}", hex::encode(suffix)));
+        let result = (|| {
+            let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+            f.write_all(data)?;
+            f.sync_all()?;
+            drop(f);
+            fs::rename(&tmp, &path)?;
+            sync_dir(&dir)
+        })();
+        if let Err(e) = result {
+            let _ = fs::remove_file(&tmp);
+            return Err(self.io_err("write", &path, e));
+        }
+        Ok(())
+    }
+
+    fn remove(&self, kind: FileKind, name: &str) -> BackendResult<()> {
+        let path = self.path_of(kind, name);
+        fs::remove_file(&path).map_err(|e| self.map_err("remove", kind, name, &path, e))
+    }
+}
+
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}

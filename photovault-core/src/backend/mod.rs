@@ -1,0 +1,144 @@
+//! Storage backends: where a repository's files live.
+//!
+//! A backend knows nothing of encryption or formats. It stores named files of a few kinds
+//! and must write each one atomically (a reader never sees half a file) and durably (once
+//! `write` returns, the file survives a crash). Everything else (retry, caching, fault
+//! injection for tests) wraps a backend, and a network store (SFTP, S3) implements the same
+//! five calls.
+
+mod local;
+
+use std::fmt;
+use std::io;
+
+pub use local::LocalBackend;
+
+/// The kinds of file a repository holds, each in its own folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileKind {
+    /// `config`.
+    Config,
+    /// `keys/<id>`.
+    Key,
+    /// `snapshots/<id>`.
+    Snapshot,
+    /// `index/<id>`.
+    Index,
+    /// `data/<first two hex digits>/<id>`.
+    Pack,
+    /// `locks/<id>`.
+    Lock,
+}
+
+impl FileKind {
+    /// The folder of this kind (or the file name, for the config).
+    pub fn dir(self) -> &'static str {
+        match self {
+            FileKind::Config => "config",
+            FileKind::Key => "keys",
+            FileKind::Snapshot => "snapshots",
+            FileKind::Index => "index",
+            FileKind::Pack => "data",
+            FileKind::Lock => "locks",
+        }
+    }
+
+    /// All kinds that are folders.
+    pub const FOLDERS: [FileKind; 5] = [
+        FileKind::Key,
+        FileKind::Snapshot,
+        FileKind::Index,
+        FileKind::Pack,
+        FileKind::Lock,
+    ];
+}
+
+/// A stored file as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileInfo {
+    /// Its name (64 hex characters, or `config`).
+    pub name: String,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// A backend failure.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BackendError {
+    /// The file does not exist.
+    #[error("{location}: {kind:?} file {name} not found")]
+    NotFound {
+        /// Backend location.
+        location: String,
+        /// Kind of file.
+        kind: FileKind,
+        /// File name.
+        name: String,
+    },
+    /// The storage failed.
+    #[error("{location}: cannot {op} {path}: {source}")]
+    Io {
+        /// Backend location.
+        location: String,
+        /// What we tried.
+        op: &'static str,
+        /// Which file.
+        path: String,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl BackendError {
+    /// Whether the error means the file is absent.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, BackendError::NotFound { .. })
+    }
+}
+
+/// Result of backend calls.
+pub type BackendResult<T> = Result<T, BackendError>;
+
+/// What every storage must do.
+pub trait Backend: Send + Sync + fmt::Debug {
+    /// Where this is, for messages (a path or URL).
+    fn location(&self) -> String;
+
+    /// Prepares an empty repository location (creates folders). Must not remove anything.
+    fn create(&self) -> BackendResult<()>;
+
+    /// Lists the files of a kind. `Config` lists at most the one config.
+    fn list(&self, kind: FileKind) -> BackendResult<Vec<FileInfo>>;
+
+    /// Reads `length` bytes at `offset` of a file; `length == 0` reads to the end.
+    fn read(&self, kind: FileKind, name: &str, offset: u64, length: u64) -> BackendResult<Vec<u8>>;
+
+    /// Writes a whole file atomically and durably. Writing a name that exists replaces it.
+    fn write(&self, kind: FileKind, name: &str, data: &[u8]) -> BackendResult<()>;
+
+    /// Removes a file.
+    fn remove(&self, kind: FileKind, name: &str) -> BackendResult<()>;
+
+    /// Reads a whole file.
+    fn read_all(&self, kind: FileKind, name: &str) -> BackendResult<Vec<u8>> {
+        self.read(kind, name, 0, 0)
+    }
+}
+
+/// Opens the backend a location string names. Today: a local path (optionally `local:PATH`).
+pub fn open_location(location: &str) -> crate::Result<std::sync::Arc<dyn Backend>> {
+    let path = location.strip_prefix("local:").unwrap_or(location);
+    if path.is_empty() {
+        return Err(crate::Error::InvalidArgument(
+            "no repository given: use -r/--repo or PVAULT_REPOSITORY".into(),
+        ));
+    }
+    if let Some((scheme, _)) = path.split_once("://") {
+        return Err(crate::Error::InvalidArgument(format!(
+            "repository scheme '{scheme}://' is not supported yet; use a local path"
+        )));
+    }
+    Ok(std::sync::Arc::new(LocalBackend::new(path)))
+}

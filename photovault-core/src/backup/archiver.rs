@@ -1,0 +1,338 @@
+//! The archiver: turns a directory on disk into tree blobs and data blobs.
+//!
+//! Each directory lists and sorts its entries, then archives them in parallel; a folder's
+//! tree is stored once all its entries are done. Source problems (unreadable files,
+//! vanished entries) are reported and leave the entry out; repository problems abort.
+
+use std::cell::RefCell;
+use std::fs::{self, File};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+
+use super::progress::{BackupProgress, FileStatus};
+use crate::compress::ContentClass;
+use crate::error::{Error, Result};
+use crate::format::blob::BlobKind;
+use crate::format::snapshot::SnapshotSummary;
+use crate::format::tree::{Node, NodeKind, Tree};
+use crate::id::BlobId;
+use crate::pack::BlobSaver;
+use crate::repository::RepoInner;
+use crate::source::{node_from_metadata, probe_media, unchanged_since, PathPatterns};
+
+thread_local! {
+    /// Each worker reuses one read buffer for every file it chunks.
+    static READ_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+#[derive(Default)]
+struct Counters {
+    files_new: AtomicU64,
+    files_changed: AtomicU64,
+    files_unmodified: AtomicU64,
+    dirs: AtomicU64,
+    total_files: AtomicU64,
+    total_bytes: AtomicU64,
+    bytes_read: AtomicU64,
+}
+
+pub(super) struct Archiver<'a> {
+    repo: Arc<RepoInner>,
+    saver: &'a BlobSaver,
+    excludes: &'a PathPatterns,
+    progress: &'a dyn BackupProgress,
+    counters: Counters,
+    errors: Mutex<Vec<(PathBuf, String)>>,
+}
+
+impl<'a> Archiver<'a> {
+    pub(super) fn new(
+        repo: Arc<RepoInner>,
+        saver: &'a BlobSaver,
+        excludes: &'a PathPatterns,
+        progress: &'a dyn BackupProgress,
+    ) -> Self {
+        Archiver {
+            repo,
+            saver,
+            excludes,
+            progress,
+            counters: Counters::default(),
+            errors: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub(super) fn summary(&self) -> SnapshotSummary {
+        let c = &self.counters;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        SnapshotSummary {
+            files_new: get(&c.files_new),
+            files_changed: get(&c.files_changed),
+            files_unmodified: get(&c.files_unmodified),
+            dirs: get(&c.dirs),
+            total_files: get(&c.total_files),
+            total_bytes: get(&c.total_bytes),
+            bytes_read: get(&c.bytes_read),
+            ..Default::default()
+        }
+    }
+
+    pub(super) fn take_errors(&self) -> Vec<(PathBuf, String)> {
+        std::mem::take(&mut *self.errors.lock().expect("error list"))
+    }
+
+    fn source_error(&self, path: &Path, source: std::io::Error) {
+        let error = Error::Source {
+            path: path.to_path_buf(),
+            source,
+        };
+        self.progress.error(path, &error);
+        self.errors
+            .lock()
+            .expect("error list")
+            .push((path.to_path_buf(), error.to_string()));
+    }
+
+    /// Stores a tree and returns its id.
+    pub(super) fn save_tree(&self, tree: &Tree) -> Result<BlobId> {
+        Ok(self
+            .saver
+            .save(BlobKind::Tree, &tree.encode(), ContentClass::Try)?
+            .0)
+    }
+
+    /// Archives whatever is at `path` as a node called `name`. `Ok(None)`: left out (reported).
+    pub(super) fn archive_path(
+        &self,
+        path: &Path,
+        name: Vec<u8>,
+        parent: Option<&Node>,
+    ) -> Result<Option<Node>> {
+        let meta = match fs::symlink_metadata(path) {
+            Ok(m) => m,
+            Err(e) => {
+                self.source_error(path, e);
+                return Ok(None);
+            }
+        };
+        let mut node = match node_from_metadata(name, &meta) {
+            Ok(node) => node,
+            Err(reason) => {
+                self.progress.skipped(path, reason);
+                return Ok(None);
+            }
+        };
+        match node.kind {
+            NodeKind::File => self.archive_file(path, node, parent),
+            NodeKind::Dir => self.archive_dir(path, node, parent),
+            NodeKind::Symlink => match fs::read_link(path) {
+                Ok(target) => {
+                    node.link_target = Some(target.as_os_str().as_bytes().to_vec());
+                    Ok(Some(node))
+                }
+                Err(e) => {
+                    self.source_error(path, e);
+                    Ok(None)
+                }
+            },
+        }
+    }
+
+    /// The tree id of the directory at `path`, its entries archived in parallel.
+    pub(super) fn archive_dir_tree(
+        &self,
+        path: &Path,
+        parent_tree: Option<&Tree>,
+    ) -> Result<Option<BlobId>> {
+        let listing = match fs::read_dir(path) {
+            Ok(listing) => listing,
+            Err(e) => {
+                self.source_error(path, e);
+                return Ok(None);
+            }
+        };
+        let mut entries: Vec<(Vec<u8>, PathBuf)> = Vec::new();
+        for entry in listing {
+            match entry {
+                Ok(entry) => {
+                    let child = entry.path();
+                    if !self.excludes.matches(&child) {
+                        entries.push((entry.file_name().as_bytes().to_vec(), child));
+                    }
+                }
+                Err(e) => self.source_error(path, e),
+            }
+        }
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let nodes: Vec<Option<Node>> = entries
+            .into_par_iter()
+            .map(|(name, child)| {
+                let parent_node = parent_tree.and_then(|t| t.get(&name));
+                self.archive_path(&child, name, parent_node)
+            })
+            .collect::<Result<_>>()?;
+        let tree = Tree {
+            nodes: nodes.into_iter().flatten().collect(),
+        };
+        self.counters.dirs.fetch_add(1, Ordering::Relaxed);
+        Ok(Some(self.save_tree(&tree)?))
+    }
+
+    /// A parent snapshot's tree; unreadable parents only cost re-reading, so errors are `None`.
+    pub(super) fn read_parent_tree(&self, id: &BlobId) -> Option<Tree> {
+        self.repo.read_tree(id).ok()
+    }
+
+    fn archive_dir(
+        &self,
+        path: &Path,
+        mut node: Node,
+        parent: Option<&Node>,
+    ) -> Result<Option<Node>> {
+        let parent_tree = match parent {
+            Some(Node {
+                kind: NodeKind::Dir,
+                subtree: Some(id),
+                ..
+            }) => self.read_parent_tree(id),
+            _ => None,
+        };
+        match self.archive_dir_tree(path, parent_tree.as_ref())? {
+            Some(tree) => {
+                node.subtree = Some(tree);
+                Ok(Some(node))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn archive_file(
+        &self,
+        path: &Path,
+        mut node: Node,
+        parent: Option<&Node>,
+    ) -> Result<Option<Node>> {
+        let c = &self.counters;
+        if let Some(before) = parent {
+            if unchanged_since(before, &node) && self.all_stored(&before.content)? {
+                node.content = before.content.clone();
+                node.media = before.media.clone();
+                c.files_unmodified.fetch_add(1, Ordering::Relaxed);
+                self.count_file(path, node.size, FileStatus::Unmodified);
+                return Ok(Some(node));
+            }
+        }
+        let status = match parent {
+            Some(p) if p.kind == NodeKind::File => FileStatus::Changed,
+            _ => FileStatus::New,
+        };
+        let file = match File::open(path) {
+            Ok(f) => f,
+            Err(e) => {
+                self.source_error(path, e);
+                return Ok(None);
+            }
+        };
+        let mut content = Vec::with_capacity(
+            (node.size / self.repo.chunker.params().avg_size as u64 + 1) as usize,
+        );
+        let mut class = ContentClass::Try;
+        let mut media = None;
+        let read = READ_BUFFER.with(|buffer| {
+            let mut buffer = buffer.borrow_mut();
+            self.repo
+                .chunker
+                .chunk_reader::<_, ChunkError>(file, &mut buffer, |chunk| {
+                    if content.is_empty() {
+                        class = ContentClass::sniff(chunk);
+                        media = probe_media(chunk);
+                    }
+                    let (id, _) = self
+                        .saver
+                        .save(BlobKind::Data, chunk, class)
+                        .map_err(ChunkError::Repo)?;
+                    content.push(id);
+                    self.progress.bytes_done(chunk.len() as u64);
+                    Ok(())
+                })
+        });
+        let size = match read {
+            Ok(size) => size,
+            Err(ChunkError::Io(e)) => {
+                self.source_error(path, e);
+                return Ok(None);
+            }
+            Err(ChunkError::Repo(e)) => return Err(e),
+        };
+        node.size = size;
+        node.content = content;
+        node.media = media;
+        c.bytes_read.fetch_add(size, Ordering::Relaxed);
+        match status {
+            FileStatus::Changed => c.files_changed.fetch_add(1, Ordering::Relaxed),
+            _ => c.files_new.fetch_add(1, Ordering::Relaxed),
+        };
+        self.count_file(path, size, status);
+        Ok(Some(node))
+    }
+
+    fn count_file(&self, path: &Path, size: u64, status: FileStatus) {
+        self.counters.total_files.fetch_add(1, Ordering::Relaxed);
+        self.counters.total_bytes.fetch_add(size, Ordering::Relaxed);
+        if status == FileStatus::Unmodified {
+            self.progress.bytes_done(size);
+        }
+        self.progress.file_done(path, size, status);
+    }
+
+    fn all_stored(&self, content: &[BlobId]) -> Result<bool> {
+        let index = self.repo.index()?;
+        for id in content {
+            if !index.contains(id)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// A chunking failure: the source (report and skip the file) or the repository (abort).
+enum ChunkError {
+    Io(std::io::Error),
+    Repo(Error),
+}
+
+impl From<std::io::Error> for ChunkError {
+    fn from(e: std::io::Error) -> Self {
+        ChunkError::Io(e)
+    }
+}
+
+/// Counts files and bytes under `sources` (for the progress bar's ETA).
+pub(super) fn scan(sources: &[PathBuf], excludes: &PathPatterns, progress: &dyn BackupProgress) {
+    let (mut files, mut bytes) = (0u64, 0u64);
+    let mut stack: Vec<PathBuf> = sources.to_vec();
+    while let Some(path) = stack.pop() {
+        let Ok(meta) = fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            if let Ok(listing) = fs::read_dir(&path) {
+                for entry in listing.flatten() {
+                    let child = entry.path();
+                    if !excludes.matches(&child) {
+                        stack.push(child);
+                    }
+                }
+            }
+        } else if meta.is_file() {
+            files += 1;
+            bytes += meta.len();
+        }
+    }
+    progress.totals(files, bytes);
+}

@@ -1,0 +1,202 @@
+//! Backup: walk the given paths, store what is new, and record a snapshot.
+//!
+//! Directories are archived in parallel (rayon, work-stealing across folders and files), each
+//! file read once and chunked as it is read; a file whose size, mtime, ctime and inode match
+//! the parent snapshot is not read at all. Blobs go through the shared
+//! [`BlobSaver`](crate::pack) and only after every pack and index file is stored is the
+//! snapshot written (SPEC.md, "Write order").
+
+mod archiver;
+mod progress;
+mod root;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::error::{Error, Result};
+use crate::format::snapshot::{Snapshot, SnapshotSummary, SNAPSHOT_VERSION};
+use crate::id::SnapshotId;
+use crate::pack::BlobSaver;
+use crate::repository::{hostname, username, Repository};
+use crate::source::PathPatterns;
+
+pub use progress::{BackupProgress, FileStatus};
+
+/// Which snapshot a backup compares against to skip unchanged files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ParentChoice {
+    /// The newest snapshot of the same host and the same paths.
+    #[default]
+    Latest,
+    /// This one.
+    Snapshot(SnapshotId),
+    /// None: read every file.
+    None,
+}
+
+/// What to back up and how.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct BackupOptions {
+    /// Host name recorded (default: this machine's).
+    pub host: Option<String>,
+    /// Tags recorded.
+    pub tags: Vec<String>,
+    /// Exclude patterns (see [`PathPatterns`]).
+    pub excludes: Vec<String>,
+    /// Parent snapshot choice.
+    pub parent: ParentChoice,
+    /// Snapshot time (default: now).
+    pub time: Option<DateTime<FixedOffset>>,
+    /// Worker threads (0: one per CPU).
+    pub threads: usize,
+}
+
+impl BackupOptions {
+    /// Sets the host name.
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.host = Some(host.into());
+        self
+    }
+
+    /// Adds a tag.
+    pub fn tag(mut self, tag: impl Into<String>) -> Self {
+        self.tags.push(tag.into());
+        self
+    }
+
+    /// Adds an exclude pattern.
+    pub fn exclude(mut self, pattern: impl Into<String>) -> Self {
+        self.excludes.push(pattern.into());
+        self
+    }
+
+    /// Chooses the parent snapshot.
+    pub fn parent(mut self, parent: ParentChoice) -> Self {
+        self.parent = parent;
+        self
+    }
+}
+
+/// What a backup produced.
+#[derive(Debug, Clone)]
+pub struct BackupOutcome {
+    /// The new snapshot's id.
+    pub snapshot_id: SnapshotId,
+    /// The new snapshot.
+    pub snapshot: Snapshot,
+    /// Its counters.
+    pub summary: SnapshotSummary,
+    /// Source entries that could not be read, with the reason; the snapshot holds the rest.
+    pub errors: Vec<(PathBuf, String)>,
+}
+
+impl Repository {
+    /// Backs up `paths` and writes a snapshot. Unreadable files are reported through
+    /// `progress` and listed in the outcome; the snapshot is still written.
+    pub fn backup(
+        &self,
+        paths: &[PathBuf],
+        options: &BackupOptions,
+        progress: &dyn BackupProgress,
+    ) -> Result<BackupOutcome> {
+        let started = Instant::now();
+        let time = options
+            .time
+            .unwrap_or_else(|| chrono::Local::now().fixed_offset());
+        let host = options.host.clone().unwrap_or_else(hostname);
+        let sources = root::absolute_sources(paths)?;
+        let excludes = PathPatterns::new(&options.excludes)?;
+        let _lock = self.lock(false)?;
+
+        let shown_paths: Vec<String> = sources.iter().map(|p| p.display().to_string()).collect();
+        let parent = self.choose_parent(&options.parent, &host, &shown_paths)?;
+        let parent_tree = match &parent {
+            Some(p) => Some(self.read_tree(&p.snapshot.tree)?),
+            None => None,
+        };
+
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(if options.threads == 0 {
+                default_threads()
+            } else {
+                options.threads
+            })
+            .stack_size(32 << 20)
+            .thread_name(|i| format!("pvault-backup-{i}"))
+            .build()
+            .map_err(|e| Error::InvalidArgument(format!("cannot start worker threads: {e}")))?;
+
+        let saver = BlobSaver::new(self.inner.clone())?;
+        let archiver =
+            archiver::Archiver::new(Arc::clone(&self.inner), &saver, &excludes, progress);
+        let root_tree = std::thread::scope(|scope| {
+            if progress.wants_totals() {
+                scope.spawn(|| archiver::scan(&sources, &excludes, progress));
+            }
+            pool.install(|| root::archive_roots(&archiver, &sources, parent_tree.as_ref()))
+        })?;
+        let mut summary = archiver.summary();
+        let errors = archiver.take_errors();
+        drop(archiver);
+        let stats = saver.finish()?;
+
+        summary.blobs_added = stats.blobs;
+        summary.data_added = stats.raw_bytes;
+        summary.data_added_stored = stats.stored_bytes;
+        summary.errors = errors.len() as u64;
+        summary.duration_seconds = started.elapsed().as_secs_f64();
+        let mut tags = options.tags.clone();
+        tags.sort();
+        tags.dedup();
+        let snapshot = Snapshot {
+            version: SNAPSHOT_VERSION,
+            time,
+            hostname: host,
+            username: username(),
+            paths: shown_paths,
+            tags,
+            tree: root_tree,
+            parent: parent.map(|p| p.id),
+            summary: Some(summary.clone()),
+            program_version: format!("photovault {}", crate::VERSION),
+        };
+        let snapshot_id = self.save_snapshot(&snapshot)?;
+        Ok(BackupOutcome {
+            snapshot_id,
+            snapshot,
+            summary,
+            errors,
+        })
+    }
+
+    fn choose_parent(
+        &self,
+        choice: &ParentChoice,
+        host: &str,
+        paths: &[String],
+    ) -> Result<Option<crate::SnapshotEntry>> {
+        match choice {
+            ParentChoice::None => Ok(None),
+            ParentChoice::Snapshot(id) => Ok(Some(crate::SnapshotEntry {
+                id: *id,
+                snapshot: self.load_snapshot(id)?,
+            })),
+            ParentChoice::Latest => Ok(self
+                .snapshots()?
+                .into_iter()
+                .rev()
+                .find(|s| s.snapshot.hostname == host && s.snapshot.paths == paths)),
+        }
+    }
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .max(2)
+}

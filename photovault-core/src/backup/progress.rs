@@ -1,0 +1,37 @@
+//! How a backup tells the embedding program what it is doing. Every method has a no-op
+//! default, and `()` implements the trait for callers that do not care.
+
+use std::path::Path;
+
+use crate::error::Error;
+
+/// Whether a file's content was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileStatus {
+    /// Not in the parent snapshot.
+    New,
+    /// In the parent but modified: read again.
+    Changed,
+    /// Unchanged since the parent: not read.
+    Unmodified,
+}
+
+/// Receives progress and per-file problems from a running backup, from many threads.
+pub trait BackupProgress: Sync {
+    /// Whether to run a parallel scan that counts files and bytes up front (for an ETA).
+    fn wants_totals(&self) -> bool {
+        false
+    }
+    /// The scan finished: this many files and bytes will be looked at.
+    fn totals(&self, _files: u64, _bytes: u64) {}
+    /// Content bytes were read from the source (or skipped as unmodified).
+    fn bytes_done(&self, _bytes: u64) {}
+    /// A file is done.
+    fn file_done(&self, _path: &Path, _size: u64, _status: FileStatus) {}
+    /// An entry could not be backed up; it is left out of the snapshot.
+    fn error(&self, _path: &Path, _error: &Error) {}
+    /// An entry was skipped on purpose (special files).
+    fn skipped(&self, _path: &Path, _reason: &str) {}
+}
+
+impl BackupProgress for () {}

@@ -1,0 +1,74 @@
+//! The master key: one per repository, shared by all its key files.
+
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use super::random_bytes;
+use crate::id::BlobId;
+
+/// Length of the serialized master key inside a key file.
+pub const MASTER_KEY_LEN: usize = 72;
+
+/// The secrets of a repository: the encryption key, the key of the blob-id MAC, and the
+/// chunker seed. Wiped from memory when dropped.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct MasterKey {
+    encryption: [u8; 32],
+    mac: [u8; 32],
+    chunker_seed: u64,
+}
+
+impl MasterKey {
+    /// A fresh random master key (at `init`).
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; MASTER_KEY_LEN];
+        random_bytes(&mut bytes);
+        let key = Self::from_bytes(&bytes);
+        bytes.zeroize();
+        key
+    }
+
+    /// Reads the 72-byte layout `encryption (32) || mac (32) || chunker_seed (u64 LE)`.
+    pub fn from_bytes(bytes: &[u8; MASTER_KEY_LEN]) -> Self {
+        let mut encryption = [0u8; 32];
+        let mut mac = [0u8; 32];
+        encryption.copy_from_slice(&bytes[..32]);
+        mac.copy_from_slice(&bytes[32..64]);
+        let mut seed = [0u8; 8];
+        seed.copy_from_slice(&bytes[64..72]);
+        MasterKey {
+            encryption,
+            mac,
+            chunker_seed: u64::from_le_bytes(seed),
+        }
+    }
+
+    /// The 72-byte layout (see [`MasterKey::from_bytes`]).
+    pub fn to_bytes(&self) -> zeroize::Zeroizing<[u8; MASTER_KEY_LEN]> {
+        let mut out = zeroize::Zeroizing::new([0u8; MASTER_KEY_LEN]);
+        out[..32].copy_from_slice(&self.encryption);
+        out[32..64].copy_from_slice(&self.mac);
+        out[64..].copy_from_slice(&self.chunker_seed.to_le_bytes());
+        out
+    }
+
+    /// The XChaCha20-Poly1305 key for everything stored.
+    pub fn encryption_key(&self) -> &[u8; 32] {
+        &self.encryption
+    }
+
+    /// The seed that XORs FastCDC's gear table, so boundaries differ per repository.
+    pub fn chunker_seed(&self) -> u64 {
+        self.chunker_seed
+    }
+
+    /// A blob's id: BLAKE3 in keyed mode over the plaintext.
+    pub fn blob_id(&self, plaintext: &[u8]) -> BlobId {
+        BlobId(*blake3::keyed_hash(&self.mac, plaintext).as_bytes())
+    }
+}
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey(..)")
+    }
+}

@@ -1,0 +1,180 @@
+//! The errors photovault reports, each naming what went wrong and what to do about it.
+//!
+//! One enum for the whole crate keeps matching simple for embedders and for `pvault`, which
+//! maps variants to restic-compatible exit codes (see [`Error::exit_code`]). Errors that
+//! concern one file during backup or restore do not abort the operation: they reach the
+//! caller through the progress traits and the operation's summary.
+
+use std::io;
+use std::path::PathBuf;
+
+use crate::backend::BackendError;
+
+/// Result with photovault's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a stored object could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Damage {
+    /// The authentication tag did not verify: the bytes were altered, truncated, or belong
+    /// to another object.
+    #[error("authentication failed (altered, truncated or swapped data)")]
+    Authentication,
+    /// The object decrypted, but its content does not hash to its name.
+    #[error("content does not match its id")]
+    IdMismatch,
+    /// The object is shorter than its structure requires.
+    #[error("truncated: {0}")]
+    Truncated(&'static str),
+    /// Decompression failed or produced a size other than the recorded one.
+    #[error("decompression failed: {0}")]
+    Decompression(String),
+    /// The decrypted bytes do not decode as the expected structure.
+    #[error("malformed: {0}")]
+    Malformed(String),
+}
+
+/// Everything that can go wrong in photovault.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No repository at the given location.
+    #[error("no repository at {location}: create one with `pvault init` or check the path")]
+    RepositoryNotFound {
+        /// Where we looked.
+        location: String,
+    },
+    /// `init` found an existing repository.
+    #[error("a repository already exists at {location}; refusing to overwrite it")]
+    RepositoryExists {
+        /// Where it is.
+        location: String,
+    },
+    /// No key file could be opened with the password.
+    #[error("wrong password: no key in the repository matches it")]
+    WrongPassword,
+    /// The empty password is refused.
+    #[error("the password must not be empty")]
+    EmptyPassword,
+    /// Another process holds a conflicting lock.
+    #[error("repository is locked: {holder}; if no other pvault is running, remove stale locks with `pvault unlock`")]
+    Locked {
+        /// Who holds the lock.
+        holder: String,
+    },
+    /// The storage backend failed.
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+    /// A stored object is damaged.
+    #[error(
+        "{object} is damaged: {damage}; run `pvault check --read-data` to see what is affected"
+    )]
+    Damaged {
+        /// Which object, e.g. `pack 1a2b3c4d` or `blob 5e6f7a8b in pack 1a2b3c4d`.
+        object: String,
+        /// What is wrong with it.
+        damage: Damage,
+    },
+    /// A blob that should exist is not in the index.
+    #[error("blob {id} is not in the repository index; run `pvault check`")]
+    BlobNotFound {
+        /// The missing blob.
+        id: crate::BlobId,
+    },
+    /// No snapshot matches what the user asked for.
+    #[error("no snapshot matches '{spec}': use an id, a unique id prefix, or `latest` (see `pvault snapshots`)")]
+    SnapshotNotFound {
+        /// What was asked for.
+        spec: String,
+    },
+    /// An id prefix matches several snapshots.
+    #[error("'{spec}' matches {count} snapshots; give more characters of the id")]
+    AmbiguousSnapshot {
+        /// What was asked for.
+        spec: String,
+        /// How many matched.
+        count: usize,
+    },
+    /// A path inside a snapshot does not exist.
+    #[error("'{path}' does not exist in snapshot {snapshot}")]
+    PathNotInSnapshot {
+        /// The path asked for.
+        path: String,
+        /// The snapshot searched.
+        snapshot: String,
+    },
+    /// The repository was written by a newer photovault.
+    #[error("{what} has format version {found}, this photovault reads up to {supported}: upgrade photovault")]
+    UnsupportedVersion {
+        /// Which object.
+        what: String,
+        /// Its version.
+        found: u32,
+        /// The newest we read.
+        supported: u32,
+    },
+    /// A source path given to backup could not be read at all.
+    #[error("cannot read {path}: {source}")]
+    Source {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        source: io::Error,
+    },
+    /// Writing to the restore target failed.
+    #[error("cannot write {path}: {source}")]
+    Target {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        source: io::Error,
+    },
+    /// The local cache failed (it can always be deleted; it holds nothing that is not in the
+    /// repository).
+    #[error("local cache at {path}: {message}; it can be deleted safely, or run with --no-cache")]
+    Cache {
+        /// Where the cache lives.
+        path: String,
+        /// What redb said.
+        message: String,
+    },
+    /// The caller asked for something that cannot be done.
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// Some files failed during restore; the others were restored.
+    #[error(
+        "{failed} file(s) could not be restored (each is named above); the others were restored"
+    )]
+    PartialRestore {
+        /// How many files failed.
+        failed: u64,
+    },
+}
+
+impl Error {
+    /// The process exit code restic uses for this kind of failure: 10 repository missing,
+    /// 11 lock failure, 12 wrong password, 1 anything else.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::RepositoryNotFound { .. } => 10,
+            Error::Locked { .. } => 11,
+            Error::WrongPassword => 12,
+            _ => 1,
+        }
+    }
+
+    pub(crate) fn damaged(object: impl Into<String>, damage: Damage) -> Self {
+        Error::Damaged {
+            object: object.into(),
+            damage,
+        }
+    }
+
+    pub(crate) fn cache(path: &str, err: impl std::fmt::Display) -> Self {
+        Error::Cache {
+            path: path.to_string(),
+            message: err.to_string(),
+        }
+    }
+}

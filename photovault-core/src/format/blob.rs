@@ -1,0 +1,243 @@
+//! A blob as stored inside a pack, and the record that locates it.
+//!
+//! Stored blob: `seal(encryption_key, aad::blob(kind, id, compression, raw_length), payload)`
+//! where the payload is the plaintext, or its zstd frame when `compression` is `Zstd`.
+//! Opening checks the tag, decompresses to at most `raw_length` bytes, and checks that the
+//! plaintext hashes (keyed BLAKE3) to `id`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::{self, aad, MasterKey};
+use crate::error::{Damage, Error, Result};
+use crate::id::{BlobId, PackId};
+
+/// What a blob holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[repr(u8)]
+pub enum BlobKind {
+    /// A chunk of file content.
+    Data = 0,
+    /// A directory listing (a [`Tree`](crate::format::tree::Tree)).
+    Tree = 1,
+}
+
+impl BlobKind {
+    pub(crate) fn from_u8(v: u8) -> Option<Self> {
+        match v {
+            0 => Some(BlobKind::Data),
+            1 => Some(BlobKind::Tree),
+            _ => None,
+        }
+    }
+}
+
+/// How the payload of a stored blob is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[repr(u8)]
+pub enum Compression {
+    /// Stored as is (already-compressed media, or compression did not pay).
+    None = 0,
+    /// One zstd frame.
+    Zstd = 1,
+}
+
+impl Compression {
+    pub(crate) fn from_u8(v: u8) -> Option<Self> {
+        match v {
+            0 => Some(Compression::None),
+            1 => Some(Compression::Zstd),
+            _ => None,
+        }
+    }
+}
+
+/// Where a blob lives and how to read it: one record of a pack header or index file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlobEntry {
+    /// The blob's id.
+    pub id: BlobId,
+    /// Data or tree.
+    pub kind: BlobKind,
+    /// Payload encoding.
+    pub compression: Compression,
+    /// Offset of the stored blob in its pack.
+    pub offset: u32,
+    /// Length of the stored (sealed) blob.
+    pub length: u32,
+    /// Length of the plaintext.
+    pub raw_length: u32,
+}
+
+/// Bytes of one encoded [`BlobEntry`].
+pub const ENTRY_LEN: usize = 46;
+
+impl BlobEntry {
+    /// `kind u8 || compression u8 || offset u32 || length u32 || raw_length u32 || id [32]`,
+    /// integers little endian.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.push(self.kind as u8);
+        out.push(self.compression as u8);
+        out.extend_from_slice(&self.offset.to_le_bytes());
+        out.extend_from_slice(&self.length.to_le_bytes());
+        out.extend_from_slice(&self.raw_length.to_le_bytes());
+        out.extend_from_slice(self.id.as_bytes());
+    }
+
+    /// Decodes one record from exactly [`ENTRY_LEN`] bytes.
+    pub fn decode(b: &[u8]) -> Result<Self, Damage> {
+        if b.len() != ENTRY_LEN {
+            return Err(Damage::Truncated("blob entry"));
+        }
+        let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        let kind = BlobKind::from_u8(b[0])
+            .ok_or_else(|| Damage::Malformed(format!("unknown blob kind {}", b[0])))?;
+        let compression = Compression::from_u8(b[1])
+            .ok_or_else(|| Damage::Malformed(format!("unknown compression {}", b[1])))?;
+        let length = u32_at(6);
+        if (length as usize) < crypto::OVERHEAD {
+            return Err(Damage::Malformed(format!(
+                "blob length {length} is below the seal overhead"
+            )));
+        }
+        let mut id = [0u8; 32];
+        id.copy_from_slice(&b[14..46]);
+        Ok(BlobEntry {
+            id: BlobId(id),
+            kind,
+            compression,
+            offset: u32_at(2),
+            length,
+            raw_length: u32_at(10),
+        })
+    }
+
+    /// The end of the stored blob in its pack.
+    pub fn end(&self) -> u64 {
+        self.offset as u64 + self.length as u64
+    }
+}
+
+/// A blob located in a specific pack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlobLocation {
+    /// The pack that holds it.
+    pub pack: PackId,
+    /// Its record in that pack.
+    pub entry: BlobEntry,
+}
+
+/// Seals a blob's payload (already compressed or not), appending the stored bytes to `out`.
+pub fn seal_blob(
+    key: &MasterKey,
+    kind: BlobKind,
+    id: &BlobId,
+    compression: Compression,
+    raw_length: u32,
+    payload: &[u8],
+    out: &mut Vec<u8>,
+) {
+    let aad = aad::blob(kind, id, compression, raw_length);
+    crypto::seal(key.encryption_key(), &aad, payload, out);
+}
+
+/// Opens a stored blob read from `location` and verifies it completely.
+pub fn open_blob(key: &MasterKey, location: &BlobLocation, stored: &[u8]) -> Result<Vec<u8>> {
+    let e = &location.entry;
+    let name = || format!("blob {} in pack {}", e.id.short(), location.pack.short());
+    let aad = aad::blob(e.kind, &e.id, e.compression, e.raw_length);
+    let payload = crypto::open(key.encryption_key(), &aad, stored).map_err(|err| {
+        Error::damaged(
+            name(),
+            match err {
+                crypto::SealError::Truncated => Damage::Truncated("blob"),
+                crypto::SealError::Authentication => Damage::Authentication,
+            },
+        )
+    })?;
+    let plaintext = match e.compression {
+        Compression::None => payload,
+        Compression::Zstd => crate::compress::decompress(&payload, e.raw_length as usize)
+            .map_err(|d| Error::damaged(name(), d))?,
+    };
+    if plaintext.len() != e.raw_length as usize {
+        return Err(Error::damaged(
+            name(),
+            Damage::Malformed(format!(
+                "{} bytes where the index records {}",
+                plaintext.len(),
+                e.raw_length
+            )),
+        ));
+    }
+    if key.blob_id(&plaintext) != e.id {
+        return Err(Error::damaged(name(), Damage::IdMismatch));
+    }
+    Ok(plaintext)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_round_trip() {
+        let e = BlobEntry {
+            id: BlobId([9; 32]),
+            kind: BlobKind::Tree,
+            compression: Compression::Zstd,
+            offset: 12345,
+            length: 999,
+            raw_length: 4000,
+        };
+        let mut b = Vec::new();
+        e.encode(&mut b);
+        assert_eq!(b.len(), ENTRY_LEN);
+        assert_eq!(BlobEntry::decode(&b).unwrap(), e);
+    }
+
+    #[test]
+    fn sealed_blob_is_bound_to_its_id_and_kind() {
+        let key = MasterKey::generate();
+        let data = b"a chunk of a photo".to_vec();
+        let id = key.blob_id(&data);
+        let mut stored = Vec::new();
+        seal_blob(
+            &key,
+            BlobKind::Data,
+            &id,
+            Compression::None,
+            data.len() as u32,
+            &data,
+            &mut stored,
+        );
+        let entry = BlobEntry {
+            id,
+            kind: BlobKind::Data,
+            compression: Compression::None,
+            offset: 0,
+            length: stored.len() as u32,
+            raw_length: data.len() as u32,
+        };
+        let loc = BlobLocation {
+            pack: PackId([1; 32]),
+            entry,
+        };
+        assert_eq!(open_blob(&key, &loc, &stored).unwrap(), data);
+        let as_tree = BlobLocation {
+            entry: BlobEntry {
+                kind: BlobKind::Tree,
+                ..entry
+            },
+            ..loc
+        };
+        assert!(open_blob(&key, &as_tree, &stored).is_err());
+        let other_id = BlobLocation {
+            entry: BlobEntry {
+                id: BlobId([2; 32]),
+                ..entry
+            },
+            ..loc
+        };
+        assert!(open_blob(&key, &other_id, &stored).is_err());
+    }
+}

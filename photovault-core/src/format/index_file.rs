@@ -1,0 +1,97 @@
+//! Index files: which blobs live in which packs, so a reader need not open every pack.
+//!
+//! `IndexFile = seal(aad::file("index"), version u8 = 1 || pack_count u32 LE ||
+//! pack_count × (pack_id [32] || blob_count u32 LE || blob_count × BlobEntry))`.
+//! An index file is named by the BLAKE3 hash of its stored bytes.
+
+use crate::error::Damage;
+use crate::format::blob::{BlobEntry, ENTRY_LEN};
+use crate::id::PackId;
+
+/// Version byte of the index plaintext.
+pub const INDEX_VERSION: u8 = 1;
+
+/// The packs one index file describes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexFile {
+    /// Each pack with the blobs it holds.
+    pub packs: Vec<IndexedPack>,
+}
+
+/// One pack and its blobs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexedPack {
+    /// The pack.
+    pub id: PackId,
+    /// Its blobs, as in its header.
+    pub blobs: Vec<BlobEntry>,
+}
+
+impl IndexFile {
+    /// The plaintext encoding (sealed by [`crate::format::sealed_file`]).
+    pub fn encode(&self) -> Vec<u8> {
+        let blobs: usize = self.packs.iter().map(|p| p.blobs.len()).sum();
+        let mut out = Vec::with_capacity(5 + self.packs.len() * 36 + blobs * ENTRY_LEN);
+        out.push(INDEX_VERSION);
+        out.extend_from_slice(&(self.packs.len() as u32).to_le_bytes());
+        for p in &self.packs {
+            out.extend_from_slice(p.id.as_bytes());
+            out.extend_from_slice(&(p.blobs.len() as u32).to_le_bytes());
+            for b in &p.blobs {
+                b.encode(&mut out);
+            }
+        }
+        out
+    }
+
+    /// Decodes the plaintext, rejecting anything that does not add up exactly.
+    pub fn decode(b: &[u8]) -> Result<Self, Damage> {
+        let mut r = Reader(b);
+        let version = r.take(1)?[0];
+        if version != INDEX_VERSION {
+            return Err(Damage::Malformed(format!("index version {version}")));
+        }
+        let pack_count = r.u32()? as usize;
+        let mut packs = Vec::with_capacity(pack_count.min(b.len() / 36));
+        for _ in 0..pack_count {
+            let id = PackId(r.take(32)?.try_into().expect("32 bytes"));
+            let blob_count = r.u32()? as usize;
+            let body = r.take(
+                blob_count
+                    .checked_mul(ENTRY_LEN)
+                    .ok_or(Damage::Truncated("index"))?,
+            )?;
+            let blobs = body
+                .chunks_exact(ENTRY_LEN)
+                .map(BlobEntry::decode)
+                .collect::<Result<_, _>>()?;
+            packs.push(IndexedPack { id, blobs });
+        }
+        if !r.0.is_empty() {
+            return Err(Damage::Malformed(format!(
+                "{} trailing bytes after the index",
+                r.0.len()
+            )));
+        }
+        Ok(IndexFile { packs })
+    }
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], Damage> {
+        if self.0.len() < n {
+            return Err(Damage::Truncated("index"));
+        }
+        let (head, tail) = self.0.split_at(n);
+        self.0 = tail;
+        Ok(head)
+    }
+
+    fn u32(&mut self) -> Result<u32, Damage> {
+        Ok(u32::from_le_bytes(
+            self.take(4)?.try_into().expect("4 bytes"),
+        ))
+    }
+}

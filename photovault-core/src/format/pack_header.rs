@@ -1,0 +1,139 @@
+//! The pack header: the sealed list of a pack's blobs, stored at its end.
+//!
+//! `Pack = Blob_1 || ... || Blob_n || SealedHeader || header_length (u32 LE)`, where
+//! `SealedHeader = seal(aad::PACK_HEADER, version u8 = 1 || n u32 LE || n × BlobEntry)` and
+//! `header_length` is the length of `SealedHeader`. With the headers alone the whole index
+//! can be rebuilt (`pvault repair index`).
+
+use crate::crypto::{self, aad, MasterKey};
+use crate::error::Damage;
+use crate::format::blob::{BlobEntry, ENTRY_LEN};
+
+/// Version byte of the header plaintext.
+pub const HEADER_VERSION: u8 = 1;
+
+/// Bytes of the trailing header length field.
+pub const TRAILER_LEN: usize = 4;
+
+/// Seals the header for `entries` and appends it and its length to `pack`.
+pub fn append_header(key: &MasterKey, entries: &[BlobEntry], pack: &mut Vec<u8>) {
+    let mut plain = Vec::with_capacity(5 + entries.len() * ENTRY_LEN);
+    plain.push(HEADER_VERSION);
+    plain.extend_from_slice(&(entries.len() as u32).to_le_bytes());
+    for e in entries {
+        e.encode(&mut plain);
+    }
+    let start = pack.len();
+    crypto::seal(key.encryption_key(), aad::PACK_HEADER, &plain, pack);
+    let sealed_len = (pack.len() - start) as u32;
+    pack.extend_from_slice(&sealed_len.to_le_bytes());
+}
+
+/// Reads the trailing length field: how many bytes before it hold the sealed header.
+pub fn sealed_header_length(trailer: &[u8]) -> Result<u32, Damage> {
+    let t: [u8; 4] = trailer
+        .try_into()
+        .map_err(|_| Damage::Truncated("pack trailer"))?;
+    Ok(u32::from_le_bytes(t))
+}
+
+/// Opens and decodes a sealed header of a pack of `pack_length` bytes, checking that every
+/// blob lies within the pack's blob area and that no two overlap.
+pub fn decode_header(
+    key: &MasterKey,
+    sealed: &[u8],
+    pack_length: u64,
+) -> Result<Vec<BlobEntry>, Damage> {
+    let plain =
+        crypto::open(key.encryption_key(), aad::PACK_HEADER, sealed).map_err(|e| match e {
+            crypto::SealError::Truncated => Damage::Truncated("pack header"),
+            crypto::SealError::Authentication => Damage::Authentication,
+        })?;
+    let blob_area_end = pack_length
+        .checked_sub((sealed.len() + TRAILER_LEN) as u64)
+        .ok_or(Damage::Truncated("pack shorter than its header"))?;
+    decode_plain(&plain, blob_area_end)
+}
+
+fn decode_plain(plain: &[u8], blob_area_end: u64) -> Result<Vec<BlobEntry>, Damage> {
+    if plain.len() < 5 {
+        return Err(Damage::Truncated("pack header"));
+    }
+    if plain[0] != HEADER_VERSION {
+        return Err(Damage::Malformed(format!(
+            "pack header version {}",
+            plain[0]
+        )));
+    }
+    let count = u32::from_le_bytes([plain[1], plain[2], plain[3], plain[4]]) as usize;
+    let body = &plain[5..];
+    if body.len() != count.saturating_mul(ENTRY_LEN) {
+        return Err(Damage::Malformed(format!(
+            "pack header announces {count} blobs in {} bytes",
+            body.len()
+        )));
+    }
+    let mut entries: Vec<BlobEntry> = body
+        .chunks_exact(ENTRY_LEN)
+        .map(BlobEntry::decode)
+        .collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.offset);
+    let mut previous_end = 0u64;
+    for e in &entries {
+        if (e.offset as u64) < previous_end || e.end() > blob_area_end {
+            return Err(Damage::Malformed(format!(
+                "blob {} at {}+{} overlaps another or lies outside the pack",
+                e.id.short(),
+                e.offset,
+                e.length
+            )));
+        }
+        previous_end = e.end();
+    }
+    Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::blob::{BlobKind, Compression};
+    use crate::id::BlobId;
+
+    fn entry(i: u8, offset: u32, length: u32) -> BlobEntry {
+        BlobEntry {
+            id: BlobId([i; 32]),
+            kind: BlobKind::Data,
+            compression: Compression::None,
+            offset,
+            length,
+            raw_length: length - 40,
+        }
+    }
+
+    #[test]
+    fn header_round_trip_from_pack_tail() {
+        let key = MasterKey::generate();
+        let entries = vec![entry(1, 0, 100), entry(2, 100, 50)];
+        let mut pack = vec![0u8; 150];
+        append_header(&key, &entries, &mut pack);
+        let n = pack.len();
+        let sealed_len = sealed_header_length(&pack[n - 4..]).unwrap() as usize;
+        let sealed = &pack[n - 4 - sealed_len..n - 4];
+        assert_eq!(decode_header(&key, sealed, n as u64).unwrap(), entries);
+    }
+
+    #[test]
+    fn overlapping_or_outside_blobs_are_rejected() {
+        let key = MasterKey::generate();
+        for bad in [
+            vec![entry(1, 0, 100), entry(2, 90, 50)],
+            vec![entry(1, 0, 400)],
+        ] {
+            let mut pack = vec![0u8; 150];
+            append_header(&key, &bad, &mut pack);
+            let n = pack.len();
+            let sealed_len = sealed_header_length(&pack[n - 4..]).unwrap() as usize;
+            assert!(decode_header(&key, &pack[n - 4 - sealed_len..n - 4], n as u64).is_err());
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! The local index cache: a redb database under the user's cache folder.
+//!
+//! Tables: `blobs` (blob id → pack number and record), `packs` (pack number → pack id),
+//! `pack_numbers` (pack id → number), `index_files` (index file id → blob count). Pack
+//! numbers keep each blob's record at 18 bytes. The cache is rebuilt from scratch whenever an
+//! index file it mirrors has disappeared from the repository (after prune), and it is always
+//! safe to delete.
+
+use std::path::Path;
+
+use rayon::prelude::*;
+use redb::{
+    Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
+};
+
+use crate::backend::FileKind;
+use crate::error::{Damage, Error, Result};
+use crate::format::blob::{BlobEntry, BlobKind, BlobLocation, Compression};
+use crate::format::index_file::IndexFile;
+use crate::format::sealed_file;
+use crate::id::{BlobId, IndexId, PackId};
+use crate::repository::RepoInner;
+
+const BLOBS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("blobs");
+const PACKS: TableDefinition<u32, &[u8]> = TableDefinition::new("packs");
+const PACK_NUMBERS: TableDefinition<&[u8], u32> = TableDefinition::new("pack_numbers");
+const INDEX_FILES: TableDefinition<&str, u64> = TableDefinition::new("index_files");
+
+/// redb's page cache; the index itself stays on disk.
+const PAGE_CACHE_BYTES: usize = 32 << 20;
+
+pub(crate) struct IndexCache {
+    db: Database,
+    path: String,
+}
+
+impl IndexCache {
+    /// Opens (or creates) the cache file, or an in-memory cache when `path` is `None` or the
+    /// file is held by another running pvault.
+    pub(crate) fn open(path: Option<&Path>) -> Result<Self> {
+        if let Some(path) = path {
+            let shown = path.display().to_string();
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| Error::cache(&shown, e))?;
+            }
+            match Database::builder()
+                .set_cache_size(PAGE_CACHE_BYTES)
+                .create(path)
+            {
+                Ok(db) => return Self::prepared(db, shown),
+                Err(redb::DatabaseError::DatabaseAlreadyOpen) => {}
+                Err(e) => {
+                    // A damaged cache is only a cache: start a new one.
+                    let _ = std::fs::remove_file(path);
+                    let db = Database::builder()
+                        .set_cache_size(PAGE_CACHE_BYTES)
+                        .create(path)
+                        .map_err(|e2| Error::cache(&shown, format!("{e}; recreating: {e2}")))?;
+                    return Self::prepared(db, shown);
+                }
+            }
+        }
+        let db = Database::builder()
+            .create_with_backend(redb::backends::InMemoryBackend::new())
+            .map_err(|e| Error::cache("memory", e))?;
+        Self::prepared(db, "memory".into())
+    }
+
+    fn prepared(db: Database, path: String) -> Result<Self> {
+        let cache = IndexCache { db, path };
+        let txn = cache.db.begin_write().map_err(|e| cache.err(e))?;
+        {
+            txn.open_table(BLOBS).map_err(|e| cache.err(e))?;
+            txn.open_table(PACKS).map_err(|e| cache.err(e))?;
+            txn.open_table(PACK_NUMBERS).map_err(|e| cache.err(e))?;
+            txn.open_table(INDEX_FILES).map_err(|e| cache.err(e))?;
+        }
+        txn.commit().map_err(|e| cache.err(e))?;
+        Ok(cache)
+    }
+
+    fn err(&self, e: impl std::fmt::Display) -> Error {
+        Error::cache(&self.path, e)
+    }
+
+    /// Loads index files the cache has not seen; starts over if one it mirrors is gone.
+    pub(crate) fn sync(&self, repo: &RepoInner) -> Result<()> {
+        let listed: Vec<String> = repo
+            .backend
+            .list(FileKind::Index)?
+            .into_iter()
+            .map(|f| f.name)
+            .collect();
+        let known = self.known_index_files()?;
+        let listed_set: std::collections::HashSet<&str> =
+            listed.iter().map(String::as_str).collect();
+        if known.iter().any(|k| !listed_set.contains(k.as_str())) {
+            self.clear()?;
+            return self.load_files(repo, &listed);
+        }
+        let known_set: std::collections::HashSet<&str> = known.iter().map(String::as_str).collect();
+        let missing: Vec<String> = listed
+            .into_iter()
+            .filter(|n| !known_set.contains(n.as_str()))
+            .collect();
+        self.load_files(repo, &missing)
+    }
+
+    fn load_files(&self, repo: &RepoInner, names: &[String]) -> Result<()> {
+        for batch in names.chunks(64) {
+            let files: Vec<(IndexId, IndexFile)> = batch
+                .par_iter()
+                .map(|name| read_index_file(repo, name))
+                .collect::<Result<_>>()?;
+            for (id, file) in &files {
+                self.insert_index_file(id, file)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn known_index_files(&self) -> Result<Vec<String>> {
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        let table = txn.open_table(INDEX_FILES).map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in table.iter().map_err(|e| self.err(e))? {
+            let (k, _) = row.map_err(|e| self.err(e))?;
+            out.push(k.value().to_string());
+        }
+        Ok(out)
+    }
+
+    fn clear(&self) -> Result<()> {
+        let txn = self.db.begin_write().map_err(|e| self.err(e))?;
+        txn.delete_table(BLOBS).map_err(|e| self.err(e))?;
+        txn.delete_table(PACKS).map_err(|e| self.err(e))?;
+        txn.delete_table(PACK_NUMBERS).map_err(|e| self.err(e))?;
+        txn.delete_table(INDEX_FILES).map_err(|e| self.err(e))?;
+        {
+            txn.open_table(BLOBS).map_err(|e| self.err(e))?;
+            txn.open_table(PACKS).map_err(|e| self.err(e))?;
+            txn.open_table(PACK_NUMBERS).map_err(|e| self.err(e))?;
+            txn.open_table(INDEX_FILES).map_err(|e| self.err(e))?;
+        }
+        txn.commit().map_err(|e| self.err(e))
+    }
+
+    /// Adds one index file's entries and remembers the file, in one transaction.
+    pub(crate) fn insert_index_file(&self, id: &IndexId, file: &IndexFile) -> Result<()> {
+        let mut txn = self.db.begin_write().map_err(|e| self.err(e))?;
+        txn.set_durability(Durability::Immediate)
+            .map_err(|e| self.err(e))?;
+        {
+            let mut blobs = txn.open_table(BLOBS).map_err(|e| self.err(e))?;
+            let mut packs = txn.open_table(PACKS).map_err(|e| self.err(e))?;
+            let mut numbers = txn.open_table(PACK_NUMBERS).map_err(|e| self.err(e))?;
+            let mut files = txn.open_table(INDEX_FILES).map_err(|e| self.err(e))?;
+            let mut next = packs.len().map_err(|e| self.err(e))? as u32;
+            let mut count = 0u64;
+            for pack in &file.packs {
+                let existing = numbers
+                    .get(pack.id.as_bytes().as_slice())
+                    .map_err(|e| self.err(e))?
+                    .map(|v| v.value());
+                let number = match existing {
+                    Some(n) => n,
+                    None => {
+                        let n = next;
+                        next += 1;
+                        packs
+                            .insert(n, pack.id.as_bytes().as_slice())
+                            .map_err(|e| self.err(e))?;
+                        numbers
+                            .insert(pack.id.as_bytes().as_slice(), n)
+                            .map_err(|e| self.err(e))?;
+                        n
+                    }
+                };
+                for entry in &pack.blobs {
+                    let value = encode_value(number, entry);
+                    blobs
+                        .insert(entry.id.as_bytes().as_slice(), value.as_slice())
+                        .map_err(|e| self.err(e))?;
+                    count += 1;
+                }
+            }
+            files
+                .insert(id.to_hex().as_str(), count)
+                .map_err(|e| self.err(e))?;
+        }
+        txn.commit().map_err(|e| self.err(e))
+    }
+
+    pub(crate) fn get(&self, id: &BlobId) -> Result<Option<BlobLocation>> {
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        let blobs = txn.open_table(BLOBS).map_err(|e| self.err(e))?;
+        let Some(value) = blobs
+            .get(id.as_bytes().as_slice())
+            .map_err(|e| self.err(e))?
+        else {
+            return Ok(None);
+        };
+        let (number, entry) = decode_value(*id, value.value()).map_err(|e| self.err(e))?;
+        let packs = txn.open_table(PACKS).map_err(|e| self.err(e))?;
+        let pack = packs
+            .get(number)
+            .map_err(|e| self.err(e))?
+            .ok_or_else(|| self.err(format!("pack number {number} missing")))?;
+        let pack = PackId(
+            pack.value()
+                .try_into()
+                .map_err(|_| self.err("bad pack id length"))?,
+        );
+        Ok(Some(BlobLocation { pack, entry }))
+    }
+
+    pub(crate) fn for_each(&self, f: &mut impl FnMut(BlobLocation)) -> Result<()> {
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        let packs_table = txn.open_table(PACKS).map_err(|e| self.err(e))?;
+        let mut packs = Vec::new();
+        for row in packs_table.iter().map_err(|e| self.err(e))? {
+            let (n, id) = row.map_err(|e| self.err(e))?;
+            let n = n.value() as usize;
+            if packs.len() <= n {
+                packs.resize(n + 1, PackId([0; 32]));
+            }
+            packs[n] = PackId(
+                id.value()
+                    .try_into()
+                    .map_err(|_| self.err("bad pack id length"))?,
+            );
+        }
+        let blobs = txn.open_table(BLOBS).map_err(|e| self.err(e))?;
+        for row in blobs.iter().map_err(|e| self.err(e))? {
+            let (k, v) = row.map_err(|e| self.err(e))?;
+            let id = BlobId(
+                k.value()
+                    .try_into()
+                    .map_err(|_| self.err("bad blob id length"))?,
+            );
+            let (number, entry) = decode_value(id, v.value()).map_err(|e| self.err(e))?;
+            let pack = *packs
+                .get(number as usize)
+                .ok_or_else(|| self.err("unknown pack number"))?;
+            f(BlobLocation { pack, entry });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn len(&self) -> Result<u64> {
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        let blobs = txn.open_table(BLOBS).map_err(|e| self.err(e))?;
+        blobs.len().map_err(|e| self.err(e))
+    }
+}
+
+fn read_index_file(repo: &RepoInner, name: &str) -> Result<(IndexId, IndexFile)> {
+    let shown = format!("index file {}", &name[..name.len().min(8)]);
+    let id: IndexId = name.parse().map_err(|_| {
+        Error::damaged(shown.clone(), Damage::Malformed("name is not an id".into()))
+    })?;
+    let sealed = repo.backend.read_all(FileKind::Index, name)?;
+    if IndexId::hash_of(&sealed) != id {
+        return Err(Error::damaged(shown, Damage::IdMismatch));
+    }
+    let plain = sealed_file::open(&repo.key, "index", &shown, &sealed)?;
+    let file = IndexFile::decode(&plain).map_err(|d| Error::damaged(shown, d))?;
+    Ok((id, file))
+}
+
+/// `pack_number u32 || kind u8 || compression u8 || offset u32 || length u32 || raw u32`.
+fn encode_value(pack_number: u32, e: &BlobEntry) -> [u8; 18] {
+    let mut v = [0u8; 18];
+    v[..4].copy_from_slice(&pack_number.to_le_bytes());
+    v[4] = e.kind as u8;
+    v[5] = e.compression as u8;
+    v[6..10].copy_from_slice(&e.offset.to_le_bytes());
+    v[10..14].copy_from_slice(&e.length.to_le_bytes());
+    v[14..18].copy_from_slice(&e.raw_length.to_le_bytes());
+    v
+}
+
+fn decode_value(id: BlobId, v: &[u8]) -> std::result::Result<(u32, BlobEntry), String> {
+    if v.len() != 18 {
+        return Err(format!("cache record of {} bytes", v.len()));
+    }
+    let u32_at = |i: usize| u32::from_le_bytes([v[i], v[i + 1], v[i + 2], v[i + 3]]);
+    Ok((
+        u32_at(0),
+        BlobEntry {
+            id,
+            kind: BlobKind::from_u8(v[4]).ok_or("bad kind")?,
+            compression: Compression::from_u8(v[5]).ok_or("bad compression")?,
+            offset: u32_at(6),
+            length: u32_at(10),
+            raw_length: u32_at(14),
+        },
+    ))
+}

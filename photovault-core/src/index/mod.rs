@@ -1,0 +1,120 @@
+//! The index: where each blob lives.
+//!
+//! Truth is the set of index files in the repository (and, behind them, the pack headers).
+//! Lookups go to a local redb cache that mirrors those files, so opening a repository reads
+//! only the index files it has not seen and the index never has to fit in RAM. Blobs stored
+//! by the running process but not yet written to an index file wait in a small in-memory
+//! pending set; every [`FLUSH_BLOBS`] blobs they are written out as a new index file.
+
+mod cache;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Mutex, RwLock};
+
+use crate::backend::FileKind;
+use crate::error::Result;
+use crate::format::blob::BlobLocation;
+use crate::format::index_file::{IndexFile, IndexedPack};
+use crate::format::sealed_file;
+use crate::id::{BlobId, IndexId, PackId};
+use crate::repository::RepoInner;
+
+pub(crate) use cache::IndexCache;
+
+/// Pending blobs are written to an index file once there are this many.
+pub const FLUSH_BLOBS: usize = 50_000;
+
+/// The repository's blob locations: cache plus pending.
+pub(crate) struct Index {
+    cache: IndexCache,
+    pending: RwLock<HashMap<BlobId, BlobLocation>>,
+    unflushed: Mutex<Vec<IndexedPack>>,
+}
+
+impl Index {
+    /// Opens the cache at `cache_path` (in memory when `None`) and brings it up to date with
+    /// the repository's index files.
+    pub(crate) fn load(repo: &RepoInner, cache_path: Option<&Path>) -> Result<Index> {
+        let cache = IndexCache::open(cache_path)?;
+        cache.sync(repo)?;
+        Ok(Index {
+            cache,
+            pending: RwLock::new(HashMap::new()),
+            unflushed: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Where a blob is, if the repository has it.
+    pub(crate) fn lookup(&self, id: &BlobId) -> Result<Option<BlobLocation>> {
+        if let Some(loc) = self.pending.read().expect("pending index").get(id) {
+            return Ok(Some(*loc));
+        }
+        self.cache.get(id)
+    }
+
+    /// Whether the repository has a blob.
+    pub(crate) fn contains(&self, id: &BlobId) -> Result<bool> {
+        Ok(self.lookup(id)?.is_some())
+    }
+
+    /// Records a pack that has been stored. Returns whether enough is pending to flush.
+    pub(crate) fn add_pending(&self, pack: IndexedPack) -> Result<bool> {
+        {
+            let mut pending = self.pending.write().expect("pending index");
+            for entry in &pack.blobs {
+                pending.insert(
+                    entry.id,
+                    BlobLocation {
+                        pack: pack.id,
+                        entry: *entry,
+                    },
+                );
+            }
+        }
+        let mut unflushed = self.unflushed.lock().expect("unflushed packs");
+        unflushed.push(pack);
+        Ok(unflushed.iter().map(|p| p.blobs.len()).sum::<usize>() >= FLUSH_BLOBS)
+    }
+
+    /// Writes every pending pack to a new index file, then moves them into the cache.
+    pub(crate) fn flush(&self, repo: &RepoInner) -> Result<()> {
+        let packs = std::mem::take(&mut *self.unflushed.lock().expect("unflushed packs"));
+        if packs.is_empty() {
+            return Ok(());
+        }
+        let file = IndexFile { packs };
+        let sealed = sealed_file::seal(&repo.key, "index", &file.encode());
+        let id = IndexId::hash_of(&sealed);
+        repo.backend.write(FileKind::Index, &id.to_hex(), &sealed)?;
+        self.cache.insert_index_file(&id, &file)?;
+        let mut pending = self.pending.write().expect("pending index");
+        for pack in &file.packs {
+            for entry in &pack.blobs {
+                pending.remove(&entry.id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Calls `f` for every indexed blob (cache and pending).
+    pub(crate) fn for_each(&self, mut f: impl FnMut(BlobLocation)) -> Result<()> {
+        self.cache.for_each(&mut f)?;
+        for loc in self.pending.read().expect("pending index").values() {
+            f(*loc);
+        }
+        Ok(())
+    }
+
+    /// Number of blobs in the cache.
+    pub(crate) fn len(&self) -> Result<u64> {
+        self.cache.len()
+    }
+
+    /// All packs the index knows, with their blob counts.
+    pub(crate) fn packs(&self) -> Result<HashMap<PackId, u64>> {
+        let mut out = HashMap::new();
+        self.for_each(|loc| *out.entry(loc.pack).or_insert(0) += 1)?;
+        Ok(out)
+    }
+}

@@ -1,0 +1,84 @@
+//! # photovault-core
+//!
+//! The engine of photovault: encrypted, deduplicated, point-in-time backups of photo and
+//! video libraries.
+//!
+//! A backup is a pipeline, and the modules follow it:
+//!
+//! | stage | module |
+//! |---|---|
+//! | walk the source tree, read metadata and photo EXIF | [`source`] |
+//! | cut files into content-defined chunks (FastCDC) | [`chunk`] |
+//! | name each chunk by keyed BLAKE3, skip what is stored | [`crypto`], [`index`] |
+//! | compress what compresses (zstd) | [`compress`] |
+//! | seal with XChaCha20-Poly1305 | [`format::blob`] |
+//! | pack into pack files with an embedded header | [`pack`] |
+//! | store on a backend, atomically | [`backend`] |
+//!
+//! The repository format is in [`format`] and in SPEC.md, byte by byte. Operations each
+//! have a module: [`backup`], [`restore`], [`ls`]. Everything a program needs is re-exported
+//! at the crate root.
+//!
+//! ```
+//! use photovault_core::{backend::LocalBackend, BackupOptions, InitOptions, KdfParams,
+//!     OpenOptions, Repository, RestoreOptions};
+//! use std::sync::Arc;
+//!
+//! # fn main() -> photovault_core::Result<()> {
+//! let dir = tempfile::tempdir().unwrap();
+//! let photos = dir.path().join("Photos");
+//! std::fs::create_dir_all(&photos).unwrap();
+//! std::fs::write(photos.join("beach.jpg"), b"\xFF\xD8\xFF pretend this is a photo").unwrap();
+//!
+//! // Create an encrypted repository (small Argon2 parameters keep the example fast).
+//! let backend = Arc::new(LocalBackend::new(dir.path().join("repo")));
+//! let options = InitOptions::default()
+//!     .kdf(KdfParams { memory_kib: 1024, iterations: 1, parallelism: 1 })
+//!     .open_options(OpenOptions::default().no_cache(true));
+//! let repo = Repository::init(backend, b"correct horse", &options)?;
+//!
+//! // Back up the folder, then restore it elsewhere.
+//! let outcome = repo.backup(&[photos.clone()], &BackupOptions::default(), &())?;
+//! assert_eq!(outcome.summary.total_files, 1);
+//!
+//! let target = dir.path().join("restored");
+//! let snapshot = repo.find_snapshot("latest")?;
+//! repo.restore(&snapshot.snapshot, "", &target, &RestoreOptions::default(), &())?;
+//! let restored = target.join(photos.strip_prefix("/").unwrap()).join("beach.jpg");
+//! assert_eq!(std::fs::read(restored).unwrap(), b"\xFF\xD8\xFF pretend this is a photo");
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+pub mod backend;
+pub mod backup;
+pub mod chunk;
+pub mod compress;
+pub mod crypto;
+mod error;
+pub mod format;
+mod id;
+pub mod index;
+pub mod ls;
+pub mod pack;
+mod repository;
+pub mod restore;
+pub mod source;
+
+pub use backup::{BackupOptions, BackupOutcome, BackupProgress, FileStatus, ParentChoice};
+pub use crypto::KdfParams;
+pub use error::{Damage, Error, Result};
+pub use format::snapshot::{Snapshot, SnapshotSummary};
+pub use format::tree::{MediaInfo, Node, NodeKind, Timestamp, Tree};
+pub use id::{BlobId, IndexId, InvalidId, KeyId, PackId, SnapshotId};
+pub use ls::LsEntry;
+pub use restore::{RestoreOptions, RestoreOutcome, RestoreProgress};
+
+pub use repository::{
+    hostname, username, InitOptions, KeyInfo, LockGuard, OpenOptions, Repository, SnapshotEntry,
+    DEFAULT_PACK_SIZE,
+};
+
+/// This library's version, recorded in snapshots.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,215 @@
+//! The blob saver: dedup, compress, seal, pack and upload, from any number of threads.
+//!
+//! Invariant: a blob id is in at most one of three places, in this order of its life:
+//! the in-flight set (queued in an open pack or being uploaded), the index's pending set
+//! (pack stored, index file not yet written), the index. `save` checks all three before
+//! storing, so concurrent threads never store the same blob twice.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{bounded, Sender};
+
+use crate::backend::FileKind;
+use crate::compress::{compress_if_smaller, ContentClass};
+use crate::error::{Error, Result};
+use crate::format::blob::{seal_blob, BlobKind, Compression};
+use crate::format::index_file::IndexedPack;
+use crate::id::BlobId;
+use crate::pack::{FinishedPack, Packer};
+use crate::repository::RepoInner;
+
+/// What a saver stored, for the snapshot summary.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SaveStats {
+    /// Blobs stored.
+    pub blobs: u64,
+    /// Their plaintext bytes.
+    pub raw_bytes: u64,
+    /// Their stored (compressed, sealed) bytes.
+    pub stored_bytes: u64,
+}
+
+pub(crate) struct BlobSaver {
+    repo: Arc<RepoInner>,
+    data: Mutex<Packer>,
+    trees: Mutex<Packer>,
+    in_flight: Arc<Mutex<HashSet<BlobId>>>,
+    uploads: Option<Sender<FinishedPack>>,
+    uploader: Option<JoinHandle<Result<()>>>,
+    blobs: AtomicU64,
+    raw_bytes: AtomicU64,
+    stored_bytes: AtomicU64,
+}
+
+impl BlobSaver {
+    pub(crate) fn new(repo: Arc<RepoInner>) -> Result<Self> {
+        repo.index()?; // load before threads race to do it
+        let pack_size = repo.config.pack_size as usize;
+        // One pack queued while another uploads bounds memory at about four packs.
+        let (tx, rx) = bounded::<FinishedPack>(1);
+        let uploader_repo = repo.clone();
+        let in_flight = Arc::new(Mutex::new(HashSet::new()));
+        let uploader_in_flight = Arc::clone(&in_flight);
+        let uploader = std::thread::Builder::new()
+            .name("pvault-upload".into())
+            .spawn(move || -> Result<()> {
+                let mut first_error = None;
+                for pack in rx {
+                    if first_error.is_some() {
+                        continue; // drain so senders never block forever
+                    }
+                    if let Err(e) = store_pack(&uploader_repo, &uploader_in_flight, pack) {
+                        first_error = Some(e);
+                    }
+                }
+                first_error.map_or(Ok(()), Err)
+            })
+            .expect("spawning the upload thread");
+        Ok(BlobSaver {
+            repo,
+            data: Mutex::new(Packer::new(pack_size)),
+            trees: Mutex::new(Packer::new(pack_size)),
+            in_flight,
+            uploads: Some(tx),
+            uploader: Some(uploader),
+            blobs: AtomicU64::new(0),
+            raw_bytes: AtomicU64::new(0),
+            stored_bytes: AtomicU64::new(0),
+        })
+    }
+
+    /// Stores `plaintext` unless the repository already has it. Returns its id and whether
+    /// it was new.
+    pub(crate) fn save(
+        &self,
+        kind: BlobKind,
+        plaintext: &[u8],
+        class: ContentClass,
+    ) -> Result<(BlobId, bool)> {
+        let id = self.repo.key.blob_id(plaintext);
+        if self.repo.index()?.contains(&id)? {
+            return Ok((id, false));
+        }
+        if !self.in_flight.lock().expect("in-flight set").insert(id) {
+            return Ok((id, false));
+        }
+        let compressed = match class {
+            ContentClass::Compressed => None,
+            ContentClass::Try => compress_if_smaller(plaintext, self.repo.config.compression_level),
+        };
+        let (compression, payload) = match &compressed {
+            Some(c) => (Compression::Zstd, c.as_slice()),
+            None => (Compression::None, plaintext),
+        };
+        let raw_length = u32::try_from(plaintext.len())
+            .map_err(|_| Error::InvalidArgument("a blob is larger than 4 GiB".into()))?;
+        let mut sealed = Vec::with_capacity(payload.len() + crate::crypto::OVERHEAD);
+        seal_blob(
+            &self.repo.key,
+            kind,
+            &id,
+            compression,
+            raw_length,
+            payload,
+            &mut sealed,
+        );
+        self.blobs.fetch_add(1, Ordering::Relaxed);
+        self.raw_bytes
+            .fetch_add(plaintext.len() as u64, Ordering::Relaxed);
+        self.stored_bytes
+            .fetch_add(sealed.len() as u64, Ordering::Relaxed);
+
+        let packer = match kind {
+            BlobKind::Data => &self.data,
+            BlobKind::Tree => &self.trees,
+        };
+        let finished = {
+            let mut p = packer.lock().expect("packer");
+            if p.add(id, kind, compression, raw_length, &sealed) {
+                p.finish(&self.repo.key)
+            } else {
+                None
+            }
+        };
+        if let Some(pack) = finished {
+            self.upload(pack)?;
+        }
+        Ok((id, true))
+    }
+
+    fn upload(&self, pack: FinishedPack) -> Result<()> {
+        let sender = self.uploads.as_ref().expect("saver not finished");
+        if sender.send(pack).is_err() {
+            return Err(self.upload_error());
+        }
+        Ok(())
+    }
+
+    fn upload_error(&self) -> Error {
+        Error::InvalidArgument("the upload thread stopped".into())
+    }
+
+    /// Stores the open packs, waits for uploads, and writes the index for everything stored.
+    /// Only after this returns may a snapshot refer to the saved blobs.
+    pub(crate) fn finish(mut self) -> Result<SaveStats> {
+        let result = self.finish_inner();
+        // Always join the uploader, also on error.
+        self.uploads.take();
+        let upload_result = self
+            .uploader
+            .take()
+            .map(|h| h.join().unwrap_or_else(|_| Err(self.upload_error())))
+            .unwrap_or(Ok(()));
+        result?;
+        upload_result?;
+        self.repo.index()?.flush(&self.repo)?;
+        Ok(SaveStats {
+            blobs: self.blobs.load(Ordering::Relaxed),
+            raw_bytes: self.raw_bytes.load(Ordering::Relaxed),
+            stored_bytes: self.stored_bytes.load(Ordering::Relaxed),
+        })
+    }
+
+    fn finish_inner(&self) -> Result<()> {
+        for packer in [&self.data, &self.trees] {
+            let finished = packer.lock().expect("packer").finish(&self.repo.key);
+            if let Some(pack) = finished {
+                self.upload(pack)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for BlobSaver {
+    fn drop(&mut self) {
+        self.uploads.take();
+        if let Some(h) = self.uploader.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// Writes a pack, then records it in the index's pending set, and only then lets its ids
+/// leave the in-flight set (write order: pack first; a blob is always findable).
+fn store_pack(
+    repo: &RepoInner,
+    in_flight: &Mutex<HashSet<BlobId>>,
+    pack: FinishedPack,
+) -> Result<()> {
+    repo.backend
+        .write(FileKind::Pack, &pack.id.to_hex(), &pack.bytes)?;
+    let ids: Vec<BlobId> = pack.entries.iter().map(|e| e.id).collect();
+    repo.index()?.add_pending(IndexedPack {
+        id: pack.id,
+        blobs: pack.entries,
+    })?;
+    let mut set = in_flight.lock().expect("in-flight set");
+    for id in ids {
+        set.remove(&id);
+    }
+    Ok(())
+}

@@ -1,0 +1,151 @@
+//! Repository locks: shared for backup and restore, exclusive for operations that delete.
+//!
+//! A lock is a sealed file under `locks/`, refreshed every five minutes by a background
+//! thread while held and removed when the guard is dropped.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::backend::FileKind;
+use crate::error::{Error, Result};
+use crate::format::lock::Lock;
+use crate::format::sealed_file;
+use crate::id::BlobId;
+
+use super::{hostname, username, RepoInner, Repository};
+
+const REFRESH_EVERY: Duration = Duration::from_secs(5 * 60);
+
+/// Holds a lock until dropped.
+pub struct LockGuard {
+    repo: Arc<RepoInner>,
+    name: Arc<std::sync::Mutex<String>>,
+    stop: Arc<AtomicBool>,
+    refresher: Option<JoinHandle<()>>,
+}
+
+impl Repository {
+    /// Takes a lock: shared (`exclusive = false`) fails only if an exclusive lock is held;
+    /// exclusive fails if any other lock is held. Stale locks are ignored.
+    pub fn lock(&self, exclusive: bool) -> Result<LockGuard> {
+        let repo = self.inner.clone();
+        let name = write_lock(&repo, exclusive)?;
+        // Check after writing, so two processes racing both see each other.
+        if let Err(e) = check_conflicts(&repo, exclusive, &name) {
+            let _ = repo.backend.remove(FileKind::Lock, &name);
+            return Err(e);
+        }
+        let name = Arc::new(std::sync::Mutex::new(name));
+        let stop = Arc::new(AtomicBool::new(false));
+        let refresher = {
+            let (repo, name, stop) = (repo.clone(), name.clone(), stop.clone());
+            std::thread::Builder::new()
+                .name("pvault-lock".into())
+                .spawn(move || refresh_loop(&repo, exclusive, &name, &stop))
+                .ok()
+        };
+        Ok(LockGuard {
+            repo,
+            name,
+            stop,
+            refresher,
+        })
+    }
+
+    /// Removes locks: only stale ones, or all with `all`. Returns how many were removed.
+    pub fn unlock(&self, all: bool) -> Result<usize> {
+        let now = chrono::Local::now().fixed_offset();
+        let host = hostname();
+        let mut removed = 0;
+        for file in self.inner.backend.list(FileKind::Lock)? {
+            let stale = match read_lock(&self.inner, &file.name) {
+                Ok(lock) => lock.is_stale(now, &host),
+                Err(_) => true,
+            };
+            if all || stale {
+                self.inner.backend.remove(FileKind::Lock, &file.name)?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+}
+
+fn write_lock(repo: &RepoInner, exclusive: bool) -> Result<String> {
+    let lock = Lock {
+        time: chrono::Local::now().fixed_offset(),
+        exclusive,
+        hostname: hostname(),
+        username: username(),
+        pid: std::process::id(),
+    };
+    let sealed = sealed_file::seal_json(&repo.key, "lock", &lock);
+    let name = BlobId::hash_of(&sealed).to_hex();
+    repo.backend.write(FileKind::Lock, &name, &sealed)?;
+    Ok(name)
+}
+
+fn read_lock(repo: &RepoInner, name: &str) -> Result<Lock> {
+    let sealed = repo.backend.read_all(FileKind::Lock, name)?;
+    sealed_file::open_json(&repo.key, "lock", &format!("lock {name}"), &sealed)
+}
+
+fn check_conflicts(repo: &RepoInner, exclusive: bool, own: &str) -> Result<()> {
+    let now = chrono::Local::now().fixed_offset();
+    let host = hostname();
+    for file in repo.backend.list(FileKind::Lock)? {
+        if file.name == own {
+            continue;
+        }
+        let lock = match read_lock(repo, &file.name) {
+            Ok(lock) => lock,
+            Err(Error::Backend(e)) if e.is_not_found() => continue, // released meanwhile
+            Err(_) => continue, // unreadable locks (another key's garbage) do not block
+        };
+        if lock.is_stale(now, &host) {
+            continue;
+        }
+        if exclusive || lock.exclusive {
+            return Err(Error::Locked {
+                holder: lock.describe(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn refresh_loop(
+    repo: &RepoInner,
+    exclusive: bool,
+    name: &std::sync::Mutex<String>,
+    stop: &AtomicBool,
+) {
+    let step = Duration::from_millis(200);
+    let mut waited = Duration::ZERO;
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(step);
+        waited += step;
+        if waited < REFRESH_EVERY {
+            continue;
+        }
+        waited = Duration::ZERO;
+        if let Ok(new_name) = write_lock(repo, exclusive) {
+            let mut current = name.lock().expect("lock name");
+            let _ = repo.backend.remove(FileKind::Lock, &current);
+            *current = new_name;
+        }
+    }
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.refresher.take() {
+            let _ = h.join();
+        }
+        let name = self.name.lock().expect("lock name").clone();
+        let _ = self.repo.backend.remove(FileKind::Lock, &name);
+    }
+}

@@ -1,0 +1,327 @@
+//! The repository handle: opening and creating repositories, and the services every
+//! operation shares (reading blobs and trees, snapshots, keys, locks).
+//!
+//! Operations (backup, restore, ...) live in modules of their own and add methods to
+//! [`Repository`] there.
+
+mod keys;
+mod locking;
+mod snapshots;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::backend::{Backend, FileKind};
+use crate::chunk::{Chunker, ChunkerParams};
+use crate::crypto::{self, KdfParams, MasterKey};
+use crate::error::{Damage, Error, Result};
+use crate::format::blob::open_blob;
+use crate::format::config::{Config, CONFIG_VERSION};
+use crate::format::key_file::KeyFile;
+use crate::format::sealed_file;
+use crate::format::tree::Tree;
+use crate::id::{BlobId, KeyId};
+use crate::index::Index;
+
+pub use keys::KeyInfo;
+pub use locking::LockGuard;
+pub use snapshots::SnapshotEntry;
+
+/// How to create a repository.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct InitOptions {
+    /// Argon2id parameters of the first key.
+    pub kdf: KdfParams,
+    /// FastCDC sizes, fixed for the repository's life.
+    pub chunker: ChunkerParams,
+    /// Target pack size in bytes.
+    pub pack_size: u32,
+    /// zstd level for blobs that compress.
+    pub compression_level: i32,
+    /// Where the local cache lives (see [`OpenOptions`]).
+    pub open: OpenOptions,
+}
+
+impl Default for InitOptions {
+    fn default() -> Self {
+        InitOptions {
+            kdf: KdfParams::default(),
+            chunker: ChunkerParams::default(),
+            pack_size: DEFAULT_PACK_SIZE,
+            compression_level: 3,
+            open: OpenOptions::default(),
+        }
+    }
+}
+
+impl InitOptions {
+    /// Sets the Argon2id parameters (tests use small ones).
+    pub fn kdf(mut self, kdf: KdfParams) -> Self {
+        self.kdf = kdf;
+        self
+    }
+
+    /// Sets the target pack size.
+    pub fn pack_size(mut self, bytes: u32) -> Self {
+        self.pack_size = bytes;
+        self
+    }
+
+    /// Sets the cache options used after creation.
+    pub fn open_options(mut self, open: OpenOptions) -> Self {
+        self.open = open;
+        self
+    }
+}
+
+/// 16 MiB: few enough files for a USB disk or an object store, small enough that a backup
+/// holds only a handful in memory.
+pub const DEFAULT_PACK_SIZE: u32 = 16 << 20;
+
+/// How to open a repository.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct OpenOptions {
+    /// Base folder of the local cache; default `$XDG_CACHE_HOME/photovault`
+    /// (`~/.cache/photovault`). The cache of a repository is `<base>/<repository id>/`.
+    pub cache_dir: Option<PathBuf>,
+    /// Keep the index cache in memory only.
+    pub no_cache: bool,
+}
+
+impl OpenOptions {
+    /// Uses `dir` as the cache base folder.
+    pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cache_dir = Some(dir.into());
+        self
+    }
+
+    /// Disables the on-disk cache.
+    pub fn no_cache(mut self, no_cache: bool) -> Self {
+        self.no_cache = no_cache;
+        self
+    }
+}
+
+/// An open repository. Cheap to clone; safe to share between threads.
+#[derive(Clone)]
+pub struct Repository {
+    pub(crate) inner: Arc<RepoInner>,
+}
+
+pub(crate) struct RepoInner {
+    pub(crate) backend: Arc<dyn Backend>,
+    pub(crate) key: MasterKey,
+    pub(crate) key_id: KeyId,
+    pub(crate) config: Config,
+    pub(crate) chunker: Chunker,
+    options: OpenOptions,
+    index: OnceLock<Index>,
+    index_init: Mutex<()>,
+}
+
+impl RepoInner {
+    /// The index, loaded (and the cache synchronised) on first use.
+    pub(crate) fn index(&self) -> Result<&Index> {
+        if let Some(index) = self.index.get() {
+            return Ok(index);
+        }
+        let _guard = self.index_init.lock().expect("index init");
+        if let Some(index) = self.index.get() {
+            return Ok(index);
+        }
+        let path = (!self.options.no_cache).then(|| self.cache_folder().join("index.redb"));
+        let index = Index::load(self, path.as_deref())?;
+        let _ = self.index.set(index);
+        Ok(self.index.get().expect("just set"))
+    }
+
+    fn cache_folder(&self) -> PathBuf {
+        let base = self
+            .options
+            .cache_dir
+            .clone()
+            .or_else(|| dirs::cache_dir().map(|d| d.join("photovault")))
+            .unwrap_or_else(|| std::env::temp_dir().join("photovault-cache"));
+        base.join(&self.config.id)
+    }
+
+    /// Reads, decrypts and verifies one blob.
+    pub(crate) fn read_blob(&self, id: &BlobId) -> Result<Vec<u8>> {
+        let location = self
+            .index()?
+            .lookup(id)?
+            .ok_or(Error::BlobNotFound { id: *id })?;
+        let stored = self.backend.read(
+            FileKind::Pack,
+            &location.pack.to_hex(),
+            location.entry.offset as u64,
+            location.entry.length as u64,
+        )?;
+        open_blob(&self.key, &location, &stored)
+    }
+
+    pub(crate) fn read_tree(&self, id: &BlobId) -> Result<Tree> {
+        let plain = self.read_blob(id)?;
+        Tree::decode(&plain).map_err(|d| Error::damaged(format!("tree {}", id.short()), d))
+    }
+}
+
+impl Repository {
+    /// Creates a repository in an empty location and opens it.
+    pub fn init(
+        backend: Arc<dyn Backend>,
+        password: &[u8],
+        options: &InitOptions,
+    ) -> Result<Repository> {
+        if password.is_empty() {
+            return Err(Error::EmptyPassword);
+        }
+        if !backend.list(FileKind::Config)?.is_empty()
+            || !backend
+                .list(FileKind::Key)
+                .map(|k| k.is_empty())
+                .unwrap_or(true)
+        {
+            return Err(Error::RepositoryExists {
+                location: backend.location(),
+            });
+        }
+        let mut id = [0u8; 32];
+        crypto::random_bytes(&mut id);
+        let config = Config {
+            version: CONFIG_VERSION,
+            id: hex::encode(id),
+            chunker: options.chunker,
+            pack_size: options.pack_size,
+            compression_level: options.compression_level,
+        };
+        config.check_supported()?;
+        backend.create()?;
+        let key = MasterKey::generate();
+        let key_file = KeyFile::wrap(&key, password, options.kdf)?.encode();
+        let key_id = KeyId::hash_of(&key_file);
+        backend.write(FileKind::Key, &key_id.to_hex(), &key_file)?;
+        // The config is written last: its presence is what makes a repository.
+        backend.write(
+            FileKind::Config,
+            "config",
+            &sealed_file::seal_json(&key, "config", &config),
+        )?;
+        Ok(Self::assemble(
+            backend,
+            key,
+            key_id,
+            config,
+            options.open.clone(),
+        ))
+    }
+
+    /// Opens a repository with a password.
+    pub fn open(
+        backend: Arc<dyn Backend>,
+        password: &[u8],
+        options: &OpenOptions,
+    ) -> Result<Repository> {
+        if backend.list(FileKind::Config)?.is_empty() {
+            return Err(Error::RepositoryNotFound {
+                location: backend.location(),
+            });
+        }
+        if password.is_empty() {
+            return Err(Error::EmptyPassword);
+        }
+        let (key, key_id) = keys::unlock(backend.as_ref(), password)?;
+        let sealed = backend.read_all(FileKind::Config, "config")?;
+        let config: Config = sealed_file::open_json(&key, "config", "config", &sealed)?;
+        config.check_supported()?;
+        if hex::decode(&config.id).map(|b| b.len()) != Ok(32) {
+            return Err(Error::damaged(
+                "config",
+                Damage::Malformed("repository id is not 32 hex bytes".into()),
+            ));
+        }
+        Ok(Self::assemble(
+            backend,
+            key,
+            key_id,
+            config,
+            options.clone(),
+        ))
+    }
+
+    fn assemble(
+        backend: Arc<dyn Backend>,
+        key: MasterKey,
+        key_id: KeyId,
+        config: Config,
+        options: OpenOptions,
+    ) -> Self {
+        let chunker = Chunker::new(config.chunker, key.chunker_seed());
+        Repository {
+            inner: Arc::new(RepoInner {
+                backend,
+                key,
+                key_id,
+                config,
+                chunker,
+                options,
+                index: OnceLock::new(),
+                index_init: Mutex::new(()),
+            }),
+        }
+    }
+
+    /// The repository's settings.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Where it is.
+    pub fn location(&self) -> String {
+        self.inner.backend.location()
+    }
+
+    /// The storage it lives on.
+    pub fn backend(&self) -> &Arc<dyn Backend> {
+        &self.inner.backend
+    }
+
+    /// Reads, decrypts and verifies one blob.
+    pub fn read_blob(&self, id: &BlobId) -> Result<Vec<u8>> {
+        self.inner.read_blob(id)
+    }
+
+    /// Reads a directory tree.
+    pub fn read_tree(&self, id: &BlobId) -> Result<Tree> {
+        self.inner.read_tree(id)
+    }
+
+    /// Number of blobs in the index (loads the index).
+    pub fn indexed_blobs(&self) -> Result<u64> {
+        self.inner.index()?.len()
+    }
+}
+
+/// This machine's host name.
+pub fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most buf.len() bytes into the buffer we own.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    if rc != 0 {
+        return "unknown".into();
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..end]).into_owned()
+}
+
+/// The user running this process.
+pub fn username() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| {
+            // SAFETY: getuid has no preconditions.
+            format!("uid {}", unsafe { libc::getuid() })
+        })
+}

@@ -1,0 +1,253 @@
+//! Planning a restore: walk the trees, check every name, create folders and symlinks, and
+//! hand files to the writer in batches (so memory stays bounded on huge snapshots).
+
+use std::ffi::OsStr;
+use std::fs;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use rayon::ThreadPool;
+
+use super::metadata;
+use super::progress::RestoreProgress;
+use super::writer::{self, FileJob};
+use super::RestoreOutcome;
+use crate::error::Result;
+use crate::format::tree::{Node, NodeKind};
+use crate::id::BlobId;
+use crate::repository::Repository;
+use crate::source::PathPatterns;
+
+/// A batch is written once it references this many blobs.
+const BATCH_BLOB_REFS: usize = 1 << 20;
+
+struct PendingDir {
+    path: PathBuf,
+    node: Option<Node>,
+    created: bool,
+}
+
+pub(super) struct Planner<'a> {
+    repo: &'a Repository,
+    target: &'a Path,
+    include: &'a PathPatterns,
+    progress: &'a dyn RestoreProgress,
+    pool: &'a ThreadPool,
+    stack: Vec<PendingDir>,
+    batch: Vec<FileJob>,
+    batch_refs: usize,
+    dirs_done: Vec<(PathBuf, Node)>,
+    outcome: RestoreOutcome,
+}
+
+impl<'a> Planner<'a> {
+    pub(super) fn new(
+        repo: &'a Repository,
+        target: &'a Path,
+        include: &'a PathPatterns,
+        progress: &'a dyn RestoreProgress,
+        pool: &'a ThreadPool,
+    ) -> Self {
+        Planner {
+            repo,
+            target,
+            include,
+            progress,
+            pool,
+            stack: vec![PendingDir {
+                path: target.to_path_buf(),
+                node: None,
+                created: true,
+            }],
+            batch: Vec::new(),
+            batch_refs: 0,
+            dirs_done: Vec::new(),
+            outcome: RestoreOutcome::default(),
+        }
+    }
+
+    fn report(&mut self, path: &Path, message: String) {
+        self.progress.error(path, &message);
+        self.outcome.errors.push((path.to_path_buf(), message));
+    }
+
+    /// Restores the node a restore starts at: a folder's content into the target, or a
+    /// single file or symlink into it.
+    pub(super) fn restore_start(&mut self, start: &Node, snapshot_path: &str) -> Result<()> {
+        let included = self.include.is_empty() || self.include.matches(Path::new(snapshot_path));
+        match (start.kind, start.subtree) {
+            (NodeKind::Dir, Some(tree)) => {
+                self.restore_tree(&tree, self.target.to_path_buf(), snapshot_path, included)
+            }
+            _ => {
+                let path = self.target.join(OsStr::from_bytes(&start.name));
+                self.restore_node(start, path, included);
+                Ok(())
+            }
+        }
+    }
+
+    fn restore_tree(
+        &mut self,
+        tree_id: &BlobId,
+        dir: PathBuf,
+        snapshot_path: &str,
+        included: bool,
+    ) -> Result<()> {
+        let tree = match self.repo.read_tree(tree_id) {
+            Ok(tree) => tree,
+            Err(e) => {
+                self.report(&dir, format!("folder content cannot be read: {e}"));
+                return Ok(());
+            }
+        };
+        let mut previous: Option<&[u8]> = None;
+        for node in &tree.nodes {
+            let path = dir.join(OsStr::from_bytes(&node.name));
+            if let Some(problem) = node.name_problem() {
+                let shown = dir.join(node.display_name().replace('/', "\u{2215}"));
+                self.report(&shown, format!("unsafe entry skipped: {problem}"));
+                continue;
+            }
+            if previous.is_some_and(|p| p >= node.name.as_slice()) {
+                self.report(&path, "duplicate or unsorted entry skipped".into());
+                continue;
+            }
+            previous = Some(&node.name);
+            let child_path = format!("{snapshot_path}/{}", node.display_name());
+            let child_included = included || self.include.matches(Path::new(&child_path));
+            match (node.kind, node.subtree) {
+                (NodeKind::Dir, Some(subtree)) => {
+                    self.stack.push(PendingDir {
+                        path: path.clone(),
+                        node: Some(node.clone()),
+                        created: false,
+                    });
+                    if child_included {
+                        self.materialize();
+                    }
+                    self.restore_tree(&subtree, path, &child_path, child_included)?;
+                    self.stack.pop();
+                }
+                (NodeKind::Dir, None) => {
+                    self.report(&path, "folder without content skipped".into())
+                }
+                _ => self.restore_node(node, path, child_included),
+            }
+            if self.batch_refs >= BATCH_BLOB_REFS {
+                self.run_batch();
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates the folders on the stack that do not exist yet. False if one could not be.
+    fn materialize(&mut self) -> bool {
+        for i in 0..self.stack.len() {
+            if self.stack[i].created {
+                continue;
+            }
+            let path = self.stack[i].path.clone();
+            if let Err(e) = create_dir_no_follow(&path) {
+                self.report(&path, format!("cannot create folder: {e}"));
+                return false;
+            }
+            self.stack[i].created = true;
+            if let Some(node) = self.stack[i].node.clone() {
+                self.outcome.dirs += 1;
+                self.dirs_done.push((path, node));
+            }
+        }
+        true
+    }
+
+    fn restore_node(&mut self, node: &Node, path: PathBuf, included: bool) {
+        if !included || !self.materialize() {
+            return;
+        }
+        match node.kind {
+            NodeKind::File => {
+                self.progress.planned(1, node.size);
+                self.batch_refs += node.content.len();
+                self.batch.push(FileJob {
+                    path,
+                    node: node.clone(),
+                });
+            }
+            NodeKind::Symlink => {
+                let Some(target) = &node.link_target else {
+                    self.report(&path, "symlink without target skipped".into());
+                    return;
+                };
+                match make_symlink(OsStr::from_bytes(target), &path)
+                    .and_then(|_| metadata::apply(&path, node))
+                {
+                    Ok(()) => self.outcome.symlinks += 1,
+                    Err(e) => self.report(&path, format!("cannot create symlink: {e}")),
+                }
+            }
+            NodeKind::Dir => {}
+        }
+    }
+
+    fn run_batch(&mut self) {
+        let jobs = std::mem::take(&mut self.batch);
+        self.batch_refs = 0;
+        for result in writer::write_files(&self.repo.inner, jobs, self.pool, self.progress) {
+            match result {
+                Ok(size) => {
+                    self.outcome.files += 1;
+                    self.outcome.bytes += size;
+                }
+                Err((path, message)) => {
+                    self.progress.error(&path, &message);
+                    self.outcome.errors.push((path, message));
+                }
+            }
+        }
+    }
+
+    /// Writes what is left, then sets folder metadata, deepest first.
+    pub(super) fn finish(mut self) -> Result<RestoreOutcome> {
+        self.run_batch();
+        for (path, node) in std::mem::take(&mut self.dirs_done).iter().rev() {
+            if let Err(e) = metadata::apply(path, node) {
+                self.report(path, format!("cannot set folder metadata: {e}"));
+            }
+        }
+        Ok(self.outcome)
+    }
+}
+
+/// Creates a folder, or accepts an existing real folder; never one reached through a symlink.
+fn create_dir_no_follow(path: &Path) -> io::Result<()> {
+    match fs::create_dir(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            if fs::symlink_metadata(path)?.file_type().is_dir() {
+                Ok(())
+            } else {
+                Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    "exists and is not a folder",
+                ))
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Creates a symlink, replacing a file or symlink already at `path` (never a folder).
+fn make_symlink(target: &OsStr, path: &Path) -> io::Result<()> {
+    if let Ok(meta) = fs::symlink_metadata(path) {
+        if meta.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "a folder is in the way",
+            ));
+        }
+        fs::remove_file(path)?;
+    }
+    std::os::unix::fs::symlink(target, path)
+}

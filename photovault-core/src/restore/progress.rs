@@ -1,0 +1,17 @@
+//! How a restore reports what it does. No-op defaults; `()` implements it.
+
+use std::path::Path;
+
+/// Receives progress and per-entry problems from a running restore, from many threads.
+pub trait RestoreProgress: Sync {
+    /// More work was planned: this many files and bytes.
+    fn planned(&self, _files: u64, _bytes: u64) {}
+    /// Bytes were written.
+    fn bytes_done(&self, _bytes: u64) {}
+    /// A file is complete.
+    fn file_done(&self, _path: &Path, _size: u64) {}
+    /// An entry could not be restored; the restore goes on.
+    fn error(&self, _path: &Path, _message: &str) {}
+}
+
+impl RestoreProgress for () {}

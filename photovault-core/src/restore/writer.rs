@@ -1,0 +1,301 @@
+//! Writing a batch of files: read each pack once, verify each blob, write it wherever it
+//! belongs, and rename each file into place when its last blob is written.
+
+use std::collections::HashMap;
+use std::fs::{self, File, OpenOptions};
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+use rayon::ThreadPool;
+
+use super::metadata;
+use super::progress::RestoreProgress;
+use crate::backend::FileKind;
+use crate::format::blob::{open_blob, BlobEntry, BlobLocation};
+use crate::format::tree::Node;
+use crate::id::{BlobId, PackId};
+use crate::repository::RepoInner;
+
+/// Blobs of one pack closer than this are read in one request.
+const MERGE_GAP: u64 = 1 << 20;
+/// No single read is longer than this (unless one blob is).
+const MAX_READ: u64 = 32 << 20;
+
+/// A file to restore.
+pub(super) struct FileJob {
+    pub(super) path: PathBuf,
+    pub(super) node: Node,
+}
+
+type FileResult = Result<u64, (PathBuf, String)>;
+
+struct FileState {
+    path: PathBuf,
+    node: Node,
+    size: u64,
+    remaining: AtomicUsize,
+    inner: Mutex<Open>,
+}
+
+#[derive(Default)]
+struct Open {
+    temp: Option<(PathBuf, File)>,
+    error: Option<String>,
+    result: Option<FileResult>,
+}
+
+/// Where a blob must go: (file number, offset in that file).
+type Targets = Vec<(usize, u64)>;
+
+/// Restores `jobs`; one result per file.
+pub(super) fn write_files(
+    repo: &RepoInner,
+    jobs: Vec<FileJob>,
+    pool: &ThreadPool,
+    progress: &dyn RestoreProgress,
+) -> Vec<FileResult> {
+    let mut packs: HashMap<PackId, HashMap<BlobId, (BlobEntry, Targets)>> = HashMap::new();
+    let mut states = Vec::with_capacity(jobs.len());
+    for (number, job) in jobs.into_iter().enumerate() {
+        let (size, located) = locate(repo, &job.node);
+        let state = FileState {
+            path: job.path,
+            node: job.node,
+            size,
+            remaining: AtomicUsize::new(0),
+            inner: Mutex::new(Open::default()),
+        };
+        match located {
+            Ok(blobs) => {
+                state.remaining.store(blobs.len(), Ordering::Relaxed);
+                let mut offset = 0u64;
+                for loc in blobs {
+                    let slot = packs
+                        .entry(loc.pack)
+                        .or_default()
+                        .entry(loc.entry.id)
+                        .or_insert((loc.entry, Vec::new()));
+                    slot.1.push((number, offset));
+                    offset += loc.entry.raw_length as u64;
+                }
+            }
+            Err(message) => state.inner.lock().expect("file state").error = Some(message),
+        }
+        states.push(state);
+    }
+    // Files with no blobs to wait for (empty, or failed already) finish now.
+    for state in &states {
+        if state.remaining.load(Ordering::Relaxed) == 0 {
+            state.finish(progress);
+        }
+    }
+    pool.install(|| {
+        packs
+            .into_par_iter()
+            .for_each(|(pack, blobs)| restore_pack(repo, pack, blobs, &states, progress));
+    });
+    states
+        .into_iter()
+        .map(|s| {
+            let path = s.path.clone();
+            s.inner
+                .into_inner()
+                .expect("file state")
+                .result
+                .unwrap_or_else(|| Err((path, "internal error: file was never completed".into())))
+        })
+        .collect()
+}
+
+/// The file's blob locations and total size, or why it cannot be restored.
+fn locate(repo: &RepoInner, node: &Node) -> (u64, Result<Vec<BlobLocation>, String>) {
+    let index = match repo.index() {
+        Ok(index) => index,
+        Err(e) => return (0, Err(e.to_string())),
+    };
+    let mut blobs = Vec::with_capacity(node.content.len());
+    let mut size = 0u64;
+    for id in &node.content {
+        match index.lookup(id) {
+            Ok(Some(loc)) => {
+                size += loc.entry.raw_length as u64;
+                blobs.push(loc);
+            }
+            Ok(None) => {
+                return (
+                    0,
+                    Err(format!(
+                        "data blob {} is missing from the repository",
+                        id.short()
+                    )),
+                )
+            }
+            Err(e) => return (0, Err(e.to_string())),
+        }
+    }
+    if size != node.size {
+        return (
+            0,
+            Err(format!(
+                "content adds up to {size} bytes but the snapshot records {}",
+                node.size
+            )),
+        );
+    }
+    (size, Ok(blobs))
+}
+
+fn restore_pack(
+    repo: &RepoInner,
+    pack: PackId,
+    blobs: HashMap<BlobId, (BlobEntry, Targets)>,
+    states: &[FileState],
+    progress: &dyn RestoreProgress,
+) {
+    let mut blobs: Vec<(BlobEntry, Targets)> = blobs.into_values().collect();
+    blobs.sort_by_key(|(e, _)| e.offset);
+    let mut i = 0;
+    while i < blobs.len() {
+        let start = blobs[i].0.offset as u64;
+        let mut j = i + 1;
+        while j < blobs.len()
+            && (blobs[j].0.offset as u64) <= blobs[j - 1].0.end() + MERGE_GAP
+            && blobs[j].0.end() - start <= MAX_READ
+        {
+            j += 1;
+        }
+        let end = blobs[j - 1].0.end();
+        let read = repo
+            .backend
+            .read(FileKind::Pack, &pack.to_hex(), start, end - start);
+        for (entry, targets) in &blobs[i..j] {
+            let plain = match &read {
+                Ok(bytes) => {
+                    let from = (entry.offset as u64 - start) as usize;
+                    open_blob(
+                        &repo.key,
+                        &BlobLocation {
+                            pack,
+                            entry: *entry,
+                        },
+                        &bytes[from..from + entry.length as usize],
+                    )
+                    .map_err(|e| e.to_string())
+                }
+                Err(e) => Err(format!("cannot read pack {}: {e}", pack.short())),
+            };
+            for &(file, offset) in targets {
+                match &plain {
+                    Ok(data) => states[file].write(offset, data, progress),
+                    Err(message) => states[file].fail(message.clone(), progress),
+                }
+            }
+        }
+        i = j;
+    }
+}
+
+impl FileState {
+    fn write(&self, offset: u64, data: &[u8], progress: &dyn RestoreProgress) {
+        {
+            let mut open = self.inner.lock().expect("file state");
+            if open.error.is_none() {
+                if let Err(e) = open.write_at(&self.path, self.size, offset, data) {
+                    open.error = Some(format!("cannot write: {e}"));
+                } else {
+                    progress.bytes_done(data.len() as u64);
+                }
+            }
+        }
+        self.blob_done(progress);
+    }
+
+    fn fail(&self, message: String, progress: &dyn RestoreProgress) {
+        self.inner
+            .lock()
+            .expect("file state")
+            .error
+            .get_or_insert(message);
+        self.blob_done(progress);
+    }
+
+    fn blob_done(&self, progress: &dyn RestoreProgress) {
+        if self.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.finish(progress);
+        }
+    }
+
+    /// Renames the complete file into place with its metadata, or removes the partial one.
+    fn finish(&self, progress: &dyn RestoreProgress) {
+        let mut open = self.inner.lock().expect("file state");
+        if open.error.is_none() && open.temp.is_none() {
+            // An empty file: nothing was written yet.
+            if let Err(e) = open.create(&self.path, 0) {
+                open.error = Some(format!("cannot create: {e}"));
+            }
+        }
+        let temp = open.temp.take();
+        let result = match (temp, open.error.take()) {
+            (Some((temp, file)), None) => {
+                drop(file);
+                match metadata::apply(&temp, &self.node).and_then(|_| fs::rename(&temp, &self.path))
+                {
+                    Ok(()) => {
+                        progress.file_done(&self.path, self.size);
+                        Ok(self.size)
+                    }
+                    Err(e) => {
+                        let _ = fs::remove_file(&temp);
+                        Err((self.path.clone(), format!("cannot finish file: {e}")))
+                    }
+                }
+            }
+            (temp, error) => {
+                if let Some((temp, file)) = temp {
+                    drop(file);
+                    let _ = fs::remove_file(&temp);
+                }
+                Err((
+                    self.path.clone(),
+                    error.unwrap_or_else(|| "not restored".into()),
+                ))
+            }
+        };
+        open.result = Some(result);
+    }
+}
+
+impl Open {
+    fn create(&mut self, path: &Path, size: u64) -> std::io::Result<()> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut suffix = [0u8; 6];
+        crate::crypto::random_bytes(&mut suffix);
+        let temp = dir.join(format!(".pvault-{}.part", hex::encode(suffix)));
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&temp)?;
+        file.set_len(size)?;
+        self.temp = Some((temp, file));
+        Ok(())
+    }
+
+    fn write_at(
+        &mut self,
+        path: &Path,
+        size: u64,
+        offset: u64,
+        data: &[u8],
+    ) -> std::io::Result<()> {
+        if self.temp.is_none() {
+            self.create(path, size)?;
+        }
+        let (_, file) = self.temp.as_ref().expect("just created");
+        file.write_all_at(data, offset)
+    }
+}
