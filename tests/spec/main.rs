@@ -1,1 +1,2 @@
-
+//! photovault's behaviour, written as specifications and checked end to end through the
+//! library and the `pvault` binary.
