@@ -48,6 +48,8 @@ pub enum Command {
     Ls(LsArgs),
     /// Restore a snapshot, or a folder or file of it
     Restore(RestoreArgs),
+    /// Check the repository's integrity (--read-data to verify every blob)
+    Check(CheckArgs),
     /// Print a repository object as JSON
     Cat(CatArgs),
     /// Manage passwords (key files)
@@ -128,6 +130,19 @@ pub struct RestoreArgs {
     /// Only restore paths matching this pattern (repeatable)
     #[arg(short, long = "include")]
     pub include: Vec<String>,
+    /// Worker threads (default: two per CPU)
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Also read and verify every pack
+    #[arg(long)]
+    pub read_data: bool,
+    /// Read only a subset: N/M (slice N of M), P% (random sample) or a size (e.g. 2G)
+    #[arg(long, value_name = "SUBSET")]
+    pub read_data_subset: Option<String>,
     /// Worker threads (default: two per CPU)
     #[arg(long, default_value_t = 0)]
     pub threads: usize,

@@ -16,7 +16,7 @@
 //! | store on a backend, atomically | [`backend`] |
 //!
 //! The repository format is in [`format`] and in SPEC.md, byte by byte. Operations each
-//! have a module: [`backup`], [`restore`], [`ls`]. Everything a program needs is re-exported
+//! have a module: [`backup`], [`restore`], [`check`], [`ls`]. Everything a program needs is re-exported
 //! at the crate root.
 //!
 //! ```
@@ -53,6 +53,7 @@
 
 pub mod backend;
 pub mod backup;
+pub mod check;
 pub mod chunk;
 pub mod compress;
 pub mod crypto;
@@ -67,6 +68,7 @@ pub mod restore;
 pub mod source;
 
 pub use backup::{BackupOptions, BackupOutcome, BackupProgress, FileStatus, ParentChoice};
+pub use check::{CheckOptions, CheckProgress, CheckReport, DamagedFile, Problem, ReadData};
 pub use crypto::KdfParams;
 pub use error::{Damage, Error, Result};
 pub use format::snapshot::{Snapshot, SnapshotSummary};

@@ -2,6 +2,7 @@
 
 pub mod backup;
 pub mod cat;
+pub mod check;
 pub mod init;
 pub mod key;
 pub mod ls;

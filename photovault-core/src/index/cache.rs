@@ -214,39 +214,6 @@ impl IndexCache {
         Ok(Some(BlobLocation { pack, entry }))
     }
 
-    pub(crate) fn for_each(&self, f: &mut impl FnMut(BlobLocation)) -> Result<()> {
-        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
-        let packs_table = txn.open_table(PACKS).map_err(|e| self.err(e))?;
-        let mut packs = Vec::new();
-        for row in packs_table.iter().map_err(|e| self.err(e))? {
-            let (n, id) = row.map_err(|e| self.err(e))?;
-            let n = n.value() as usize;
-            if packs.len() <= n {
-                packs.resize(n + 1, PackId([0; 32]));
-            }
-            packs[n] = PackId(
-                id.value()
-                    .try_into()
-                    .map_err(|_| self.err("bad pack id length"))?,
-            );
-        }
-        let blobs = txn.open_table(BLOBS).map_err(|e| self.err(e))?;
-        for row in blobs.iter().map_err(|e| self.err(e))? {
-            let (k, v) = row.map_err(|e| self.err(e))?;
-            let id = BlobId(
-                k.value()
-                    .try_into()
-                    .map_err(|_| self.err("bad blob id length"))?,
-            );
-            let (number, entry) = decode_value(id, v.value()).map_err(|e| self.err(e))?;
-            let pack = *packs
-                .get(number as usize)
-                .ok_or_else(|| self.err("unknown pack number"))?;
-            f(BlobLocation { pack, entry });
-        }
-        Ok(())
-    }
-
     pub(crate) fn len(&self) -> Result<u64> {
         let txn = self.db.begin_read().map_err(|e| self.err(e))?;
         let blobs = txn.open_table(BLOBS).map_err(|e| self.err(e))?;
@@ -254,7 +221,8 @@ impl IndexCache {
     }
 }
 
-fn read_index_file(repo: &RepoInner, name: &str) -> Result<(IndexId, IndexFile)> {
+/// Reads, verifies and decodes one index file.
+pub(crate) fn read_index_file(repo: &RepoInner, name: &str) -> Result<(IndexId, IndexFile)> {
     let shown = format!("index file {}", &name[..name.len().min(8)]);
     let id: IndexId = name.parse().map_err(|_| {
         Error::damaged(shown.clone(), Damage::Malformed("name is not an id".into()))

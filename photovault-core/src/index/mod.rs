@@ -17,10 +17,10 @@ use crate::error::Result;
 use crate::format::blob::BlobLocation;
 use crate::format::index_file::{IndexFile, IndexedPack};
 use crate::format::sealed_file;
-use crate::id::{BlobId, IndexId, PackId};
+use crate::id::{BlobId, IndexId};
 use crate::repository::RepoInner;
 
-pub(crate) use cache::IndexCache;
+pub(crate) use cache::{read_index_file, IndexCache};
 
 /// Pending blobs are written to an index file once there are this many.
 pub const FLUSH_BLOBS: usize = 50_000;
@@ -97,24 +97,8 @@ impl Index {
         Ok(())
     }
 
-    /// Calls `f` for every indexed blob (cache and pending).
-    pub(crate) fn for_each(&self, mut f: impl FnMut(BlobLocation)) -> Result<()> {
-        self.cache.for_each(&mut f)?;
-        for loc in self.pending.read().expect("pending index").values() {
-            f(*loc);
-        }
-        Ok(())
-    }
-
     /// Number of blobs in the cache.
     pub(crate) fn len(&self) -> Result<u64> {
         self.cache.len()
-    }
-
-    /// All packs the index knows, with their blob counts.
-    pub(crate) fn packs(&self) -> Result<HashMap<PackId, u64>> {
-        let mut out = HashMap::new();
-        self.for_each(|loc| *out.entry(loc.pack).or_insert(0) += 1)?;
-        Ok(out)
     }
 }

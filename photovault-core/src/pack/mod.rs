@@ -6,8 +6,10 @@
 //! packs to an uploader thread, so hashing never waits for the disk.
 
 mod packer;
+mod reader;
 mod saver;
 
 pub use packer::{FinishedPack, Packer};
+pub use reader::{header_of, read_header};
 pub(crate) use saver::BlobSaver;
 pub use saver::SaveStats;

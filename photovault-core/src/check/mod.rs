@@ -1,0 +1,222 @@
+//! Check: prove that the repository can restore what it claims to hold.
+//!
+//! Structure first: every index file decrypts and matches its name; every pack the index
+//! names exists and its header lists exactly the blobs the index says; every snapshot decodes
+//! and every tree it reaches is readable, with every blob it references in the index. With
+//! `read_data`, every selected pack is read whole, once, in parallel: its hash must match its
+//! name and every blob must decrypt and hash to its id. Damaged or missing data blobs are
+//! then traced to the files and snapshots that contain them.
+
+mod packs;
+mod subset;
+mod trees;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::id::{BlobId, PackId, SnapshotId};
+use crate::repository::Repository;
+
+pub use subset::ReadData;
+
+/// What to check.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct CheckOptions {
+    /// Which packs to read in full (default: none, structure only).
+    pub read_data: ReadData,
+    /// Worker threads reading packs (0: two per CPU).
+    pub threads: usize,
+}
+
+impl CheckOptions {
+    /// Reads the data selected by `read_data`.
+    pub fn read_data(mut self, read_data: ReadData) -> Self {
+        self.read_data = read_data;
+        self
+    }
+}
+
+/// One thing wrong with the repository.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Problem {
+    /// A key file does not parse.
+    KeyFile {
+        /// Its name.
+        name: String,
+        /// Why.
+        error: String,
+    },
+    /// An index file is unreadable or damaged.
+    IndexFile {
+        /// Its name.
+        name: String,
+        /// Why.
+        error: String,
+    },
+    /// The index names a pack that is not in the repository.
+    PackMissing {
+        /// The pack.
+        pack: PackId,
+        /// How many indexed blobs it should hold.
+        blobs: usize,
+    },
+    /// A pack's header is unreadable, or disagrees with the index.
+    PackHeader {
+        /// The pack.
+        pack: PackId,
+        /// Why.
+        error: String,
+    },
+    /// A pack's content does not hash to its name.
+    PackHash {
+        /// The pack.
+        pack: PackId,
+    },
+    /// A blob failed to decrypt or verify.
+    BlobDamaged {
+        /// The pack holding it.
+        pack: PackId,
+        /// The blob.
+        blob: BlobId,
+        /// Why.
+        error: String,
+    },
+    /// A snapshot file is unreadable.
+    Snapshot {
+        /// Its name.
+        name: String,
+        /// Why.
+        error: String,
+    },
+    /// A tree referenced by a snapshot cannot be read.
+    Tree {
+        /// The tree blob.
+        tree: BlobId,
+        /// A path where it is used.
+        path: PathBuf,
+        /// Why.
+        error: String,
+    },
+    /// A blob referenced by a tree is not in the index.
+    BlobMissing {
+        /// The blob.
+        blob: BlobId,
+        /// A path that needs it.
+        path: PathBuf,
+    },
+}
+
+/// A file whose content cannot be restored intact, in one snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DamagedFile {
+    /// The snapshot.
+    pub snapshot: SnapshotId,
+    /// The file's path in it.
+    pub path: PathBuf,
+    /// The first bad blob of its content.
+    pub blob: BlobId,
+}
+
+/// What a check found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CheckReport {
+    /// Everything wrong; empty means the repository is sound (as far as checked).
+    pub problems: Vec<Problem>,
+    /// Files affected by damaged or missing data, per snapshot.
+    pub damaged_files: Vec<DamagedFile>,
+    /// Packs no index refers to: left over by an interrupted backup; harmless.
+    pub unused_packs: Vec<PackId>,
+    /// Snapshots checked.
+    pub snapshots: u64,
+    /// Distinct trees read.
+    pub trees: u64,
+    /// Packs whose headers were checked.
+    pub packs: u64,
+    /// Packs read in full.
+    pub packs_read: u64,
+    /// Blobs verified by reading.
+    pub blobs_read: u64,
+    /// Bytes read in full.
+    pub bytes_read: u64,
+}
+
+impl CheckReport {
+    /// Whether no problem was found.
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Progress of a running check; no-op defaults, `()` implements it.
+pub trait CheckProgress: Sync {
+    /// A phase starts (`"index"`, `"packs"`, `"data"`, `"snapshots"`), with its size.
+    fn phase(&self, _name: &'static str, _total: u64) {}
+    /// Work within the current phase (packs or bytes or snapshots).
+    fn advance(&self, _amount: u64) {}
+    /// A problem was found.
+    fn problem(&self, _problem: &Problem) {}
+}
+
+impl CheckProgress for () {}
+
+impl Repository {
+    /// Checks the repository; see the module documentation for what is checked.
+    pub fn check(
+        &self,
+        options: &CheckOptions,
+        progress: &dyn CheckProgress,
+    ) -> Result<CheckReport> {
+        let _lock = self.lock(false)?;
+        let threads = if options.threads == 0 {
+            2 * std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+        } else {
+            options.threads
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("pvault-check-{i}"))
+            .build()
+            .map_err(|e| {
+                crate::Error::InvalidArgument(format!("cannot start worker threads: {e}"))
+            })?;
+        let mut report = CheckReport::default();
+        let found = |report: &mut CheckReport, p: Problem| {
+            progress.problem(&p);
+            report.problems.push(p);
+        };
+        for p in packs::check_keys(self)? {
+            found(&mut report, p);
+        }
+        let index = pool.install(|| packs::check_index_files(self, progress))?;
+        for p in index.problems.clone() {
+            found(&mut report, p);
+        }
+        let outcome =
+            pool.install(|| packs::check_packs(self, &index, &options.read_data, progress))?;
+        report.packs = outcome.packs;
+        report.packs_read = outcome.packs_read;
+        report.blobs_read = outcome.blobs_read;
+        report.bytes_read = outcome.bytes_read;
+        report.unused_packs = outcome.unused;
+        let bad_blobs: HashSet<BlobId> = outcome.bad_blobs.iter().copied().collect();
+        for p in outcome.problems {
+            found(&mut report, p);
+        }
+        let walk = trees::check_snapshots(self, &bad_blobs, progress)?;
+        report.snapshots = walk.snapshots;
+        report.trees = walk.trees;
+        report.damaged_files = walk.damaged_files;
+        for p in walk.problems {
+            found(&mut report, p);
+        }
+        Ok(report)
+    }
+}

@@ -1,0 +1,261 @@
+//! Checking keys, index files and packs, and reading pack data.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+use super::{CheckProgress, Problem, ReadData};
+use crate::backend::FileKind;
+use crate::error::Result;
+use crate::format::blob::{open_blob, BlobEntry, BlobLocation};
+use crate::format::key_file::KeyFile;
+use crate::id::{BlobId, PackId};
+use crate::index::read_index_file;
+use crate::pack::{header_of, read_header};
+use crate::repository::Repository;
+
+/// What the index files say, pack by pack.
+pub(super) struct IndexView {
+    pub(super) problems: Vec<Problem>,
+    pub(super) packs: HashMap<PackId, Vec<BlobEntry>>,
+}
+
+/// What checking the packs found.
+#[derive(Default)]
+pub(super) struct PackOutcome {
+    pub(super) problems: Vec<Problem>,
+    pub(super) unused: Vec<PackId>,
+    pub(super) bad_blobs: Vec<BlobId>,
+    pub(super) packs: u64,
+    pub(super) packs_read: u64,
+    pub(super) blobs_read: u64,
+    pub(super) bytes_read: u64,
+}
+
+pub(super) fn check_keys(repo: &Repository) -> Result<Vec<Problem>> {
+    let backend = repo.backend();
+    let mut problems = Vec::new();
+    for file in backend.list(FileKind::Key)? {
+        let parsed = backend
+            .read_all(FileKind::Key, &file.name)
+            .map_err(crate::Error::from)
+            .and_then(|bytes| KeyFile::decode(&bytes, &file.name));
+        if let Err(e) = parsed {
+            problems.push(Problem::KeyFile {
+                name: file.name,
+                error: e.to_string(),
+            });
+        }
+    }
+    Ok(problems)
+}
+
+pub(super) fn check_index_files(
+    repo: &Repository,
+    progress: &dyn CheckProgress,
+) -> Result<IndexView> {
+    let names = repo.backend().list(FileKind::Index)?;
+    progress.phase("index", names.len() as u64);
+    let results: Vec<_> = names
+        .par_iter()
+        .map(|f| {
+            let r = read_index_file(&repo.inner, &f.name);
+            progress.advance(1);
+            (f.name.clone(), r)
+        })
+        .collect();
+    let mut view = IndexView {
+        problems: Vec::new(),
+        packs: HashMap::new(),
+    };
+    for (name, result) in results {
+        match result {
+            Ok((_, file)) => {
+                for pack in file.packs {
+                    let entries = view.packs.entry(pack.id).or_default();
+                    for blob in pack.blobs {
+                        if !entries.iter().any(|e| e.id == blob.id) {
+                            entries.push(blob);
+                        }
+                    }
+                }
+            }
+            Err(e) => view.problems.push(Problem::IndexFile {
+                name,
+                error: e.to_string(),
+            }),
+        }
+    }
+    Ok(view)
+}
+
+pub(super) fn check_packs(
+    repo: &Repository,
+    view: &IndexView,
+    read_data: &ReadData,
+    progress: &dyn CheckProgress,
+) -> Result<PackOutcome> {
+    let listed: HashMap<PackId, u64> = repo
+        .backend()
+        .list(FileKind::Pack)?
+        .into_iter()
+        .filter_map(|f| f.name.parse::<PackId>().ok().map(|id| (id, f.size)))
+        .collect();
+    let mut outcome = PackOutcome::default();
+    let mut present: Vec<(PackId, u64)> = Vec::new();
+    for (pack, entries) in &view.packs {
+        match listed.get(pack) {
+            Some(&size) => present.push((*pack, size)),
+            None => {
+                outcome.problems.push(Problem::PackMissing {
+                    pack: *pack,
+                    blobs: entries.len(),
+                });
+                outcome.bad_blobs.extend(entries.iter().map(|e| e.id));
+            }
+        }
+    }
+    present.sort();
+    outcome.unused = listed
+        .keys()
+        .filter(|id| !view.packs.contains_key(id))
+        .copied()
+        .collect();
+    outcome.unused.sort();
+    outcome.packs = present.len() as u64;
+
+    let to_read: HashSet<PackId> = read_data
+        .select(&present)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let found = Mutex::new(PackOutcome::default());
+    let (blobs_read, bytes_read) = (AtomicU64::new(0), AtomicU64::new(0));
+
+    progress.phase("packs", present.len() as u64);
+    present
+        .par_iter()
+        .filter(|(id, _)| !to_read.contains(id))
+        .for_each(|(id, size)| {
+            let problem = match read_header(repo.backend().as_ref(), &repo.inner.key, id, *size) {
+                Ok(header) => compare(id, &header, &view.packs[id]),
+                Err(e) => Some(Problem::PackHeader {
+                    pack: *id,
+                    error: e.to_string(),
+                }),
+            };
+            if let Some(p) = problem {
+                found.lock().expect("findings").problems.push(p);
+            }
+            progress.advance(1);
+        });
+
+    let data_bytes: u64 = present
+        .iter()
+        .filter(|(id, _)| to_read.contains(id))
+        .map(|(_, s)| s)
+        .sum();
+    progress.phase("data", data_bytes);
+    present
+        .par_iter()
+        .filter(|(id, _)| to_read.contains(id))
+        .for_each(|(id, size)| {
+            let mut problems = Vec::new();
+            let mut bad = Vec::new();
+            match repo.backend().read_all(FileKind::Pack, &id.to_hex()) {
+                Err(e) => {
+                    problems.push(Problem::PackHeader {
+                        pack: *id,
+                        error: format!("cannot read: {e}"),
+                    });
+                    bad.extend(view.packs[id].iter().map(|e| e.id));
+                }
+                Ok(bytes) => {
+                    bytes_read.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                    if PackId::hash_of(&bytes) != *id {
+                        problems.push(Problem::PackHash { pack: *id });
+                    }
+                    match header_of(&repo.inner.key, id, &bytes) {
+                        Ok(header) => problems.extend(compare(id, &header, &view.packs[id])),
+                        Err(e) => problems.push(Problem::PackHeader {
+                            pack: *id,
+                            error: e.to_string(),
+                        }),
+                    }
+                    for entry in &view.packs[id] {
+                        let (start, end) = (entry.offset as usize, entry.end() as usize);
+                        let result = match bytes.get(start..end) {
+                            Some(stored) => open_blob(
+                                &repo.inner.key,
+                                &BlobLocation {
+                                    pack: *id,
+                                    entry: *entry,
+                                },
+                                stored,
+                            )
+                            .map(|_| ())
+                            .map_err(|e| match e {
+                                crate::Error::Damaged { damage, .. } => damage.to_string(),
+                                other => other.to_string(),
+                            }),
+                            None => Err("lies beyond the end of the pack".to_string()),
+                        };
+                        blobs_read.fetch_add(1, Ordering::Relaxed);
+                        if let Err(error) = result {
+                            problems.push(Problem::BlobDamaged {
+                                pack: *id,
+                                blob: entry.id,
+                                error,
+                            });
+                            bad.push(entry.id);
+                        }
+                    }
+                }
+            }
+            let mut f = found.lock().expect("findings");
+            f.problems.extend(problems);
+            f.bad_blobs.extend(bad);
+            f.packs_read += 1;
+            drop(f);
+            progress.advance(*size);
+        });
+
+    let f = found.into_inner().expect("findings");
+    outcome.problems.extend(f.problems);
+    outcome.bad_blobs.extend(f.bad_blobs);
+    outcome.packs_read = f.packs_read;
+    outcome.blobs_read = blobs_read.into_inner();
+    outcome.bytes_read = bytes_read.into_inner();
+    Ok(outcome)
+}
+
+/// Whether a pack's header lists exactly what the index says it holds.
+fn compare(pack: &PackId, header: &[BlobEntry], indexed: &[BlobEntry]) -> Option<Problem> {
+    let header_set: HashMap<BlobId, &BlobEntry> = header.iter().map(|e| (e.id, e)).collect();
+    for e in indexed {
+        match header_set.get(&e.id) {
+            None => {
+                return Some(Problem::PackHeader {
+                    pack: *pack,
+                    error: format!(
+                        "the index lists blob {} but the pack header does not",
+                        e.id.short()
+                    ),
+                })
+            }
+            Some(h) if *h != e => {
+                return Some(Problem::PackHeader {
+                    pack: *pack,
+                    error: format!(
+                        "blob {}: the index and the pack header disagree on its location",
+                        e.id.short()
+                    ),
+                })
+            }
+            _ => {}
+        }
+    }
+    None
+}
