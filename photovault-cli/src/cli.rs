@@ -50,6 +50,9 @@ pub enum Command {
     Restore(RestoreArgs),
     /// Check the repository's integrity (--read-data to verify every blob)
     Check(CheckArgs),
+    /// Repair a damaged repository
+    #[command(subcommand)]
+    Repair(RepairCommand),
     /// Print a repository object as JSON
     Cat(CatArgs),
     /// Manage passwords (key files)
@@ -146,6 +149,12 @@ pub struct CheckArgs {
     /// Worker threads (default: two per CPU)
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RepairCommand {
+    /// Rebuild the index from the pack headers
+    Index,
 }
 
 #[derive(Debug, Args)]

@@ -63,6 +63,7 @@ mod id;
 pub mod index;
 pub mod ls;
 pub mod pack;
+pub mod repair;
 mod repository;
 pub mod restore;
 pub mod source;
@@ -75,6 +76,7 @@ pub use format::snapshot::{Snapshot, SnapshotSummary};
 pub use format::tree::{MediaInfo, Node, NodeKind, Timestamp, Tree};
 pub use id::{BlobId, IndexId, InvalidId, KeyId, PackId, SnapshotId};
 pub use ls::LsEntry;
+pub use repair::RepairIndexReport;
 pub use restore::{RestoreOptions, RestoreOutcome, RestoreProgress};
 
 pub use repository::{

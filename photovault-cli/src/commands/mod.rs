@@ -5,6 +5,7 @@ pub mod cat;
 pub mod check;
 pub mod init;
 pub mod key;
+pub mod repair;
 pub mod ls;
 pub mod restore;
 pub mod snapshots;
