@@ -155,6 +155,20 @@ pub struct CheckArgs {
 pub enum RepairCommand {
     /// Rebuild the index from the pack headers
     Index,
+    /// Rewrite damaged packs without their damaged blobs (default: those `check --read-data` finds)
+    Packs {
+        /// Pack ids (full)
+        packs: Vec<String>,
+    },
+    /// Rewrite snapshots that reference lost data, keeping everything intact
+    Snapshots {
+        /// Only show what would change
+        #[arg(long)]
+        dry_run: bool,
+        /// Remove the original snapshots once repaired
+        #[arg(long)]
+        forget: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -76,7 +76,9 @@ pub use format::snapshot::{Snapshot, SnapshotSummary};
 pub use format::tree::{MediaInfo, Node, NodeKind, Timestamp, Tree};
 pub use id::{BlobId, IndexId, InvalidId, KeyId, PackId, SnapshotId};
 pub use ls::LsEntry;
-pub use repair::RepairIndexReport;
+pub use repair::{
+    RepairIndexReport, RepairPacksReport, RepairSnapshotsOptions, RepairSnapshotsReport,
+};
 pub use restore::{RestoreOptions, RestoreOutcome, RestoreProgress};
 
 pub use repository::{

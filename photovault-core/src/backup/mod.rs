@@ -163,6 +163,8 @@ impl Repository {
             parent: parent.map(|p| p.id),
             summary: Some(summary.clone()),
             program_version: format!("photovault {}", crate::VERSION),
+            original: None,
+            lost: Vec::new(),
         };
         let snapshot_id = self.save_snapshot(&snapshot)?;
         Ok(BackupOutcome {

@@ -39,6 +39,12 @@ pub struct Snapshot {
     /// `photovault x.y.z`.
     #[serde(default)]
     pub program_version: String,
+    /// For a snapshot written by `repair snapshots`: the snapshot it replaces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original: Option<SnapshotId>,
+    /// Paths `repair snapshots` left out because their data is lost.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lost: Vec<String>,
 }
 
 /// Counters recorded with a snapshot (and printed by `backup`).

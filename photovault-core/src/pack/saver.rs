@@ -89,8 +89,24 @@ impl BlobSaver {
         plaintext: &[u8],
         class: ContentClass,
     ) -> Result<(BlobId, bool)> {
+        self.store(kind, plaintext, class, true)
+    }
+
+    /// Stores `plaintext` even if the index already lists it (repair: the indexed copy is
+    /// damaged). Still stored only once per saver.
+    pub(crate) fn save_again(&self, kind: BlobKind, plaintext: &[u8]) -> Result<BlobId> {
+        Ok(self.store(kind, plaintext, ContentClass::Try, false)?.0)
+    }
+
+    fn store(
+        &self,
+        kind: BlobKind,
+        plaintext: &[u8],
+        class: ContentClass,
+        skip_indexed: bool,
+    ) -> Result<(BlobId, bool)> {
         let id = self.repo.key.blob_id(plaintext);
-        if self.repo.index()?.contains(&id)? {
+        if skip_indexed && self.repo.index()?.contains(&id)? {
             return Ok((id, false));
         }
         if !self.in_flight.lock().expect("in-flight set").insert(id) {
