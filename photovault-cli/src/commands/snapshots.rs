@@ -7,8 +7,11 @@ use crate::{CliError, Context};
 
 pub fn run(ctx: &Context, args: SnapshotsArgs) -> Result<u8, CliError> {
     let repo = ctx.open()?;
-    let snapshots: Vec<_> = repo
-        .snapshots()?
+    let (all, errors) = repo.snapshots_and_errors()?;
+    for (name, error) in &errors {
+        eprintln!("warning: snapshot {name} cannot be read: {error}");
+    }
+    let snapshots: Vec<_> = all
         .into_iter()
         .filter(|s| args.host.as_ref().is_none_or(|h| &s.snapshot.hostname == h))
         .filter(|s| {

@@ -113,7 +113,9 @@ fn archive_level(
                 }
             }
             Entry::Virtual(children) => {
-                let meta = fs::symlink_metadata(&path).map_err(|e| Error::Source {
+                // A parent of a backed-up path is recorded as the folder it leads to, even
+                // when it is reached through a symlink.
+                let meta = fs::metadata(&path).map_err(|e| Error::Source {
                     path: path.clone(),
                     source: e,
                 })?;
@@ -121,6 +123,7 @@ fn archive_level(
                     Error::InvalidArgument(format!("{}: {reason}", path.display()))
                 })?;
                 node.kind = NodeKind::Dir;
+                node.mode = (node.mode & 0o7777) | libc::S_IFDIR;
                 let parent_subtree = match parent_node {
                     Some(Node {
                         kind: NodeKind::Dir,

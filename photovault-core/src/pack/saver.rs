@@ -219,13 +219,20 @@ fn store_pack(
     repo.backend
         .write(FileKind::Pack, &pack.id.to_hex(), &pack.bytes)?;
     let ids: Vec<BlobId> = pack.entries.iter().map(|e| e.id).collect();
-    repo.index()?.add_pending(IndexedPack {
+    let index = repo.index()?;
+    let should_flush = index.add_pending(IndexedPack {
         id: pack.id,
         blobs: pack.entries,
     })?;
-    let mut set = in_flight.lock().expect("in-flight set");
-    for id in ids {
-        set.remove(&id);
+    {
+        let mut set = in_flight.lock().expect("in-flight set");
+        for id in ids {
+            set.remove(&id);
+        }
+    }
+    if should_flush {
+        // Bounds memory and what an interrupted backup has to store again.
+        index.flush(repo)?;
     }
     Ok(())
 }

@@ -32,6 +32,11 @@ impl Repository {
     /// damaged. Takes an exclusive lock.
     pub fn repair_index(&self) -> Result<RepairIndexReport> {
         let _lock = self.lock(true)?;
+        self.rebuild_index(&[])
+    }
+
+    /// Rebuilds the index from every pack but `excluded`; the caller holds an exclusive lock.
+    pub(crate) fn rebuild_index(&self, excluded: &[PackId]) -> Result<RepairIndexReport> {
         let backend = self.backend();
         let old: Vec<String> = backend
             .list(FileKind::Index)?
@@ -42,6 +47,7 @@ impl Repository {
             .list(FileKind::Pack)?
             .into_iter()
             .filter_map(|f| f.name.parse::<PackId>().ok().map(|id| (id, f.size)))
+            .filter(|(id, _)| !excluded.contains(id))
             .collect();
         let headers: Vec<_> = packs
             .par_iter()

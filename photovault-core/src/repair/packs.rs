@@ -31,43 +31,42 @@ impl Repository {
     /// `check --read-data`). Takes an exclusive lock.
     pub fn repair_packs(&self, packs: &[PackId]) -> Result<RepairPacksReport> {
         let mut report = RepairPacksReport::default();
-        {
-            let _lock = self.lock(true)?;
-            let saver = BlobSaver::new(self.inner.clone())?;
-            for pack in packs {
-                let bytes = self.backend().read_all(FileKind::Pack, &pack.to_hex())?;
-                let entries = match header_of(&self.inner.key, pack, &bytes) {
-                    Ok(entries) => entries,
-                    // Without the header, the index still says where each blob is.
-                    Err(_) => self.indexed_entries(pack)?,
-                };
-                for entry in entries {
-                    let stored = bytes.get(entry.offset as usize..entry.end() as usize);
-                    let opened = stored
-                        .ok_or_else(|| "lies beyond the end of the pack".to_string())
-                        .and_then(|s| {
-                            open_blob(&self.inner.key, &BlobLocation { pack: *pack, entry }, s)
-                                .map_err(|e| match e {
-                                    Error::Damaged { damage, .. } => damage.to_string(),
-                                    other => other.to_string(),
-                                })
-                        });
-                    match opened {
-                        Ok(plain) => {
-                            saver.save_again(entry.kind, &plain)?;
-                            report.blobs_salvaged += 1;
-                        }
-                        Err(reason) => report.blobs_lost.push((entry.id, reason)),
+        let _lock = self.lock(true)?;
+        let saver = BlobSaver::new(self.inner.clone())?;
+        for pack in packs {
+            let bytes = self.backend().read_all(FileKind::Pack, &pack.to_hex())?;
+            let entries = match header_of(&self.inner.key, pack, &bytes) {
+                Ok(entries) => entries,
+                // Without the header, the index still says where each blob is.
+                Err(_) => self.indexed_entries(pack)?,
+            };
+            for entry in entries {
+                let stored = bytes.get(entry.offset as usize..entry.end() as usize);
+                let opened = stored
+                    .ok_or_else(|| "lies beyond the end of the pack".to_string())
+                    .and_then(|s| {
+                        open_blob(&self.inner.key, &BlobLocation { pack: *pack, entry }, s).map_err(|e| match e {
+                            Error::Damaged { damage, .. } => damage.to_string(),
+                            other => other.to_string(),
+                        })
+                    });
+                match opened {
+                    Ok(plain) => {
+                        saver.save_again(entry.kind, &plain)?;
+                        report.blobs_salvaged += 1;
                     }
+                    Err(reason) => report.blobs_lost.push((entry.id, reason)),
                 }
             }
-            saver.finish()?;
-            for pack in packs {
-                self.backend().remove(FileKind::Pack, &pack.to_hex())?;
-                report.packs_removed.push(*pack);
-            }
         }
-        self.repair_index()?;
+        saver.finish()?;
+        // Deletion order: no index may name a pack once it is gone, so the index is rebuilt
+        // without the damaged packs before they are removed.
+        self.rebuild_index(packs)?;
+        for pack in packs {
+            self.backend().remove(FileKind::Pack, &pack.to_hex())?;
+            report.packs_removed.push(*pack);
+        }
         Ok(report)
     }
 

@@ -23,8 +23,14 @@ pub struct KeyInfo {
     pub username: String,
 }
 
-/// Tries the password against every key file.
-pub(super) fn unlock(backend: &dyn Backend, password: &[u8]) -> Result<(MasterKey, KeyId)> {
+/// Tries the password against every key file; a key is accepted only if `accept` (which
+/// decrypts the config) succeeds with it, so a stray key left by an interrupted `init` cannot
+/// shadow the real one.
+pub(super) fn unlock<T>(
+    backend: &dyn Backend,
+    password: &[u8],
+    mut accept: impl FnMut(&MasterKey) -> Result<T>,
+) -> Result<(MasterKey, KeyId, T)> {
     let mut last_error = None;
     for file in backend.list(FileKind::Key)? {
         let shown = format!("key file {}", &file.name[..file.name.len().min(8)]);
@@ -34,17 +40,20 @@ pub(super) fn unlock(backend: &dyn Backend, password: &[u8]) -> Result<(MasterKe
             .and_then(|bytes| KeyFile::decode(&bytes, &shown))
             .and_then(|key_file| key_file.unwrap_key(password, &shown));
         match result {
-            Ok(Some(key)) => {
-                let id = file.name.parse().unwrap_or(KeyId([0; 32]));
-                return Ok((key, id));
-            }
+            Ok(Some(key)) => match accept(&key) {
+                Ok(value) => {
+                    let id = file.name.parse().unwrap_or(KeyId([0; 32]));
+                    return Ok((key, id, value));
+                }
+                Err(e) => last_error = Some(e),
+            },
             Ok(None) => {}
             Err(e) => last_error = Some(e),
         }
     }
-    // A damaged key file is only the answer when no key fits at all.
+    // A damaged key file or config is only the answer when no key fits at all.
     match last_error {
-        Some(e @ Error::UnsupportedVersion { .. }) => Err(e),
+        Some(e @ (Error::UnsupportedVersion { .. } | Error::Damaged { .. } | Error::Backend(_))) => Err(e),
         _ => Err(Error::WrongPassword),
     }
 }

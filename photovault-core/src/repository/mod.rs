@@ -164,6 +164,15 @@ impl RepoInner {
 
     pub(crate) fn read_tree(&self, id: &BlobId) -> Result<Tree> {
         let plain = self.read_blob(id)?;
+        if let Some(&version) = plain.first() {
+            if version > crate::format::tree::TREE_VERSION {
+                return Err(Error::UnsupportedVersion {
+                    what: format!("tree {}", id.short()),
+                    found: version as u32,
+                    supported: crate::format::tree::TREE_VERSION as u32,
+                });
+            }
+        }
         Tree::decode(&plain).map_err(|d| Error::damaged(format!("tree {}", id.short()), d))
     }
 }
@@ -178,12 +187,9 @@ impl Repository {
         if password.is_empty() {
             return Err(Error::EmptyPassword);
         }
-        if !backend.list(FileKind::Config)?.is_empty()
-            || !backend
-                .list(FileKind::Key)
-                .map(|k| k.is_empty())
-                .unwrap_or(true)
-        {
+        // Only a config makes a repository: key files without one are left by an
+        // interrupted init, and open() ignores keys that do not decrypt the config.
+        if !backend.list(FileKind::Config)?.is_empty() {
             return Err(Error::RepositoryExists {
                 location: backend.location(),
             });
@@ -232,9 +238,10 @@ impl Repository {
         if password.is_empty() {
             return Err(Error::EmptyPassword);
         }
-        let (key, key_id) = keys::unlock(backend.as_ref(), password)?;
         let sealed = backend.read_all(FileKind::Config, "config")?;
-        let config: Config = sealed_file::open_json(&key, "config", "config", &sealed)?;
+        let (key, key_id, config) = keys::unlock(backend.as_ref(), password, |key| {
+            sealed_file::open_json::<Config>(key, "config", "config", &sealed)
+        })?;
         config.check_supported()?;
         if hex::decode(&config.id).map(|b| b.len()) != Ok(32) {
             return Err(Error::damaged(

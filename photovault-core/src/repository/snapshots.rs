@@ -21,19 +21,32 @@ pub struct SnapshotEntry {
 }
 
 impl Repository {
-    /// All snapshots, oldest first.
+    /// All readable snapshots, oldest first. Unreadable ones are left out (see
+    /// [`Repository::snapshots_and_errors`]; `check` reports them) so that one damaged
+    /// snapshot cannot stop backups or restores of the others.
     pub fn snapshots(&self) -> Result<Vec<SnapshotEntry>> {
+        Ok(self.snapshots_and_errors()?.0)
+    }
+
+    /// All readable snapshots, oldest first, and the snapshot files that could not be read.
+    pub fn snapshots_and_errors(&self) -> Result<(Vec<SnapshotEntry>, Vec<(String, Error)>)> {
         let files = self.inner.backend.list(FileKind::Snapshot)?;
-        let mut out: Vec<SnapshotEntry> = files
+        let results: Vec<(String, Result<SnapshotEntry>)> = files
             .par_iter()
-            .filter_map(|f| f.name.parse::<SnapshotId>().ok())
-            .map(|id| {
-                self.load_snapshot(&id)
-                    .map(|snapshot| SnapshotEntry { id, snapshot })
-            })
-            .collect::<Result<_>>()?;
+            .filter_map(|f| f.name.parse::<SnapshotId>().ok().map(|id| (f.name.clone(), id)))
+            .map(|(name, id)| (name, self.load_snapshot(&id).map(|snapshot| SnapshotEntry { id, snapshot })))
+            .collect();
+        let mut out = Vec::new();
+        let mut errors = Vec::new();
+        for (name, result) in results {
+            match result {
+                Ok(entry) => out.push(entry),
+                Err(Error::Backend(e)) if !e.is_not_found() => return Err(Error::Backend(e)),
+                Err(e) => errors.push((name, e)),
+            }
+        }
         out.sort_by(|a, b| a.snapshot.time.cmp(&b.snapshot.time).then(a.id.cmp(&b.id)));
-        Ok(out)
+        Ok((out, errors))
     }
 
     /// Reads one snapshot and checks it is the one named.

@@ -82,7 +82,10 @@ impl<'a> Planner<'a> {
             }
             _ => {
                 let path = self.target.join(OsStr::from_bytes(&start.name));
-                self.restore_node(start, path, included);
+                match start.name_problem() {
+                    Some(problem) => self.report(&path, format!("unsafe entry skipped: {problem}")),
+                    None => self.restore_node(start, path, included),
+                }
                 Ok(())
             }
         }
