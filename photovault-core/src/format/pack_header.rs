@@ -15,14 +15,20 @@ pub const HEADER_VERSION: u8 = 1;
 /// Bytes of the trailing header length field.
 pub const TRAILER_LEN: usize = 4;
 
-/// Seals the header for `entries` and appends it and its length to `pack`.
-pub fn append_header(key: &MasterKey, entries: &[BlobEntry], pack: &mut Vec<u8>) {
+/// The header plaintext: `version || count || entries`.
+pub fn encode_plain(entries: &[BlobEntry]) -> Vec<u8> {
     let mut plain = Vec::with_capacity(5 + entries.len() * ENTRY_LEN);
     plain.push(HEADER_VERSION);
     plain.extend_from_slice(&(entries.len() as u32).to_le_bytes());
     for e in entries {
         e.encode(&mut plain);
     }
+    plain
+}
+
+/// Seals the header for `entries` and appends it and its length to `pack`.
+pub fn append_header(key: &MasterKey, entries: &[BlobEntry], pack: &mut Vec<u8>) {
+    let plain = encode_plain(entries);
     let start = pack.len();
     crypto::seal(key.encryption_key(), aad::PACK_HEADER, &plain, pack);
     let sealed_len = (pack.len() - start) as u32;
@@ -55,7 +61,9 @@ pub fn decode_header(
     decode_plain(&plain, blob_area_end)
 }
 
-fn decode_plain(plain: &[u8], blob_area_end: u64) -> Result<Vec<BlobEntry>, Damage> {
+/// Decodes a header plaintext for a pack whose blob area ends at `blob_area_end`; entries
+/// come back sorted by offset.
+pub fn decode_plain(plain: &[u8], blob_area_end: u64) -> Result<Vec<BlobEntry>, Damage> {
     if plain.len() < 5 {
         return Err(Damage::Truncated("pack header"));
     }
