@@ -6,11 +6,13 @@
 //! injection for tests) wraps a backend, and a network store (SFTP, S3) implements the same
 //! five calls.
 
+mod fault;
 mod local;
 
 use std::fmt;
 use std::io;
 
+pub use fault::CrashAfter;
 pub use local::LocalBackend;
 
 /// The kinds of file a repository holds, each in its own folder.

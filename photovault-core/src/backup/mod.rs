@@ -8,6 +8,7 @@
 
 mod archiver;
 mod progress;
+mod resume;
 mod root;
 
 use std::path::PathBuf;
@@ -130,6 +131,7 @@ impl Repository {
             .build()
             .map_err(|e| Error::InvalidArgument(format!("cannot start worker threads: {e}")))?;
 
+        let adopted_packs = resume::adopt_unindexed_packs(&self.inner)?;
         let saver = BlobSaver::new(self.inner.clone())?;
         let archiver =
             archiver::Archiver::new(Arc::clone(&self.inner), &saver, &excludes, progress);
@@ -148,6 +150,7 @@ impl Repository {
         summary.data_added = stats.raw_bytes;
         summary.data_added_stored = stats.stored_bytes;
         summary.errors = errors.len() as u64;
+        summary.packs_adopted = adopted_packs;
         summary.duration_seconds = started.elapsed().as_secs_f64();
         let mut tags = options.tags.clone();
         tags.sort();

@@ -73,6 +73,9 @@ pub struct SnapshotSummary {
     pub data_added_stored: u64,
     /// Source entries that could not be read (named in the errors reported).
     pub errors: u64,
+    /// Packs left by an interrupted backup that this backup indexed instead of storing their
+    /// data again.
+    pub packs_adopted: u64,
     /// Seconds the backup took.
     pub duration_seconds: f64,
 }

@@ -214,6 +214,22 @@ impl IndexCache {
         Ok(Some(BlobLocation { pack, entry }))
     }
 
+    /// Every pack the cache knows.
+    pub(crate) fn pack_ids(&self) -> Result<std::collections::HashSet<PackId>> {
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        let numbers = txn.open_table(PACK_NUMBERS).map_err(|e| self.err(e))?;
+        let mut out = std::collections::HashSet::new();
+        for row in numbers.iter().map_err(|e| self.err(e))? {
+            let (id, _) = row.map_err(|e| self.err(e))?;
+            out.insert(PackId(
+                id.value()
+                    .try_into()
+                    .map_err(|_| self.err("bad pack id length"))?,
+            ));
+        }
+        Ok(out)
+    }
+
     pub(crate) fn len(&self) -> Result<u64> {
         let txn = self.db.begin_read().map_err(|e| self.err(e))?;
         let blobs = txn.open_table(BLOBS).map_err(|e| self.err(e))?;

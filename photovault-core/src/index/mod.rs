@@ -97,6 +97,19 @@ impl Index {
         Ok(())
     }
 
+    /// Every pack the index knows (cache and pending).
+    pub(crate) fn known_packs(&self) -> Result<std::collections::HashSet<crate::id::PackId>> {
+        let mut packs = self.cache.pack_ids()?;
+        packs.extend(
+            self.unflushed
+                .lock()
+                .expect("unflushed packs")
+                .iter()
+                .map(|p| p.id),
+        );
+        Ok(packs)
+    }
+
     /// Number of blobs in the cache.
     pub(crate) fn len(&self) -> Result<u64> {
         self.cache.len()

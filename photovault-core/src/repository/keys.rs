@@ -53,7 +53,9 @@ pub(super) fn unlock<T>(
     }
     // A damaged key file or config is only the answer when no key fits at all.
     match last_error {
-        Some(e @ (Error::UnsupportedVersion { .. } | Error::Damaged { .. } | Error::Backend(_))) => Err(e),
+        Some(
+            e @ (Error::UnsupportedVersion { .. } | Error::Damaged { .. } | Error::Backend(_)),
+        ) => Err(e),
         _ => Err(Error::WrongPassword),
     }
 }

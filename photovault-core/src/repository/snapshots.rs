@@ -33,8 +33,19 @@ impl Repository {
         let files = self.inner.backend.list(FileKind::Snapshot)?;
         let results: Vec<(String, Result<SnapshotEntry>)> = files
             .par_iter()
-            .filter_map(|f| f.name.parse::<SnapshotId>().ok().map(|id| (f.name.clone(), id)))
-            .map(|(name, id)| (name, self.load_snapshot(&id).map(|snapshot| SnapshotEntry { id, snapshot })))
+            .filter_map(|f| {
+                f.name
+                    .parse::<SnapshotId>()
+                    .ok()
+                    .map(|id| (f.name.clone(), id))
+            })
+            .map(|(name, id)| {
+                (
+                    name,
+                    self.load_snapshot(&id)
+                        .map(|snapshot| SnapshotEntry { id, snapshot }),
+                )
+            })
             .collect();
         let mut out = Vec::new();
         let mut errors = Vec::new();

@@ -1,0 +1,157 @@
+//! Helpers shared by the crash tests.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Deterministic pseudo-random bytes (xorshift64*), incompressible like photo data.
+pub fn random_bytes(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        out.extend_from_slice(&x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+/// Writes a file of pseudo-random content.
+pub fn write_random(path: &Path, seed: u64, len: usize) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::File::create(path)
+        .unwrap()
+        .write_all(&random_bytes(seed, len))
+        .unwrap();
+}
+
+/// Relative path → content of every regular file below `root`.
+pub fn contents(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = fs::symlink_metadata(&path).unwrap();
+            if meta.is_dir() {
+                stack.push(path);
+            } else if meta.is_file() {
+                out.insert(
+                    path.strip_prefix(root).unwrap().to_path_buf(),
+                    fs::read(&path).unwrap(),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Copies a folder tree (files and folders only).
+pub fn copy_tree(from: &Path, to: &Path) {
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "cp -a {} {}",
+        from.display(),
+        to.display()
+    );
+}
+
+/// Bytes in complete pack files (64-hex names) of a local repository.
+pub fn pack_bytes(repo: &Path) -> u64 {
+    let mut total = 0;
+    for sub in fs::read_dir(repo.join("data")).unwrap() {
+        for f in fs::read_dir(sub.unwrap().path()).unwrap() {
+            let f = f.unwrap();
+            let name = f.file_name().to_string_lossy().into_owned();
+            if name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit()) {
+                total += f.metadata().unwrap().len();
+            }
+        }
+    }
+    total
+}
+
+/// Runs `pvault` against `repo` with a test password and a private cache.
+pub struct Pvault {
+    pub repo: PathBuf,
+    pub cache: PathBuf,
+}
+
+impl Pvault {
+    pub fn new(work: &Path) -> Self {
+        Pvault {
+            repo: work.join("repo"),
+            cache: work.join("cache"),
+        }
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pvault"));
+        cmd.arg("-r")
+            .arg(&self.repo)
+            .args(args)
+            .env("PVAULT_PASSWORD", "crash-test")
+            .env("XDG_CACHE_HOME", &self.cache)
+            .env_remove("PVAULT_REPOSITORY")
+            .env_remove("PVAULT_PASSWORD_FILE");
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// Runs and insists on exit code 0.
+    pub fn ok(&self, args: &[&str]) -> Output {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "pvault {args:?} failed ({:?}):\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    pub fn init(&self, pack_mib: u32) {
+        self.ok(&[
+            "init",
+            "--kdf-memory",
+            "1024",
+            "--kdf-iterations",
+            "1",
+            "--pack-size",
+            &pack_mib.to_string(),
+        ]);
+    }
+
+    /// Backs up `src` and returns the JSON summary.
+    pub fn backup(&self, src: &Path) -> serde_json::Value {
+        let out = self.ok(&["backup", "--json", src.to_str().unwrap()]);
+        let text = String::from_utf8(out.stdout).unwrap();
+        let last = text.lines().last().expect("a summary line");
+        serde_json::from_str(last).unwrap()
+    }
+
+    /// Restores `snapshot` and returns the restored content of `src`.
+    pub fn restored(
+        &self,
+        snapshot: &str,
+        src: &Path,
+        target: &Path,
+    ) -> BTreeMap<PathBuf, Vec<u8>> {
+        let _ = fs::remove_dir_all(target);
+        self.ok(&["restore", snapshot, "--target", target.to_str().unwrap()]);
+        contents(&target.join(src.strip_prefix("/").unwrap()))
+    }
+}
