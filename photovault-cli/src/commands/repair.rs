@@ -2,7 +2,9 @@
 
 use std::collections::BTreeSet;
 
-use photovault_core::{CheckOptions, PackId, Problem, ReadData, RepairSnapshotsOptions, Repository};
+use photovault_core::{
+    CheckOptions, PackId, Problem, ReadData, RepairSnapshotsOptions, Repository,
+};
 use serde_json::json;
 
 use crate::cli::RepairCommand;
@@ -32,7 +34,11 @@ fn index(ctx: &Context, repo: &Repository) -> Result<u8, CliError> {
             );
         }
     }
-    Ok(if report.unreadable_packs.is_empty() { 0 } else { 1 })
+    Ok(if report.unreadable_packs.is_empty() {
+        0
+    } else {
+        1
+    })
 }
 
 fn packs_cmd(ctx: &Context, repo: &Repository, given: &[String]) -> Result<u8, CliError> {
@@ -45,7 +51,9 @@ fn packs_cmd(ctx: &Context, repo: &Repository, given: &[String]) -> Result<u8, C
             .problems
             .iter()
             .filter_map(|p| match p {
-                Problem::BlobDamaged { pack, .. } | Problem::PackHash { pack } | Problem::PackHeader { pack, .. } => Some(*pack),
+                Problem::BlobDamaged { pack, .. }
+                | Problem::PackHash { pack }
+                | Problem::PackHeader { pack, .. } => Some(*pack),
                 _ => None,
             })
             .collect();
@@ -53,7 +61,10 @@ fn packs_cmd(ctx: &Context, repo: &Repository, given: &[String]) -> Result<u8, C
     } else {
         given
             .iter()
-            .map(|s| s.parse::<PackId>().map_err(|e| CliError::usage(e.to_string())))
+            .map(|s| {
+                s.parse::<PackId>()
+                    .map_err(|e| CliError::usage(e.to_string()))
+            })
             .collect::<Result<_, _>>()?
     };
     if packs.is_empty() {
@@ -79,7 +90,12 @@ fn packs_cmd(ctx: &Context, repo: &Repository, given: &[String]) -> Result<u8, C
     Ok(0)
 }
 
-fn snapshots(ctx: &Context, repo: &Repository, dry_run: bool, forget: bool) -> Result<u8, CliError> {
+fn snapshots(
+    ctx: &Context,
+    repo: &Repository,
+    dry_run: bool,
+    forget: bool,
+) -> Result<u8, CliError> {
     let mut options = RepairSnapshotsOptions::default();
     options.dry_run = dry_run;
     options.forget = forget;
@@ -90,15 +106,29 @@ fn snapshots(ctx: &Context, repo: &Repository, dry_run: bool, forget: bool) -> R
     }
     for r in &report.repaired {
         match r.repaired {
-            Some(new) => println!("snapshot {} repaired as {} ({} path(s) lost):", r.original.short(), new.short(), r.lost.len()),
-            None => println!("snapshot {} would be repaired ({} path(s) lost):", r.original.short(), r.lost.len()),
+            Some(new) => println!(
+                "snapshot {} repaired as {} ({} path(s) lost):",
+                r.original.short(),
+                new.short(),
+                r.lost.len()
+            ),
+            None => println!(
+                "snapshot {} would be repaired ({} path(s) lost):",
+                r.original.short(),
+                r.lost.len()
+            ),
         }
         for path in &r.lost {
             println!("  lost {path}");
         }
     }
     if !ctx.global.quiet {
-        println!("{} snapshot(s) intact, {} repaired{}", report.intact, report.repaired.len(), if dry_run { " (dry run)" } else { "" });
+        println!(
+            "{} snapshot(s) intact, {} repaired{}",
+            report.intact,
+            report.repaired.len(),
+            if dry_run { " (dry run)" } else { "" }
+        );
     }
     Ok(0)
 }
