@@ -164,6 +164,15 @@ impl Error {
         }
     }
 
+    /// What is wrong, without the object's name or advice: for reports that already name
+    /// the object (check, repair).
+    pub fn reason(&self) -> String {
+        match self {
+            Error::Damaged { damage, .. } => damage.to_string(),
+            other => other.to_string(),
+        }
+    }
+
     pub(crate) fn damaged(object: impl Into<String>, damage: Damage) -> Self {
         Error::Damaged {
             object: object.into(),

@@ -67,6 +67,7 @@ pub mod repair;
 mod repository;
 pub mod restore;
 pub mod source;
+mod workers;
 
 pub use backup::{BackupOptions, BackupOutcome, BackupProgress, FileStatus, ParentChoice};
 pub use check::{CheckOptions, CheckProgress, CheckReport, DamagedFile, Problem, ReadData};

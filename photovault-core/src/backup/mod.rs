@@ -17,12 +17,13 @@ use std::time::Instant;
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::format::snapshot::{Snapshot, SnapshotSummary, SNAPSHOT_VERSION};
 use crate::id::SnapshotId;
 use crate::pack::BlobSaver;
 use crate::repository::{hostname, username, Repository};
 use crate::source::PathPatterns;
+use crate::workers::{self, Work};
 
 pub use progress::{BackupProgress, FileStatus};
 
@@ -120,16 +121,7 @@ impl Repository {
             None => None,
         };
 
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(if options.threads == 0 {
-                default_threads()
-            } else {
-                options.threads
-            })
-            .stack_size(32 << 20)
-            .thread_name(|i| format!("pvault-backup-{i}"))
-            .build()
-            .map_err(|e| Error::InvalidArgument(format!("cannot start worker threads: {e}")))?;
+        let pool = workers::pool("backup", options.threads, Work::Cpu)?;
 
         let adopted_packs = resume::adopt_unindexed_packs(&self.inner)?;
         let saver = BlobSaver::new(self.inner.clone())?;
@@ -197,11 +189,4 @@ impl Repository {
                 .find(|s| s.snapshot.hostname == host && s.snapshot.paths == paths)),
         }
     }
-}
-
-fn default_threads() -> usize {
-    std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .max(2)
 }

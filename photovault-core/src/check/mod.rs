@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::id::{BlobId, PackId, SnapshotId};
 use crate::repository::Repository;
+use crate::workers::{self, Work};
 
 pub use subset::ReadData;
 
@@ -173,20 +174,7 @@ impl Repository {
         progress: &dyn CheckProgress,
     ) -> Result<CheckReport> {
         let _lock = self.lock(false)?;
-        let threads = if options.threads == 0 {
-            2 * std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2)
-        } else {
-            options.threads
-        };
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .thread_name(|i| format!("pvault-check-{i}"))
-            .build()
-            .map_err(|e| {
-                crate::Error::InvalidArgument(format!("cannot start worker threads: {e}"))
-            })?;
+        let pool = workers::pool("check", options.threads, Work::Io)?;
         let mut report = CheckReport::default();
         let found = |report: &mut CheckReport, p: Problem| {
             progress.problem(&p);

@@ -196,10 +196,7 @@ pub(super) fn check_packs(
                                 stored,
                             )
                             .map(|_| ())
-                            .map_err(|e| match e {
-                                crate::Error::Damaged { damage, .. } => damage.to_string(),
-                                other => other.to_string(),
-                            }),
+                            .map_err(|e| e.reason()),
                             None => Err("lies beyond the end of the pack".to_string()),
                         };
                         blobs_read.fetch_add(1, Ordering::Relaxed);

@@ -45,12 +45,8 @@ impl Repository {
                 let opened = stored
                     .ok_or_else(|| "lies beyond the end of the pack".to_string())
                     .and_then(|s| {
-                        open_blob(&self.inner.key, &BlobLocation { pack: *pack, entry }, s).map_err(
-                            |e| match e {
-                                Error::Damaged { damage, .. } => damage.to_string(),
-                                other => other.to_string(),
-                            },
-                        )
+                        open_blob(&self.inner.key, &BlobLocation { pack: *pack, entry }, s)
+                            .map_err(|e| e.reason())
                     });
                 match opened {
                     Ok(plain) => {

@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::format::snapshot::Snapshot;
 use crate::repository::Repository;
 use crate::source::PathPatterns;
+use crate::workers::{self, Work};
 
 pub use progress::RestoreProgress;
 
@@ -80,18 +81,7 @@ impl Repository {
             source: e,
         })?;
         let _lock = self.lock(false)?;
-        let threads = if options.threads == 0 {
-            2 * std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2)
-        } else {
-            options.threads
-        };
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .thread_name(|i| format!("pvault-restore-{i}"))
-            .build()
-            .map_err(|e| Error::InvalidArgument(format!("cannot start worker threads: {e}")))?;
+        let pool = workers::pool("restore", options.threads, Work::Io)?;
         let base = if subpath.trim_matches('/').is_empty() {
             String::new()
         } else {
