@@ -1,1 +1,115 @@
+//! Shared inputs and settings for the photovault benchmarks (`cargo bench -p photovault-benches`).
+//!
+//! Every bench target measures one pipeline stage on in-memory data, so the figures are the
+//! per-core ceiling of that stage with no disk involved; `peer.sh` measures the whole program
+//! against restic and borg. Figures and how they were taken are in `RESULTS.md`.
 
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use criterion::Criterion;
+use photovault_core::chunk::{Chunker, ChunkerParams};
+use photovault_core::crypto::{MasterKey, MASTER_KEY_LEN};
+
+/// One mebibyte.
+pub const MIB: usize = 1 << 20;
+
+/// Size of the main input of every stage: large enough for a few hundred average chunks.
+pub const INPUT_LEN: usize = 64 * MIB;
+
+/// Short measurements, so the whole suite runs in a few minutes on a busy 2-core machine.
+pub fn criterion() -> Criterion {
+    Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .configure_from_args()
+}
+
+/// A fixed master key, so chunk boundaries (and hence every figure) repeat between runs.
+pub fn bench_key() -> MasterKey {
+    let mut bytes = [0u8; MASTER_KEY_LEN];
+    for (i, b) in bytes.iter_mut().enumerate() {
+        *b = (i as u8).wrapping_mul(37).wrapping_add(11);
+    }
+    MasterKey::from_bytes(&bytes)
+}
+
+/// The repository's default chunker under [`bench_key`].
+pub fn bench_chunker() -> Chunker {
+    Chunker::new(ChunkerParams::default(), bench_key().chunker_seed())
+}
+
+/// Incompressible bytes (xorshift64*), standing in for JPEG, HEIC and video content.
+pub fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        out.extend_from_slice(&x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+/// RAW-sensor-like bytes as `/work/shared/bench/mkcorpus.py` makes them: 14-bit samples in
+/// 16-bit little-endian words, a smooth field plus 5 bits of noise in the low byte and a
+/// smooth high byte. zstd -3 saves about a quarter of it, like the corpus's DNG/CR3 files.
+pub fn raw_like(len: usize, seed: u64) -> Vec<u8> {
+    const WIDTH: usize = 4096;
+    let noise = pseudo_random(len / 2 + 1, seed);
+    let mut out = Vec::with_capacity(len + 2);
+    let mut i = 0usize;
+    while out.len() < len {
+        let (x, y) = ((i % WIDTH) as f64, (i / WIDTH) as f64);
+        let smooth = ((x / 700.0).sin() + (y / 500.0).cos() + 2.0) / 4.0; // 0..1, low frequency
+        let lo = (smooth * 200.0) as u8 + (noise[i] >> 3);
+        let hi = (smooth * 30.0) as u8;
+        out.push(lo);
+        out.push(hi);
+        i += 1;
+    }
+    out.truncate(len);
+    out
+}
+
+/// Cuts `data` with `chunker` into the slices the backup would store.
+pub fn chunks<'a>(chunker: &Chunker, data: &'a [u8]) -> Vec<&'a [u8]> {
+    let mut rest = data;
+    chunker
+        .chunk_lengths(data)
+        .into_iter()
+        .map(|n| {
+            let (chunk, tail) = rest.split_at(n);
+            rest = tail;
+            chunk
+        })
+        .collect()
+}
+
+/// A scratch folder under the system temp dir, removed on drop (no extra dependency).
+pub struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    /// Creates `<tmp>/photovault-bench-<label>-<pid>`, emptied first.
+    pub fn new(label: &str) -> Self {
+        let path =
+            std::env::temp_dir().join(format!("photovault-bench-{label}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("creating a scratch folder");
+        ScratchDir(path)
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

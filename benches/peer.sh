@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# peer.sh - end-to-end comparison of pvault with restic and borg on the shared photo corpus.
+#
+# Usage: benches/peer.sh [options]
+#   --scale S        corpus scale for mkcorpus.py (default 1: 3.4 GB, 20,526 files, ~2 min)
+#   --runs N         repeat the whole sequence N times; the table shows medians (default 1)
+#   --seed N         corpus seed (default 1; the day-2 mutation uses peer-bench's seed 2)
+#   --tools "..."    tools to compare (default "pvault restic borg")
+#   --small          200,000 small files (mksmall.py) and peer-bench --backup-only instead
+#   --work DIR       work folder: cached corpora and runs (default $PEER_WORK or /tmp/pvault-peer)
+#   --no-build       use the existing target/release/pvault
+#   --install        apt-get/pip install restic, borgbackup and Pillow when missing
+#   --table TSV      only print the comparison table of an existing results.tsv
+#
+# Steps: (a) cargo build --release -p photovault-cli; (b) generate the corpus once into
+# WORK/corpus-s<S>-seed<N> (or WORK/small), reused by later runs; (c) run
+# /work/shared/bench/peer-bench.sh with PVAULT_BIN=target/release/pvault into
+# WORK/run-<time>-<corpus>/ (results.tsv, logs/); (d) print medians per tool and step, the
+# ratios restic/pvault and borg/pvault (above 1: pvault is faster), max RSS, MB/s, the CPU
+# other processes used meanwhile (other_cpu_s: noise), and the final repository sizes.
+# A step that failed (non-zero exit) shows as n/a; pvault has no `check` yet, so its
+# check-read-data step is expected to be n/a.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+BENCH=${PEER_BENCH_DIR:-/work/shared/bench}
+WORK=${PEER_WORK:-/tmp/pvault-peer}
+SCALE=1 RUNS=1 SEED=1 TOOLS="pvault restic borg" SMALL=0 BUILD=1 INSTALL=0 TABLE=""
+
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --scale) SCALE=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
+    --seed) SEED=$2; shift 2 ;;
+    --tools) TOOLS=$2; shift 2 ;;
+    --small) SMALL=1; shift ;;
+    --work) WORK=$2; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    --install) INSTALL=1; shift ;;
+    --table) TABLE=$2; shift 2 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+# ---- (d) the comparison table, from peer-bench's results.tsv ----------------------------
+print_table() {
+  python3 - "$1" "$TOOLS" <<'PY'
+import csv, statistics, sys
+from collections import defaultdict
+
+path, tools = sys.argv[1], sys.argv[2].split()
+STEPS = ["init", "backup1-initial", "backup2-nochange", "backup3-mutated", "restore",
+         "check-read-data"]
+rows = defaultdict(list)        # (tool, step) -> [row, ...]; failed steps keep rc
+notes = defaultdict(list)       # tool -> verify notes
+last_repo = defaultdict(dict)   # tool -> run -> repo bytes after its last step
+with open(path) as f:
+    for r in csv.DictReader(f, delimiter="\t"):
+        step = r["step"]
+        if r["wall_s"] == "-":
+            notes[r["tool"]].append(step)
+            continue
+        failed = "!rc=" in step
+        step = step.split("!")[0]
+        r["failed"] = failed
+        rows[(r["tool"], step)].append(r)
+        if r["repo_bytes"] not in ("", "-"):
+            last_repo[r["tool"]][r["run"]] = int(r["repo_bytes"])
+tools = [t for t in tools if any(k[0] == t for k in rows)]
+steps = [s for s in STEPS if any((t, s) in rows for t in tools)]
+
+def med(tool, step, col):
+    vals = [float(r[col]) for r in rows.get((tool, step), [])
+            if not r["failed"] and r[col] not in ("", "-")]
+    return statistics.median(vals) if vals else None
+
+def fmt(v, spec=".1f"):
+    return "n/a" if v is None else format(v, spec)
+
+runs = max((len(v) for v in rows.values()), default=0)
+def ratio_table(col, what):
+    head = ["step"] + [f"{t} {what}" for t in tools] + [f"{t}/pvault" for t in tools if t != "pvault"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for s in steps:
+        vals = {t: med(t, s, col) for t in tools}
+        cells = [s] + [fmt(vals[t], ".2f") for t in tools]
+        for t in tools:
+            if t == "pvault":
+                continue
+            p, o = vals.get("pvault"), vals[t]
+            cells.append("n/a" if p is None or o is None or p == 0 else f"{o / p:.2f}")
+        print("| " + " | ".join(cells) + " |")
+
+print(f"\nMedian over {runs} run(s); ratio = other tool's wall time / pvault's (above 1: pvault faster).\n")
+ratio_table("wall_s", "wall s")
+print("\nThe same with CPU seconds (user+sys), less sensitive to other processes on a busy machine.\n")
+ratio_table("cpu_s", "cpu s")
+
+print("\nPer tool and step (medians): wall s, CPU s (user+sys), MB/s (corpus bytes / wall), "
+      "max RSS MiB, repository MB after the step, other_cpu_s (CPU used by other processes "
+      "meanwhile: noise).\n")
+head = ["tool", "step", "wall s", "cpu s", "MB/s", "max RSS MiB", "repo MB", "other_cpu_s"]
+print("| " + " | ".join(head) + " |")
+print("|" + "---|" * len(head))
+for t in tools:
+    for s in steps:
+        if (t, s) not in rows:
+            continue
+        failed = all(r["failed"] for r in rows[(t, s)])
+        repo = med(t, s, "repo_bytes")
+        cells = [t, s + (" (failed)" if failed else ""), fmt(med(t, s, "wall_s"), ".2f"),
+                 fmt(med(t, s, "cpu_s"), ".2f"), fmt(med(t, s, "MB/s")),
+                 fmt(med(t, s, "maxRSS_MiB"), ".0f"),
+                 fmt(None if repo is None else repo / 1e6, ".0f"),
+                 fmt(med(t, s, "other_cpu_s"))]
+        print("| " + " | ".join(cells) + " |")
+
+print("\nFinal repository size (after the last step, median over runs):\n")
+print("| tool | MB | vs pvault | verify |")
+print("|---|---|---|---|")
+base = statistics.median(last_repo["pvault"].values()) if last_repo.get("pvault") else None
+for t in tools:
+    v = statistics.median(last_repo[t].values()) if last_repo.get(t) else None
+    ratio = "n/a" if v is None or not base else f"{v / base:.2f}"
+    print(f"| {t} | {fmt(None if v is None else v / 1e6, '.0f')} | {ratio} | "
+          f"{'; '.join(sorted(set(notes.get(t, [])))) or '-'} |")
+PY
+}
+
+if [[ -n $TABLE ]]; then
+  print_table "$TABLE"
+  exit 0
+fi
+
+# ---- prerequisites ------------------------------------------------------------------------
+missing=()
+for t in $TOOLS; do
+  case $t in
+    restic) command -v restic >/dev/null || missing+=(restic) ;;
+    borg) command -v borg >/dev/null || missing+=(borgbackup) ;;
+  esac
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  if [[ $INSTALL -eq 1 ]]; then
+    apt-get install -y "${missing[@]}"
+  else
+    echo "missing: ${missing[*]} (run: apt-get install -y ${missing[*]}, or pass --install)" >&2
+    exit 1
+  fi
+fi
+if ! python3 -c 'import PIL' 2>/dev/null; then
+  if [[ $INSTALL -eq 1 ]]; then
+    python3 -m pip install Pillow
+  elif [[ $SMALL -eq 0 ]]; then
+    echo "python3 cannot import PIL (run: python3 -m pip install Pillow, or pass --install)" >&2
+    exit 1
+  fi
+fi
+[[ -x /usr/bin/time ]] || { echo "peer-bench.sh needs GNU time at /usr/bin/time (apt-get install -y time)" >&2; exit 1; }
+
+# ---- (a) build -----------------------------------------------------------------------------
+if [[ $BUILD -eq 1 ]]; then
+  (cd "$ROOT" && cargo build --release -p photovault-cli)
+fi
+PVAULT_BIN=$ROOT/target/release/pvault
+[[ -x $PVAULT_BIN ]] || { echo "no $PVAULT_BIN (drop --no-build)" >&2; exit 1; }
+
+# ---- (b) corpus, generated once into a .partial folder and renamed when complete ----------
+mkdir -p "$WORK"
+if [[ $SMALL -eq 1 ]]; then
+  CORPUS=$WORK/small NAME=small
+  GEN=(python3 "$BENCH/mksmall.py")
+else
+  CORPUS=$WORK/corpus-s$SCALE-seed$SEED NAME=s$SCALE-seed$SEED
+  GEN=(python3 "$BENCH/mkcorpus.py")
+fi
+if [[ ! -d $CORPUS ]]; then
+  rm -rf "$CORPUS.partial"
+  echo "generating $CORPUS ..." >&2
+  start=$(date +%s)
+  if [[ $SMALL -eq 1 ]]; then
+    "${GEN[@]}" "$CORPUS.partial"
+  else
+    "${GEN[@]}" "$CORPUS.partial" --seed "$SEED" --scale "$SCALE"
+  fi
+  mv "$CORPUS.partial" "$CORPUS"
+  echo "corpus generated in $(( $(date +%s) - start )) s" >&2
+else
+  echo "reusing corpus $CORPUS" >&2
+fi
+
+# ---- (c) peer-bench ------------------------------------------------------------------------
+RUN=$WORK/run-$(date +%Y%m%d-%H%M%S)-$NAME
+mkdir -p "$RUN"
+args=(--tools "$TOOLS" --runs "$RUNS")
+[[ $SMALL -eq 1 ]] && args+=(--backup-only)
+echo "running peer-bench into $RUN (pvault $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores)" >&2
+PVAULT_BIN=$PVAULT_BIN "$BENCH/peer-bench.sh" "${args[@]}" "$CORPUS" "$RUN" 2>&1 | tee "$RUN/peer-bench.log"
+
+# ---- (d) table -----------------------------------------------------------------------------
+print_table "$RUN/results.tsv" | tee "$RUN/table.md"
+echo
+echo "results: $RUN/results.tsv, table: $RUN/table.md, logs: $RUN/logs/"
