@@ -44,8 +44,8 @@ impl Packer {
         sealed: &[u8],
     ) -> bool {
         if self.bytes.capacity() == 0 {
-            self.bytes
-                .reserve_exact(self.target_size + self.target_size / 8);
+            // Grow from 1 MiB: tree packs rarely fill, and data packs get a recycled buffer.
+            self.bytes.reserve(self.target_size.min(1 << 20));
         }
         self.entries.push(BlobEntry {
             id,
@@ -57,6 +57,14 @@ impl Packer {
         });
         self.bytes.extend_from_slice(sealed);
         self.bytes.len() >= self.target_size
+    }
+
+    /// Gives the packer an empty buffer to fill next (a recycled one, to keep memory flat).
+    pub fn recycle(&mut self, mut buffer: Vec<u8>) {
+        if self.bytes.capacity() == 0 {
+            buffer.clear();
+            self.bytes = buffer;
+        }
     }
 
     /// Whether nothing was added since the last finish.

@@ -37,6 +37,7 @@ pub(crate) struct BlobSaver {
     data: Mutex<Packer>,
     trees: Mutex<Packer>,
     in_flight: Arc<Mutex<HashSet<BlobId>>>,
+    spare_buffers: Arc<Mutex<Vec<Vec<u8>>>>,
     uploads: Option<Sender<FinishedPack>>,
     uploader: Option<JoinHandle<Result<()>>>,
     blobs: AtomicU64,
@@ -53,6 +54,8 @@ impl BlobSaver {
         let uploader_repo = repo.clone();
         let in_flight = Arc::new(Mutex::new(HashSet::new()));
         let uploader_in_flight = Arc::clone(&in_flight);
+        let spare_buffers = Arc::new(Mutex::new(Vec::new()));
+        let uploader_spares = Arc::clone(&spare_buffers);
         let uploader = std::thread::Builder::new()
             .name("pvault-upload".into())
             .spawn(move || -> Result<()> {
@@ -61,7 +64,14 @@ impl BlobSaver {
                     if first_error.is_some() {
                         continue; // drain so senders never block forever
                     }
-                    if let Err(e) = store_pack(&uploader_repo, &uploader_in_flight, pack) {
+                    let result =
+                        store_pack(&uploader_repo, &uploader_in_flight, pack).map(|buffer| {
+                            let mut spares = uploader_spares.lock().expect("spare buffers");
+                            if spares.len() < 2 {
+                                spares.push(buffer);
+                            }
+                        });
+                    if let Err(e) = result {
                         first_error = Some(e);
                     }
                 }
@@ -73,6 +83,7 @@ impl BlobSaver {
             data: Mutex::new(Packer::new(pack_size)),
             trees: Mutex::new(Packer::new(pack_size)),
             in_flight,
+            spare_buffers,
             uploads: Some(tx),
             uploader: Some(uploader),
             blobs: AtomicU64::new(0),
@@ -144,6 +155,11 @@ impl BlobSaver {
         };
         let finished = {
             let mut p = packer.lock().expect("packer");
+            if p.is_empty() && kind == BlobKind::Data {
+                if let Some(buffer) = self.spare_buffers.lock().expect("spare buffers").pop() {
+                    p.recycle(buffer);
+                }
+            }
             if p.add(id, kind, compression, raw_length, &sealed) {
                 p.finish(&self.repo.key)
             } else {
@@ -210,15 +226,17 @@ impl Drop for BlobSaver {
 }
 
 /// Writes a pack, then records it in the index's pending set, and only then lets its ids
-/// leave the in-flight set (write order: pack first; a blob is always findable).
+/// leave the in-flight set (write order: pack first; a blob is always findable). Returns the
+/// pack's buffer for reuse.
 fn store_pack(
     repo: &RepoInner,
     in_flight: &Mutex<HashSet<BlobId>>,
     pack: FinishedPack,
-) -> Result<()> {
+) -> Result<Vec<u8>> {
     repo.backend
         .write(FileKind::Pack, &pack.id.to_hex(), &pack.bytes)?;
     let ids: Vec<BlobId> = pack.entries.iter().map(|e| e.id).collect();
+    let bytes = pack.bytes;
     let index = repo.index()?;
     let should_flush = index.add_pending(IndexedPack {
         id: pack.id,
@@ -234,5 +252,5 @@ fn store_pack(
         // Bounds memory and what an interrupted backup has to store again.
         index.flush(repo)?;
     }
-    Ok(())
+    Ok(bytes)
 }
