@@ -1,2 +1,12 @@
 //! photovault's behaviour, written as specifications and checked end to end through the
 //! library and the `pvault` binary.
+
+mod support;
+
+mod bad_input;
+mod cli_contract;
+mod concurrency;
+mod dedup;
+mod properties;
+mod restore_safety;
+mod roundtrip;

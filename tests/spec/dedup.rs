@@ -1,0 +1,177 @@
+//! Content is stored once: duplicates, unchanged files, renamed folders and photos whose EXIF
+//! was edited in place cost (almost) nothing new.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::support::*;
+
+const KIB: u64 = 1024;
+const MIB: u64 = 1024 * 1024;
+
+fn u64_of(summary: &serde_json::Value, field: &str) -> u64 {
+    summary[field]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no {field} in {summary}"))
+}
+
+#[test]
+fn imported_duplicates_of_backed_up_photos_add_almost_nothing() {
+    let s = Scratch::with_repo();
+    let corpus = corpus();
+    s.pv.backup(&[&corpus.join("Photos")], &[]);
+    let imports = s.pv.backup(&[&corpus.join("Imports")], &[]);
+    let imported = u64_of(&imports, "total_bytes_processed");
+    assert!(
+        imported > MIB,
+        "the corpus has too few duplicates: {imports}"
+    );
+    // Only the folder listings (tree blobs) are new.
+    assert!(
+        u64_of(&imports, "data_added") < 64 * KIB,
+        "byte-identical imports added data: {imports}"
+    );
+}
+
+#[test]
+fn a_second_backup_without_changes_reads_no_file_content_and_adds_under_1_mib() {
+    let s = Scratch::with_repo();
+    let corpus = corpus();
+    let first = s.pv.backup(&[corpus], &[]);
+    let size_before = dir_size(s.pv.repo());
+    let second = s.pv.backup(&[corpus], &[]);
+    let growth = dir_size(s.pv.repo()) - size_before;
+
+    assert_eq!(u64_of(&second, "bytes_read"), 0, "{second}");
+    assert_eq!(u64_of(&second, "files_new"), 0, "{second}");
+    assert_eq!(u64_of(&second, "files_changed"), 0, "{second}");
+    assert_eq!(
+        u64_of(&second, "files_unmodified"),
+        u64_of(&first, "total_files_processed"),
+        "{second}"
+    );
+    assert_eq!(
+        u64_of(&second, "total_files_processed"),
+        u64_of(&first, "total_files_processed")
+    );
+    assert!(growth < MIB, "repository grew by {growth} bytes");
+}
+
+/// Whether one of `files` (below `dir`) has the size and content of the file at `path`.
+fn find_identical(dir: &Path, files: &[(PathBuf, u64)], path: &Path, size: u64) -> bool {
+    files
+        .iter()
+        .filter(|(_, s)| *s == size)
+        .any(|(rel, _)| same_content(&dir.join(rel), path).unwrap())
+}
+
+#[test]
+fn photos_whose_exif_was_rewritten_in_place_cost_a_fraction_of_their_size() {
+    let s = Scratch::with_repo();
+    let pristine = corpus();
+    let library = s.path("library");
+    copy_tree(pristine, &library);
+    let before = list_files(&library);
+    s.pv.backup(&[&library], &[]);
+
+    mkcorpus([
+        library.as_os_str(),
+        "--seed".as_ref(),
+        "2".as_ref(),
+        "--mutate".as_ref(),
+    ]);
+    let after = list_files(&library);
+    let day2 = s.pv.backup(&[&library], &[]);
+
+    let before_sizes: HashMap<&PathBuf, u64> = before.iter().map(|(p, s)| (p, *s)).collect();
+    let (mut exif_bytes, mut exif_files) = (0u64, Vec::new());
+    let mut other_new_bytes = 0u64;
+    for (rel, size) in &after {
+        let now = library.join(rel);
+        match before_sizes.get(rel) {
+            Some(_) if same_content(&pristine.join(rel), &now).unwrap() => {}
+            Some(&old) => {
+                let is_jpeg = rel
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("jpg"));
+                if is_jpeg && old.abs_diff(*size) <= 200 {
+                    exif_bytes += size;
+                    exif_files.push(rel.clone());
+                } else {
+                    other_new_bytes += size; // e.g. an edited XMP sidecar
+                }
+            }
+            // Moved along with a renamed folder, or genuinely new.
+            None if find_identical(pristine, &before, &now, *size) => {}
+            None => other_new_bytes += size,
+        }
+    }
+    assert!(
+        !exif_files.is_empty(),
+        "--mutate rewrote no EXIF block in place"
+    );
+    let data_added = u64_of(&day2, "data_added");
+    let exif_cost = data_added.saturating_sub(other_new_bytes);
+    assert!(
+        exif_cost * 2 < exif_bytes,
+        "{exif_files:?} ({exif_bytes} bytes) cost {exif_cost} bytes \
+         (data_added {data_added}, new and edited files {other_new_bytes})"
+    );
+}
+
+#[test]
+fn renaming_a_folder_of_photos_adds_only_folder_listings() {
+    let s = Scratch::with_repo();
+    let library = s.path("library");
+    fs::create_dir(&library).unwrap();
+    copy_tree(&corpus().join("Photos/2018"), &library.join("2018"));
+    s.pv.backup(&[&library], &[]);
+
+    fs::rename(library.join("2018"), library.join("2018 Holidays")).unwrap();
+    let renamed = s.pv.backup(&[&library], &[]);
+    assert!(u64_of(&renamed, "total_bytes_processed") > MIB, "{renamed}");
+    assert!(
+        u64_of(&renamed, "data_added") < 64 * KIB,
+        "a rename added data: {renamed}"
+    );
+}
+
+#[test]
+fn a_file_rewritten_with_its_old_size_and_mtime_is_read_again() {
+    let s = Scratch::with_repo();
+    let src = s.path("src");
+    fs::create_dir(&src).unwrap();
+    let photo = src.join("photo.jpg");
+    fs::write(&photo, random_bytes(100_000, 1)).unwrap();
+    fs::write(src.join("other.jpg"), random_bytes(100_000, 2)).unwrap();
+    s.pv.backup(&[&src], &[]);
+
+    // Same size, same mtime, new content: only the ctime tells.
+    let mtime = filetime::FileTime::from_last_modification_time(&fs::metadata(&photo).unwrap());
+    fs::write(&photo, random_bytes(100_000, 3)).unwrap();
+    filetime::set_file_mtime(&photo, mtime).unwrap();
+    let second = s.pv.backup(&[&src], &[]);
+    assert_eq!(u64_of(&second, "files_changed"), 1, "{second}");
+    assert_eq!(u64_of(&second, "files_unmodified"), 1, "{second}");
+    assert_eq!(u64_of(&second, "bytes_read"), 100_000, "{second}");
+
+    let target = s.path("target");
+    s.pv.restore("latest", &target, &[]).success();
+    assert_same_tree(&src, &restored_path(&target, &src));
+}
+
+#[test]
+fn a_forced_backup_reads_every_file_again_and_adds_no_data() {
+    let s = Scratch::with_repo();
+    let src = s.path("src");
+    fs::create_dir(&src).unwrap();
+    for i in 0..3 {
+        fs::write(src.join(format!("{i}.jpg")), random_bytes(300_000, i)).unwrap();
+    }
+    s.pv.backup(&[&src], &[]);
+    let forced = s.pv.backup(&[&src], &["--force"]);
+    assert_eq!(u64_of(&forced, "bytes_read"), 900_000, "{forced}");
+    // Folder listings above the source (/tmp's mtime, say) may change; data may not.
+    assert!(u64_of(&forced, "data_added") < 4 * KIB, "{forced}");
+}

@@ -1,0 +1,149 @@
+//! File content for tests (pseudo-random, incompressible), file system helpers, and the
+//! library's view of a test repository (its master key), for tests that look inside.
+
+use std::ffi::OsStr;
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use photovault_core::backend::{Backend, FileKind, LocalBackend};
+use photovault_core::crypto::MasterKey;
+use photovault_core::format::key_file::KeyFile;
+use photovault_core::{OpenOptions, Repository};
+
+use super::PASSWORD;
+
+/// A xorshift64 stream: fast, deterministic, incompressible bytes.
+pub struct XorShift(u64);
+
+impl XorShift {
+    /// A stream for `seed` (any value).
+    pub fn new(seed: u64) -> Self {
+        XorShift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    /// The next 8 bytes.
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    /// Fills `buf`.
+    pub fn fill(&mut self, buf: &mut [u8]) {
+        let mut words = buf.chunks_exact_mut(8);
+        for w in &mut words {
+            w.copy_from_slice(&self.next_u64().to_le_bytes());
+        }
+        let rest = words.into_remainder();
+        let last = self.next_u64().to_le_bytes();
+        let n = rest.len();
+        rest.copy_from_slice(&last[..n]);
+    }
+}
+
+/// `len` pseudo-random bytes.
+pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut v = vec![0u8; len];
+    XorShift::new(seed).fill(&mut v);
+    v
+}
+
+/// Writes `len` pseudo-random bytes to `path`, streaming.
+pub fn write_random_file(path: &Path, len: u64, seed: u64) {
+    let mut rng = XorShift::new(seed);
+    let mut out = BufWriter::new(File::create(path).expect("create file"));
+    let mut buf = vec![0u8; 1 << 20];
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(buf.len() as u64) as usize;
+        rng.fill(&mut buf[..n]);
+        out.write_all(&buf[..n]).expect("write file");
+        left -= n as u64;
+    }
+    out.flush().expect("flush file");
+}
+
+/// Total bytes of the files below `dir` (what `du --apparent-size` says).
+pub fn dir_size(dir: &Path) -> u64 {
+    let mut total = 0;
+    for entry in fs::read_dir(dir).expect("list folder") {
+        let entry = entry.expect("list folder");
+        let meta = entry.metadata().expect("stat");
+        total += if meta.is_dir() {
+            dir_size(&entry.path())
+        } else {
+            meta.len()
+        };
+    }
+    total
+}
+
+/// Every file below `dir` as (path relative to `dir`, size).
+pub fn list_files(dir: &Path) -> Vec<(PathBuf, u64)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(PathBuf, u64)>) {
+        for entry in fs::read_dir(dir).expect("list folder") {
+            let entry = entry.expect("list folder");
+            let meta = fs::symlink_metadata(entry.path()).expect("stat");
+            if meta.is_dir() {
+                walk(root, &entry.path(), out);
+            } else {
+                let rel = entry.path().strip_prefix(root).unwrap().to_path_buf();
+                out.push((rel, meta.len()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// Sets a path's mode bits exactly.
+pub fn chmod(path: &Path, mode: u32) {
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+// ---- the library's view of a test repository ---------------------------------------------
+
+/// Opens a repository folder with the library (no cache) and also unwraps its master key, so
+/// a test can read pack headers or write objects the way `pvault` would.
+pub fn open_with_key(repo: &Path) -> (Repository, MasterKey) {
+    let backend: Arc<dyn Backend> = Arc::new(LocalBackend::new(repo));
+    let repository = Repository::open(
+        backend.clone(),
+        PASSWORD.as_bytes(),
+        &OpenOptions::default().no_cache(true),
+    )
+    .expect("open repository");
+    let key = master_key(backend.as_ref());
+    (repository, key)
+}
+
+/// The master key of the repository behind `backend`, unwrapped with [`PASSWORD`].
+pub fn master_key(backend: &dyn Backend) -> MasterKey {
+    for file in backend.list(FileKind::Key).expect("list keys") {
+        let bytes = backend
+            .read_all(FileKind::Key, &file.name)
+            .expect("key file");
+        let key_file = KeyFile::decode(&bytes, &file.name).expect("key file decodes");
+        if let Some(key) = key_file
+            .unwrap_key(PASSWORD.as_bytes(), &file.name)
+            .expect("unwrap key")
+        {
+            return key;
+        }
+    }
+    panic!("no key file opens with the test password");
+}
+
+/// A path below `dir` from raw name bytes.
+pub fn raw_name(dir: &Path, name: &[u8]) -> PathBuf {
+    dir.join(OsStr::from_bytes(name))
+}
