@@ -50,6 +50,8 @@ pub enum Command {
     Restore(RestoreArgs),
     /// Check the repository's integrity (--read-data to verify every blob)
     Check(CheckArgs),
+    /// Browse snapshots as read-only folders (FUSE), with a photo timeline
+    Mount(MountArgs),
     /// Repair a damaged repository
     #[command(subcommand)]
     Repair(RepairCommand),
@@ -136,6 +138,21 @@ pub struct RestoreArgs {
     /// Worker threads (default: two per CPU)
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct MountArgs {
+    /// Existing folder to mount on
+    pub mountpoint: PathBuf,
+    /// Snapshot whose photos timeline/ shows (id, prefix or `latest`; default the newest)
+    #[arg(long)]
+    pub snapshot: Option<String>,
+    /// Memory for decrypted data, in MiB (at least 16)
+    #[arg(long, default_value_t = 256)]
+    pub cache_size: u64,
+    /// Let other users see the mount (permissions in the snapshot still apply)
+    #[arg(long)]
+    pub allow_other: bool,
 }
 
 #[derive(Debug, Args)]

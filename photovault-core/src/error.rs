@@ -150,6 +150,20 @@ pub enum Error {
         /// How many files failed.
         failed: u64,
     },
+    /// FUSE cannot be used on this machine (mount).
+    #[error("FUSE is not available: {reason}")]
+    FuseUnavailable {
+        /// What is missing and how to get it.
+        reason: String,
+    },
+    /// Mounting or unmounting failed.
+    #[error("cannot mount at {}: {source}", mountpoint.display())]
+    Mount {
+        /// The mount point.
+        mountpoint: PathBuf,
+        /// The cause.
+        source: io::Error,
+    },
 }
 
 impl Error {

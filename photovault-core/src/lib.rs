@@ -16,8 +16,9 @@
 //! | store on a backend, atomically | [`backend`] |
 //!
 //! The repository format is in [`format`] and in SPEC.md, byte by byte. Operations each
-//! have a module: [`backup`], [`restore`], [`check`], [`ls`]. Everything a program needs is re-exported
-//! at the crate root.
+//! have a module: [`backup`], [`restore`], [`check`], [`ls`], [`mount`] (snapshots as
+//! folders, with a photo timeline). Everything a program needs is re-exported at the
+//! crate root.
 //!
 //! ```
 //! use photovault_core::{backend::LocalBackend, BackupOptions, InitOptions, KdfParams,
@@ -62,6 +63,7 @@ pub mod format;
 mod id;
 pub mod index;
 pub mod ls;
+pub mod mount;
 pub mod pack;
 pub mod repair;
 mod repository;
@@ -77,6 +79,7 @@ pub use format::snapshot::{Snapshot, SnapshotSummary};
 pub use format::tree::{MediaInfo, Node, NodeKind, Timestamp, Tree};
 pub use id::{BlobId, IndexId, InvalidId, KeyId, PackId, SnapshotId};
 pub use ls::LsEntry;
+pub use mount::{MountHandle, MountOptions};
 pub use repair::{
     RepairIndexReport, RepairPacksReport, RepairSnapshotsOptions, RepairSnapshotsReport,
 };

@@ -6,6 +6,7 @@ pub mod check;
 pub mod init;
 pub mod key;
 pub mod ls;
+pub mod mount;
 pub mod repair;
 pub mod restore;
 pub mod snapshots;

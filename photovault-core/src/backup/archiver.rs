@@ -22,7 +22,7 @@ use crate::format::tree::{Node, NodeKind, Tree};
 use crate::id::BlobId;
 use crate::pack::BlobSaver;
 use crate::repository::RepoInner;
-use crate::source::{node_from_metadata, probe_media, unchanged_since, PathPatterns};
+use crate::source::{node_from_metadata, probe_media, probe_movie, unchanged_since, PathPatterns};
 
 thread_local! {
     /// Each worker reuses one read buffer for every file it chunks.
@@ -270,7 +270,8 @@ impl<'a> Archiver<'a> {
         };
         node.size = size;
         node.content = content;
-        node.media = media;
+        // Movies keep their date in `moov`, often at the end: a few seeks, after chunking.
+        node.media = probe_movie(path, &node.name, media);
         c.bytes_read.fetch_add(size, Ordering::Relaxed);
         match status {
             FileStatus::Changed => c.files_changed.fetch_add(1, Ordering::Relaxed),

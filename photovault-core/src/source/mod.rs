@@ -6,6 +6,6 @@ mod media;
 mod metadata;
 mod patterns;
 
-pub use media::probe as probe_media;
+pub use media::{probe as probe_media, probe_movie};
 pub use metadata::{node_from_metadata, timestamp, unchanged_since};
 pub use patterns::PathPatterns;

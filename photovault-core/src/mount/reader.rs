@@ -1,0 +1,149 @@
+//! Reading an open file: where each byte range lives, and fetching just those blobs.
+//!
+//! Opening a file looks up each of its blobs in the index once and keeps the running total
+//! of their lengths, so a read at any offset finds its first blob by binary search and
+//! fetches only the blobs it covers. Reads that continue where the previous one ended
+//! (give or take the kernel's own read-ahead arriving out of order) ask the read-ahead for
+//! the next few blobs.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use super::blob_cache::BlobCache;
+use super::read_ahead::ReadAhead;
+use crate::backend::FileKind;
+use crate::format::blob::{open_blob, BlobLocation};
+use crate::format::tree::Node;
+use crate::repository::RepoInner;
+
+/// How far ahead of a sequential reader blobs are fetched, at most: the window starts at
+/// [`READ_AHEAD_START`] and doubles with what was read in sequence, so a program that only
+/// reads a file's head (a thumbnailer, `file`) costs little more than that head.
+const READ_AHEAD_BYTES: u64 = 16 << 20;
+const READ_AHEAD_START: u64 = 1 << 20;
+/// At most this many blobs ahead.
+const READ_AHEAD_BLOBS: usize = 32;
+/// A read starting this close to where the last one ended still counts as sequential.
+const SEQUENTIAL_SLACK: u64 = 2 << 20;
+
+/// A file opened through the mount.
+pub(super) struct OpenFile {
+    blobs: Vec<BlobLocation>,
+    /// `ends[i]`: the file offset just past blob `i`.
+    ends: Vec<u64>,
+    last_end: AtomicU64,
+    /// Bytes read in sequence so far.
+    streak: AtomicU64,
+    /// Blobs before this one have been handed to the read-ahead (or read).
+    queued: AtomicUsize,
+}
+
+impl OpenFile {
+    /// Locates every blob of `node`. Fails if one is missing from the index or the lengths
+    /// do not add up to the recorded size.
+    pub(super) fn open(repo: &RepoInner, node: &Node) -> Result<OpenFile, String> {
+        let index = repo.index().map_err(|e| e.to_string())?;
+        let mut blobs = Vec::with_capacity(node.content.len());
+        let mut ends = Vec::with_capacity(node.content.len());
+        let mut size = 0u64;
+        for id in &node.content {
+            let location = index
+                .lookup(id)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| {
+                    format!("data blob {} is missing from the repository", id.short())
+                })?;
+            size += location.entry.raw_length as u64;
+            blobs.push(location);
+            ends.push(size);
+        }
+        if size != node.size {
+            return Err(format!(
+                "content adds up to {size} bytes but the snapshot records {}",
+                node.size
+            ));
+        }
+        Ok(OpenFile {
+            blobs,
+            ends,
+            last_end: AtomicU64::new(0),
+            streak: AtomicU64::new(0),
+            queued: AtomicUsize::new(0),
+        })
+    }
+
+    /// The file's size.
+    pub(super) fn size(&self) -> u64 {
+        self.ends.last().copied().unwrap_or(0)
+    }
+
+    /// Up to `len` bytes at `offset` (fewer at the end of the file).
+    pub(super) fn read(
+        &self,
+        repo: &RepoInner,
+        cache: &BlobCache,
+        read_ahead: &ReadAhead,
+        offset: u64,
+        len: u32,
+    ) -> Result<Vec<u8>, String> {
+        let end = offset.saturating_add(len as u64).min(self.size());
+        if offset >= end {
+            return Ok(Vec::new());
+        }
+        let first = self.ends.partition_point(|&e| e <= offset);
+        let mut out = Vec::with_capacity((end - offset) as usize);
+        let mut i = first;
+        while (out.len() as u64) < end - offset {
+            let start = if i == 0 { 0 } else { self.ends[i - 1] };
+            let data =
+                cache.get_or_fetch(&self.blobs[i].entry.id, || fetch(repo, &self.blobs[i]))?;
+            let from = (offset + out.len() as u64 - start) as usize;
+            let to = (end.min(self.ends[i]) - start) as usize;
+            out.extend_from_slice(&data[from..to]);
+            i += 1;
+        }
+        let previous = self.last_end.swap(end, Ordering::Relaxed);
+        if offset == 0 || offset.abs_diff(previous) <= SEQUENTIAL_SLACK {
+            let streak = self.streak.fetch_add(end - offset, Ordering::Relaxed) + end - offset;
+            self.read_ahead(cache, read_ahead, i, streak);
+        } else {
+            // A seek: forget what was queued for the old position.
+            self.streak.store(0, Ordering::Relaxed);
+            self.queued.store(i, Ordering::Relaxed);
+        }
+        Ok(out)
+    }
+
+    /// Queues the blobs from `next` on that lie within the read-ahead window, which grows
+    /// with `streak`, the bytes read in sequence.
+    fn read_ahead(&self, cache: &BlobCache, read_ahead: &ReadAhead, next: usize, streak: u64) {
+        let window = streak
+            .saturating_mul(2)
+            .clamp(READ_AHEAD_START, READ_AHEAD_BYTES)
+            .min(cache.capacity() / 4);
+        let base = if next == 0 { 0 } else { self.ends[next - 1] };
+        let mut j = self.queued.load(Ordering::Relaxed).max(next);
+        while j < self.blobs.len() && j < next + READ_AHEAD_BLOBS && self.ends[j] - base <= window {
+            let location = &self.blobs[j];
+            if !cache.contains(&location.entry.id) && !read_ahead.request(*location) {
+                break; // queue full: try again on the next read
+            }
+            j += 1;
+        }
+        self.queued.fetch_max(j, Ordering::Relaxed);
+    }
+}
+
+/// Reads, decrypts and verifies one blob at a known location.
+pub(super) fn fetch(repo: &RepoInner, location: &BlobLocation) -> Result<Vec<u8>, String> {
+    let e = &location.entry;
+    let stored = repo
+        .backend
+        .read(
+            FileKind::Pack,
+            &location.pack.to_hex(),
+            e.offset as u64,
+            e.length as u64,
+        )
+        .map_err(|e| e.to_string())?;
+    open_blob(&repo.key, location, &stored).map_err(|e| e.to_string())
+}

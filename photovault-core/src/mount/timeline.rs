@@ -1,0 +1,470 @@
+//! The timeline: every distinct photo and video of one snapshot, in `YYYY/MM` folders by
+//! capture date. Pure logic over tree nodes; [`super::layout`] walks the trees and makes
+//! the folders.
+//!
+//! - What counts: photos, RAW files and videos, by extension. Sidecars (`.xmp`, `.aae`)
+//!   and Live Photo movies travel with their primary file ([`group_folder`]). Empty files
+//!   are left out, and preview caches and hidden folders are not looked into
+//!   ([`skip_folder`]).
+//! - When: `media.taken` (EXIF DateTimeOriginal, or a movie's `mvhd` creation time), read
+//!   at backup time; else the file's mtime, in UTC ([`capture_month`]).
+//! - Distinct: one entry per content (list of blobs). Of several copies the one with the
+//!   most companions is shown, then the oldest (earliest mtime: the original import), then
+//!   the first by path.
+//! - Names: candidates of a month are taken in order of their full snapshot path; the first
+//!   keeps its name, later ones get ` (2)`, ` (3)`, ... before the extension, and a
+//!   primary's companions get the same suffix, so pairs stay recognisable side by side.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use chrono::Datelike;
+
+use crate::format::tree::Node;
+use crate::id::BlobId;
+
+/// A photo or video and the files that belong with it.
+#[derive(Debug, Clone)]
+pub(super) struct Candidate {
+    /// Its full path in the snapshot (`/home/ann/Photos/a.jpg`): the order names are given in.
+    pub(super) path: Vec<u8>,
+    /// The photo or video.
+    pub(super) primary: Arc<Node>,
+    /// Sidecars and Live Photo movies in the same folder, by name.
+    pub(super) companions: Vec<Arc<Node>>,
+}
+
+/// One `YYYY/MM` folder.
+#[derive(Debug)]
+pub(super) struct Month {
+    pub(super) year: i32,
+    pub(super) month: u32,
+    /// Names (unique, sorted) and the nodes they show.
+    pub(super) entries: Vec<(Vec<u8>, Arc<Node>)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// A photo that can be the still of a Live Photo.
+    Still,
+    /// Any other photo (RAW, PNG, TIFF, ...).
+    Photo,
+    Video,
+    Sidecar,
+    Other,
+}
+
+fn class_of(name: &[u8]) -> Class {
+    let (_, ext) = split_extension(name);
+    let ext = ext.get(1..).unwrap_or_default().to_ascii_lowercase();
+    match ext.as_slice() {
+        b"jpg" | b"jpeg" | b"heic" | b"heif" => Class::Still,
+        b"png" | b"tif" | b"tiff" | b"webp" | b"gif" | b"avif" | b"jxl" | b"bmp" | b"dng"
+        | b"cr2" | b"cr3" | b"crw" | b"nef" | b"nrw" | b"arw" | b"srf" | b"sr2" | b"raf"
+        | b"orf" | b"rw2" | b"pef" | b"srw" | b"x3f" | b"3fr" | b"iiq" | b"erf" | b"mef"
+        | b"mos" | b"kdc" | b"rwl" => Class::Photo,
+        b"mov" | b"mp4" | b"m4v" | b"3gp" | b"avi" | b"mts" | b"m2ts" | b"mkv" | b"webm"
+        | b"wmv" | b"mpg" | b"mpeg" => Class::Video,
+        b"xmp" | b"aae" => Class::Sidecar,
+        _ => Class::Other,
+    }
+}
+
+/// Whether the timeline skips a folder: Lightroom's preview caches (`*.lrdata`), Synology
+/// thumbnails (`@eaDir`) and hidden folders hold copies and thumbnails, not photos.
+pub(super) fn skip_folder(name: &[u8]) -> bool {
+    name.starts_with(b".") || name.ends_with(b".lrdata") || name == b"@eaDir"
+}
+
+/// The photos and videos of one folder (`dir`: its full path, `files`: its regular files),
+/// each with its companions.
+pub(super) fn group_folder(dir: &[u8], files: &[Arc<Node>]) -> Vec<Candidate> {
+    let classes: Vec<Class> = files.iter().map(|f| class_of(&f.name)).collect();
+    let stem = |i: usize| split_extension(&files[i].name).0;
+    let mut by_stem: HashMap<&[u8], Vec<usize>> = HashMap::new();
+    let mut by_name: HashMap<&[u8], usize> = HashMap::new();
+    for (i, file) in files.iter().enumerate() {
+        by_stem
+            .entry(split_extension(&file.name).0)
+            .or_default()
+            .push(i);
+        by_name.insert(&file.name, i);
+    }
+    // owner[i]: the primary file i travels with, if it is a companion.
+    let mut owner: Vec<Option<usize>> = vec![None; files.len()];
+    for i in (0..files.len()).filter(|&i| classes[i] == Class::Video) {
+        let still = by_stem[stem(i)]
+            .iter()
+            .copied()
+            .filter(|&j| classes[j] == Class::Still)
+            .min_by_key(|&j| (!is_heif(&files[j].name), j));
+        owner[i] = still;
+    }
+    for i in (0..files.len()).filter(|&i| classes[i] == Class::Sidecar) {
+        // `IMG_1.CR3.xmp` (darktable) names its file in full; `IMG_1.xmp` (Lightroom) shares
+        // the stem, and then a RAW or other photo is preferred over a still, then a video.
+        let target = by_name.get(stem(i)).copied().or_else(|| {
+            by_stem[stem(i)]
+                .iter()
+                .copied()
+                .filter(|&j| matches!(classes[j], Class::Photo | Class::Still | Class::Video))
+                .min_by_key(|&j| (classes[j] != Class::Photo, classes[j] == Class::Video, j))
+        });
+        owner[i] = target
+            .filter(|&j| classes[j] != Class::Sidecar && classes[j] != Class::Other)
+            .map(|j| owner[j].unwrap_or(j));
+    }
+    let mut companions: Vec<Vec<Arc<Node>>> = vec![Vec::new(); files.len()];
+    for (i, o) in owner.iter().enumerate() {
+        if let Some(o) = o {
+            companions[*o].push(files[i].clone());
+        }
+    }
+    let mut out = Vec::new();
+    for (i, companions) in companions.into_iter().enumerate() {
+        let media = matches!(classes[i], Class::Still | Class::Photo | Class::Video);
+        if !media || owner[i].is_some() || files[i].content.is_empty() {
+            continue;
+        }
+        let mut path = dir.to_vec();
+        if !path.ends_with(b"/") {
+            path.push(b'/');
+        }
+        path.extend_from_slice(&files[i].name);
+        out.push(Candidate {
+            path,
+            primary: files[i].clone(),
+            companions,
+        });
+    }
+    out
+}
+
+fn is_heif(name: &[u8]) -> bool {
+    let ext = split_extension(name).1.to_ascii_lowercase();
+    ext == b".heic" || ext == b".heif"
+}
+
+/// The year and month a file belongs to: from `media.taken` (`YYYY-MM-...`), else from its
+/// mtime in UTC.
+pub(super) fn capture_month(node: &Node) -> (i32, u32) {
+    if let Some(taken) = node.media.as_ref().and_then(|m| m.taken.as_deref()) {
+        let b = taken.as_bytes();
+        let digits = |r: std::ops::Range<usize>| {
+            b.get(r.clone())
+                .filter(|d| d.iter().all(u8::is_ascii_digit))
+                .map(|_| taken[r].parse::<u32>().unwrap_or(0))
+        };
+        if let (Some(year), Some(b'-'), Some(month)) = (digits(0..4), b.get(4), digits(5..7)) {
+            if year > 0 && (1..=12).contains(&month) {
+                return (year as i32, month);
+            }
+        }
+    }
+    match chrono::DateTime::from_timestamp(node.mtime.secs, 0) {
+        Some(t) if (0..=9999).contains(&t.year()) => (t.year(), t.month()),
+        _ => (1970, 1),
+    }
+}
+
+/// Places the candidates (of a whole snapshot) into months, one per distinct content, named
+/// without clashes.
+pub(super) fn arrange(mut candidates: Vec<Candidate>) -> Vec<Month> {
+    candidates.sort_by(|a, b| a.path.cmp(&b.path));
+    // Which copy of each content is shown.
+    let mut shown: HashMap<&[BlobId], usize> = HashMap::new();
+    for (i, c) in candidates.iter().enumerate() {
+        let rank = |c: &Candidate| (std::cmp::Reverse(c.companions.len()), c.primary.mtime);
+        shown
+            .entry(&c.primary.content)
+            .and_modify(|best| {
+                if rank(c) < rank(&candidates[*best]) {
+                    *best = i;
+                }
+            })
+            .or_insert(i);
+    }
+    let keep: HashSet<usize> = shown.into_values().collect();
+    let mut months: BTreeMap<(i32, u32), Vec<&Candidate>> = BTreeMap::new();
+    for (i, c) in candidates.iter().enumerate() {
+        if keep.contains(&i) {
+            months.entry(capture_month(&c.primary)).or_default().push(c);
+        }
+    }
+    months
+        .into_iter()
+        .map(|((year, month), candidates)| Month {
+            year,
+            month,
+            entries: name_entries(&candidates),
+        })
+        .collect()
+}
+
+/// Names for one month's candidates (in path order), sorted by name.
+fn name_entries(candidates: &[&Candidate]) -> Vec<(Vec<u8>, Arc<Node>)> {
+    let mut used: HashSet<Vec<u8>> = HashSet::new();
+    // Per primary name, the first suffix worth trying: keeps many equal names linear.
+    let mut next: HashMap<&[u8], u32> = HashMap::new();
+    let mut entries = Vec::new();
+    for c in candidates {
+        let primary = c.primary.name.as_slice();
+        let mut n = next.get(primary).copied().unwrap_or(1);
+        let names = loop {
+            let mut names = vec![with_suffix(primary, n)];
+            names.extend(
+                c.companions
+                    .iter()
+                    .map(|x| companion_name(primary, &x.name, n)),
+            );
+            let distinct: HashSet<&Vec<u8>> = names.iter().collect();
+            if distinct.len() == names.len() && names.iter().all(|name| !used.contains(name)) {
+                break names;
+            }
+            n += 1;
+        };
+        next.insert(primary, n + 1);
+        let nodes = std::iter::once(&c.primary).chain(&c.companions);
+        for (name, node) in names.into_iter().zip(nodes) {
+            used.insert(name.clone());
+            entries.push((name, node.clone()));
+        }
+    }
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    entries
+}
+
+/// `(stem, extension with its dot)`; a leading dot does not start an extension.
+fn split_extension(name: &[u8]) -> (&[u8], &[u8]) {
+    match name.iter().rposition(|&b| b == b'.') {
+        Some(dot) if dot > 0 => name.split_at(dot),
+        _ => (name, &[]),
+    }
+}
+
+/// `IMG_1.JPG` with suffix 2 is `IMG_1 (2).JPG`; suffix 1 is the name itself.
+fn with_suffix(name: &[u8], n: u32) -> Vec<u8> {
+    if n <= 1 {
+        return name.to_vec();
+    }
+    let (stem, ext) = split_extension(name);
+    [stem, format!(" ({n})").as_bytes(), ext].concat()
+}
+
+/// A companion's name with its primary's suffix: `IMG_1.MOV` and `IMG_1.CR3.xmp` next to
+/// `IMG_1 (2).HEIC` become `IMG_1 (2).MOV` and `IMG_1 (2).CR3.xmp`.
+fn companion_name(primary: &[u8], companion: &[u8], n: u32) -> Vec<u8> {
+    let stem = split_extension(primary).0;
+    match companion.strip_prefix(stem) {
+        Some(rest) if n > 1 && rest.starts_with(b".") => {
+            [stem, format!(" ({n})").as_bytes(), rest].concat()
+        }
+        _ => with_suffix(companion, n),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::tree::{MediaInfo, NodeKind, Timestamp};
+
+    /// 2021-03-10T12:00:00Z
+    const MARCH_2021: i64 = 1_615_377_600;
+
+    fn file(name: &str, content: u8, mtime: i64, taken: Option<&str>) -> Arc<Node> {
+        Arc::new(Node {
+            name: name.as_bytes().to_vec(),
+            kind: NodeKind::File,
+            mode: 0o100644,
+            uid: 1000,
+            gid: 1000,
+            size: 10,
+            mtime: Timestamp {
+                secs: mtime,
+                nanos: 0,
+            },
+            ctime: Timestamp::default(),
+            inode: 0,
+            device: 0,
+            content: vec![BlobId([content; 32])],
+            subtree: None,
+            link_target: None,
+            media: taken.map(|t| MediaInfo {
+                taken: Some(t.into()),
+                ..Default::default()
+            }),
+        })
+    }
+
+    fn names(month: &Month) -> Vec<String> {
+        month
+            .entries
+            .iter()
+            .map(|(n, _)| String::from_utf8_lossy(n).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn dates_come_from_exif_then_mtime() {
+        assert_eq!(
+            capture_month(&file("a.jpg", 1, 0, Some("2019-07-04T10:00:00"))),
+            (2019, 7)
+        );
+        assert_eq!(
+            capture_month(&file("a.mov", 1, 0, Some("2020-12-31T23:00:00+00:00"))),
+            (2020, 12)
+        );
+        assert_eq!(
+            capture_month(&file("a.jpg", 1, MARCH_2021, None)),
+            (2021, 3)
+        );
+        // Garbage dates fall back to the mtime.
+        assert_eq!(
+            capture_month(&file("a.jpg", 1, MARCH_2021, Some("0000:00:00"))),
+            (2021, 3)
+        );
+        assert_eq!(
+            capture_month(&file("a.jpg", 1, MARCH_2021, Some("2019-13-01T00:00:00"))),
+            (2021, 3)
+        );
+    }
+
+    #[test]
+    fn live_photos_and_sidecars_travel_with_their_primary() {
+        let files = [
+            file("IMG_1.HEIC", 1, MARCH_2021, None),
+            file("IMG_1.MOV", 2, MARCH_2021, None),
+            file("IMG_2.CR3", 3, MARCH_2021, None),
+            file("IMG_2.JPG", 4, MARCH_2021, None),
+            file("IMG_2.xmp", 5, MARCH_2021, None),
+            file("IMG_3.NEF.xmp", 6, MARCH_2021, None),
+            file("IMG_3.NEF", 7, MARCH_2021, None),
+            file("clip.mp4", 8, MARCH_2021, None),
+            file("orphan.xmp", 9, MARCH_2021, None),
+            file("notes.txt", 10, MARCH_2021, None),
+        ];
+        let mut groups: Vec<(String, Vec<String>)> = group_folder(b"/p", &files)
+            .into_iter()
+            .map(|c| {
+                let companions = c.companions.iter().map(|n| n.display_name()).collect();
+                (String::from_utf8(c.path).unwrap(), companions)
+            })
+            .collect();
+        groups.sort();
+        let expect =
+            |p: &str, c: &[&str]| (p.to_string(), c.iter().map(|s| s.to_string()).collect());
+        assert_eq!(
+            groups,
+            vec![
+                expect("/p/IMG_1.HEIC", &["IMG_1.MOV"]),
+                expect("/p/IMG_2.CR3", &["IMG_2.xmp"]),
+                expect("/p/IMG_2.JPG", &[]),
+                expect("/p/IMG_3.NEF", &["IMG_3.NEF.xmp"]),
+                expect("/p/clip.mp4", &[]),
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicates_appear_once_and_clashes_get_suffixes_with_their_companions() {
+        let a = [
+            file("IMG_1.HEIC", 1, MARCH_2021, None),
+            file("IMG_1.MOV", 2, MARCH_2021, None),
+        ];
+        let b = [
+            file("IMG_1.HEIC", 3, MARCH_2021, None),
+            file("IMG_1.MOV", 4, MARCH_2021, None),
+            // Someone's own file already called "IMG_1 (2).HEIC".
+            file("IMG_1 (2).HEIC", 5, MARCH_2021, None),
+        ];
+        // The same content as a/IMG_1.HEIC, imported again later, without its movie.
+        let dup = [file("copy.heic", 1, MARCH_2021 + 86_400, None)];
+        let mut candidates = group_folder(b"/b", &b);
+        candidates.extend(group_folder(b"/a", &a));
+        candidates.extend(group_folder(b"/dup", &dup));
+        let months = arrange(candidates);
+        assert_eq!(months.len(), 1);
+        assert_eq!((months[0].year, months[0].month), (2021, 3));
+        assert_eq!(
+            names(&months[0]),
+            [
+                // "/b/IMG_1 (2).HEIC" sorts before "/b/IMG_1.HEIC" and keeps its name...
+                "IMG_1 (2).HEIC",
+                // ... so /b/IMG_1.HEIC and its movie go on to (3).
+                "IMG_1 (3).HEIC",
+                "IMG_1 (3).MOV",
+                "IMG_1.HEIC",
+                "IMG_1.MOV",
+            ]
+        );
+        let content = |name: &str| {
+            months[0]
+                .entries
+                .iter()
+                .find(|(n, _)| n == name.as_bytes())
+                .map(|(_, node)| node.content[0].0[0])
+        };
+        assert_eq!(content("IMG_1.HEIC"), Some(1));
+        assert_eq!(content("IMG_1.MOV"), Some(2));
+        assert_eq!(content("IMG_1 (3).HEIC"), Some(3));
+        assert_eq!(content("IMG_1 (3).MOV"), Some(4));
+        assert_eq!(content("IMG_1 (2).HEIC"), Some(5));
+    }
+
+    #[test]
+    fn oldest_copy_wins_and_empty_files_are_left_out() {
+        let imports = [file("IMG_20210310.jpg", 1, MARCH_2021 + 30 * 86_400, None)];
+        let photos = [
+            file("DSC1.JPG", 1, MARCH_2021, None),
+            file("empty.jpg", 0, MARCH_2021, None),
+        ];
+        let mut empty = (*photos[1]).clone();
+        empty.content.clear();
+        let photos = [photos[0].clone(), Arc::new(empty)];
+        let mut candidates = group_folder(b"/Imports", &imports);
+        candidates.extend(group_folder(b"/Photos", &photos));
+        let months = arrange(candidates);
+        assert_eq!(months.len(), 1);
+        assert_eq!(names(&months[0]), ["DSC1.JPG"]);
+    }
+
+    #[test]
+    fn many_equal_names_stay_linear_and_unique() {
+        let files: Vec<Vec<Arc<Node>>> = (0..2000u32)
+            .map(|i| {
+                let mut node = (*file("IMG_0001.JPG", 0, MARCH_2021, None)).clone();
+                node.content = vec![BlobId([(i % 251) as u8; 32]), BlobId([(i / 251) as u8; 32])];
+                vec![Arc::new(node)]
+            })
+            .collect();
+        let candidates = files
+            .iter()
+            .enumerate()
+            .flat_map(|(i, f)| group_folder(format!("/d{i:05}").as_bytes(), f))
+            .collect();
+        let months = arrange(candidates);
+        let all = names(&months[0]);
+        assert_eq!(all.len(), 2000);
+        assert!(all.contains(&"IMG_0001.JPG".to_string()));
+        assert!(all.contains(&"IMG_0001 (2000).JPG".to_string()));
+    }
+
+    #[test]
+    fn suffixes_go_before_the_extension() {
+        assert_eq!(with_suffix(b"a.jpg", 1), b"a.jpg");
+        assert_eq!(with_suffix(b"a.b.jpg", 2), b"a.b (2).jpg");
+        assert_eq!(with_suffix(b"README", 3), b"README (3)");
+        assert_eq!(with_suffix(b".hidden", 2), b".hidden (2)");
+        assert_eq!(
+            companion_name(b"IMG_1.CR3", b"IMG_1.CR3.xmp", 2),
+            b"IMG_1 (2).CR3.xmp"
+        );
+        assert_eq!(
+            companion_name(b"IMG_1.HEIC", b"IMG_1.MOV", 4),
+            b"IMG_1 (4).MOV"
+        );
+        assert!(skip_folder(b"Library Previews.lrdata"));
+        assert!(skip_folder(b".thumbnails"));
+        assert!(!skip_folder(b"2021-03"));
+    }
+}
