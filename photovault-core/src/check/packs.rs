@@ -11,7 +11,7 @@ use crate::backend::FileKind;
 use crate::error::Result;
 use crate::format::blob::{open_blob, BlobEntry, BlobLocation};
 use crate::format::key_file::KeyFile;
-use crate::id::{BlobId, PackId};
+use crate::id::{BlobId, KeyId, PackId};
 use crate::index::read_index_file;
 use crate::pack::{header_of, read_header};
 use crate::repository::Repository;
@@ -41,7 +41,17 @@ pub(super) fn check_keys(repo: &Repository) -> Result<Vec<Problem>> {
         let parsed = backend
             .read_all(FileKind::Key, &file.name)
             .map_err(crate::Error::from)
-            .and_then(|bytes| KeyFile::decode(&bytes, &file.name));
+            .and_then(|bytes| {
+                // Key files are not authenticated; their name is their checksum (SPEC R1), so a
+                // change to their metadata is found even when the key still unwraps.
+                if KeyId::hash_of(&bytes).to_hex() != file.name {
+                    return Err(crate::Error::damaged(
+                        format!("key file {}", &file.name[..file.name.len().min(8)]),
+                        crate::Damage::IdMismatch,
+                    ));
+                }
+                KeyFile::decode(&bytes, &file.name)
+            });
         if let Err(e) = parsed {
             problems.push(Problem::KeyFile {
                 name: file.name,

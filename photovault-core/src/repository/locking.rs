@@ -125,7 +125,8 @@ fn refresh_loop(
     let step = Duration::from_millis(200);
     let mut waited = Duration::ZERO;
     while !stop.load(Ordering::Relaxed) {
-        std::thread::sleep(step);
+        // Parked rather than asleep, so that dropping the guard wakes it at once.
+        std::thread::park_timeout(step);
         waited += step;
         if waited < REFRESH_EVERY {
             continue;
@@ -143,6 +144,7 @@ impl Drop for LockGuard {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(h) = self.refresher.take() {
+            h.thread().unpark();
             let _ = h.join();
         }
         let name = self.name.lock().expect("lock name").clone();

@@ -1,0 +1,8 @@
+//! Tree plaintext: Tree::decode / encode, decode(encode(decode(x))) == decode(x).
+//! The check itself is `photovault_fuzz::tree` in `checks.rs`, shared with `tests/integrity`.
+#![no_main]
+
+#[global_allocator]
+static ALLOC: photovault_fuzz::TrackingAlloc = photovault_fuzz::TrackingAlloc;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| photovault_fuzz::tree(data));

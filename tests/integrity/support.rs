@@ -1,0 +1,106 @@
+//! Helpers shared by the integrity tests: paths, copying folders, describing a folder tree.
+
+use std::fs;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use photovault_core::KdfParams;
+
+/// Argon2 parameters small enough for tests (1 MiB, one pass).
+pub const FAST_KDF: KdfParams = KdfParams {
+    memory_kib: 1024,
+    iterations: 1,
+    parallelism: 1,
+};
+
+/// The main workspace's root folder.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("photovault-cli sits in the workspace")
+        .to_path_buf()
+}
+
+/// Copies the folder `from` into `to` (created), files and folders only.
+pub fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Everything below `root` as (relative path, file type), depth first, sorted by name bytes.
+pub fn walk(root: &Path) -> Vec<(PathBuf, fs::FileType)> {
+    fn visit(root: &Path, rel: &Path, out: &mut Vec<(PathBuf, fs::FileType)>) {
+        let mut entries: Vec<_> = fs::read_dir(root.join(rel))
+            .unwrap()
+            .map(|e| e.unwrap())
+            .collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let path = rel.join(e.file_name());
+            let kind = e.file_type().unwrap();
+            out.push((path.clone(), kind));
+            if kind.is_dir() {
+                visit(root, &path, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    visit(root, Path::new(""), &mut out);
+    out
+}
+
+/// Escapes bytes for a manifest line: everything outside 0x21..=0x7e, and `\`, as `\xNN`.
+pub fn escape(bytes: &[u8]) -> String {
+    let mut s = String::new();
+    for &b in bytes {
+        if (0x21..=0x7e).contains(&b) && b != b'\\' {
+            s.push(b as char);
+        } else {
+            s += &format!("\\x{b:02x}");
+        }
+    }
+    s
+}
+
+/// The manifest lines describing the folder tree below `root` (the format of
+/// `tests/vectors/repository/manifest`).
+pub fn describe(root: &Path) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (rel, kind) in walk(root) {
+        let path = root.join(&rel);
+        let meta = fs::symlink_metadata(&path).unwrap();
+        let name = escape(rel.as_os_str().as_bytes());
+        if kind.is_dir() {
+            lines.push(format!(
+                "dir {:o} {} {name}",
+                meta.mode() & 0o7777,
+                meta.mtime()
+            ));
+        } else if kind.is_symlink() {
+            let target = fs::read_link(&path).unwrap();
+            lines.push(format!(
+                "symlink {} {name}",
+                escape(target.as_os_str().as_bytes())
+            ));
+        } else {
+            let data = fs::read(&path).unwrap();
+            lines.push(format!(
+                "file {:o} {} {} {} {name}",
+                meta.mode() & 0o7777,
+                meta.mtime(),
+                data.len(),
+                blake3::hash(&data).to_hex()
+            ));
+        }
+    }
+    lines
+}
