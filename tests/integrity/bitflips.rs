@@ -11,6 +11,11 @@
 //! - for the key file and the config, opening must fail with a clear error (wrong password,
 //!   damaged, unsupported version), or, when only unauthenticated key metadata changed, open
 //!   the right key while `check` reports the key file.
+//!
+//! One damaged index file is the exception photovault 0.1 still has: the index is loaded all
+//! or nothing, so `check` stops with an error naming the index file and restores refuse to
+//! start (writing nothing) until `pvault repair index`. The test accepts that, or the better
+//! behaviour of a report plus restores of everything the lost index entries do not touch.
 
 use std::collections::{BTreeMap, HashSet};
 use std::os::unix::ffi::OsStrExt;

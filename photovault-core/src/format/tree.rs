@@ -102,9 +102,8 @@ impl Tree {
                 "tree version {version} (this photovault reads {TREE_VERSION})"
             )));
         }
-        let (tree, used): (Tree, usize) =
-            bincode::serde::decode_from_slice(body, super::bincode_config())
-                .map_err(|e| Damage::Malformed(format!("tree: {e}")))?;
+        let (tree, used) =
+            decode_body(body).map_err(|e| Damage::Malformed(format!("tree: {e}")))?;
         if used != body.len() {
             return Err(Damage::Malformed(format!(
                 "{} trailing bytes after tree",
@@ -120,6 +119,31 @@ impl Tree {
             .binary_search_by(|n| n.name.as_slice().cmp(name))
             .ok()
             .map(|i| &self.nodes[i])
+    }
+}
+
+/// Decodes the bincode part of a tree with a byte limit fitted to its size.
+///
+/// bincode allocates a string's announced length (up to its limit) before reading it, so
+/// with one fixed limit of 1 GiB a forged length in a tree of a few bytes makes it allocate
+/// up to 1 GiB. Only strings count against the limit, and all of a tree's strings lie in its
+/// bytes, so a limit of at least `body.len()` never refuses a valid tree; the smallest power
+/// of 4 from 64 KiB that is not below it keeps a forged length to 4 times the input.
+fn decode_body(body: &[u8]) -> Result<(Tree, usize), bincode::error::DecodeError> {
+    fn limited<const LIMIT: usize>(
+        body: &[u8],
+    ) -> Result<(Tree, usize), bincode::error::DecodeError> {
+        bincode::serde::decode_from_slice(body, bincode::config::standard().with_limit::<LIMIT>())
+    }
+    match body.len() {
+        0..=0x1_0000 => limited::<0x1_0000>(body),
+        0x1_0001..=0x4_0000 => limited::<0x4_0000>(body),
+        0x4_0001..=0x10_0000 => limited::<0x10_0000>(body),
+        0x10_0001..=0x40_0000 => limited::<0x40_0000>(body),
+        0x40_0001..=0x100_0000 => limited::<0x100_0000>(body),
+        0x100_0001..=0x400_0000 => limited::<0x400_0000>(body),
+        0x400_0001..=0x1000_0000 => limited::<0x1000_0000>(body),
+        _ => bincode::serde::decode_from_slice(body, super::bincode_config()),
     }
 }
 
