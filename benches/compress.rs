@@ -1,8 +1,10 @@
-//! The compression decision: sniffing a file's head, then zstd per chunk when it may pay.
+//! The compression decision: sniffing a file's head, then zstd per chunk when it may pay,
+//! on the chunk as it is or on its two byte planes as 16-bit words.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use photovault_benches::{bench_chunker, chunks, pseudo_random, raw_like, INPUT_LEN};
-use photovault_core::compress::{compress_if_smaller, decompress, ContentClass};
+use photovault_core::compress::{compress_into, decompress, ContentClass};
+use photovault_core::format::blob::Compression;
 
 fn sniff(c: &mut Criterion) {
     let heads: [&[u8]; 6] = [
@@ -33,50 +35,59 @@ fn zstd(c: &mut Criterion) {
         ("incompressible", chunks(&chunker, &random)),
         ("raw_like", chunks(&chunker, &raw)),
     ];
+    let encodings = [
+        ("zstd", Compression::Zstd),
+        ("words16", Compression::ZstdWords16),
+    ];
+    let encode = |chunk: &[u8], compression, level| {
+        let mut out = Vec::new();
+        compress_into(chunk, compression, level, &mut out).then_some(out)
+    };
     for (name, chunks) in &inputs {
-        let (kept, stored): (usize, usize) = chunks
-            .iter()
-            .filter_map(|c| compress_if_smaller(c, 3))
-            .fold((0, 0), |(k, s), z| (k + 1, s + z.len()));
-        let kept_raw: usize = chunks
-            .iter()
-            .filter(|c| compress_if_smaller(c, 3).is_some())
-            .map(|c| c.len())
-            .sum();
-        eprintln!(
-            "compress: {name}: level 3 kept {kept}/{} chunks, ratio {:.2} on those",
-            chunks.len(),
-            kept_raw as f64 / stored.max(1) as f64
-        );
+        for (encoding, compression) in encodings {
+            let (kept_raw, stored) = chunks
+                .iter()
+                .filter_map(|c| encode(c, compression, 3).map(|z| (c.len(), z.len())))
+                .fold((0, 0), |(r, s), (cr, cs)| (r + cr, s + cs));
+            eprintln!(
+                "compress: {name}: {encoding} level 3 ratio {:.2} on the chunks it kept",
+                kept_raw as f64 / stored.max(1) as f64
+            );
+        }
     }
 
     let mut g = c.benchmark_group("compress");
     g.throughput(Throughput::Bytes(INPUT_LEN as u64));
     for (name, chunks) in &inputs {
-        for level in [1, 3] {
-            g.bench_function(format!("compress_if_smaller/{name}/level{level}"), |b| {
-                b.iter(|| {
-                    for chunk in chunks {
-                        black_box(compress_if_smaller(black_box(chunk), level));
-                    }
-                })
-            });
+        for (encoding, compression) in encodings {
+            for level in [1, 3] {
+                g.bench_function(format!("compress_into/{name}/{encoding}/level{level}"), |b| {
+                    let mut out = Vec::new();
+                    b.iter(|| {
+                        for chunk in chunks {
+                            black_box(compress_into(black_box(chunk), compression, level, &mut out));
+                        }
+                    })
+                });
+            }
         }
     }
-    let frames: Vec<(Vec<u8>, usize)> = inputs[1]
-        .1
-        .iter()
-        .filter_map(|c| compress_if_smaller(c, 3).map(|z| (z, c.len())))
-        .collect();
-    let raw_total: usize = frames.iter().map(|(_, n)| n).sum();
-    g.throughput(Throughput::Bytes(raw_total as u64));
-    g.bench_function("decompress/raw_like/level3", |b| {
-        b.iter(|| {
-            for (frame, n) in &frames {
-                black_box(decompress(black_box(frame), *n).unwrap());
-            }
-        })
-    });
+    for (encoding, compression) in encodings {
+        let frames: Vec<(Vec<u8>, usize)> = inputs[1]
+            .1
+            .iter()
+            .filter_map(|c| encode(c, compression, 3).map(|z| (z, c.len())))
+            .collect();
+        let raw_total: usize = frames.iter().map(|(_, n)| n).sum();
+        g.throughput(Throughput::Bytes(raw_total as u64));
+        g.bench_function(format!("decompress/raw_like/{encoding}/level3"), |b| {
+            b.iter(|| {
+                for (frame, n) in &frames {
+                    black_box(decompress(compression, black_box(frame), *n).unwrap());
+                }
+            })
+        });
+    }
     g.finish();
 }
 

@@ -223,7 +223,8 @@ pub fn config(data: &[u8]) {
 /// Stored blob opening and zstd decompression. Input: `flags u8 || raw_length u24 LE ||
 /// payload`, where the flags are
 ///
-/// - bit 0: kind (0 data, 1 tree); bit 1: compression (0 none, 1 zstd);
+/// - bit 0: kind (0 data, 1 tree); bit 1: compressed (0 none, 1 zstd); bit 5, when bit 1
+///   is set: zstd over 16-bit byte planes;
 /// - bit 2: seal the payload with [`test_master_key`] first, so that the fuzzer gets past the
 ///   tag, instead of using the payload itself as the stored blob;
 /// - bit 3: bind the blob to the id of the plaintext the payload should yield;
@@ -231,7 +232,7 @@ pub fn config(data: &[u8]) {
 ///   payload follows them (so a real stored blob, e.g. SPEC.md A.3's, can be given whole);
 ///   otherwise the id is a fixed one.
 ///
-/// `compress::decompress(payload, raw_length)` must not panic, must yield exactly
+/// `compress::decompress(compression, payload, raw_length)` must not panic, must yield exactly
 /// `raw_length` bytes or an error, and must not allocate beyond `raw_length`;
 /// `open_blob` must not panic, must return only plaintext of `raw_length` bytes that hashes to
 /// the id, must open every blob sealed correctly, and must not allocate beyond the larger of
@@ -255,20 +256,25 @@ pub fn blob(data: &[u8]) {
     } else {
         BlobKind::Tree
     };
-    let compression = if flags & 2 == 0 {
-        Compression::None
-    } else {
-        Compression::Zstd
+    let compression = match (flags & 2 != 0, flags & 0x20 != 0) {
+        (false, _) => Compression::None,
+        (true, false) => Compression::Zstd,
+        (true, true) => Compression::ZstdWords16,
+    };
+    let compressed_as = match compression {
+        Compression::None => Compression::Zstd,
+        other => other,
     };
 
     let (decompressed, largest) =
-        largest_allocation(|| compress::decompress(payload, raw_length as usize));
+        largest_allocation(|| compress::decompress(compressed_as, payload, raw_length as usize));
     assert_bounded("decompress", largest, raw_length as usize + SLACK);
     if let Ok(plain) = &decompressed {
         assert_eq!(plain.len(), raw_length as usize);
-        if let Some(frame) = compress::compress_if_smaller(plain, 1) {
+        let mut frame = Vec::new();
+        if compress::compress_into(plain, compressed_as, 1, &mut frame) {
             assert_eq!(
-                compress::decompress(&frame, plain.len()).as_ref(),
+                compress::decompress(compressed_as, &frame, plain.len()).as_ref(),
                 Ok(plain)
             );
         }
@@ -276,7 +282,7 @@ pub fn blob(data: &[u8]) {
 
     let expected = match compression {
         Compression::None => Some(payload.to_vec()),
-        Compression::Zstd => decompressed.ok(),
+        Compression::Zstd | Compression::ZstdWords16 => decompressed.ok(),
     };
     let id = match (&expected, flags & 8 != 0, given_id) {
         (Some(plain), true, _) => key.blob_id(plain),

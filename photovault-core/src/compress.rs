@@ -1,19 +1,39 @@
 //! Compression: zstd for what compresses (RAW sensor data, sidecars, trees), nothing for
 //! what is already compressed (JPEG, HEIC, PNG, video, archives).
 //!
-//! The decision is made per file from its first bytes ([`ContentClass::sniff`]) so that
-//! photos and videos cost no compression CPU at all; for everything else each blob is
-//! compressed and kept compressed only when that saves at least 1/32 of its size.
+//! The decision is made per file. Its first bytes ([`ContentClass::sniff`]) say whether it
+//! is a compressed format, so photos and videos cost no compression CPU at all. For a large
+//! file of any other kind, [`ContentClass::probe`] compresses its first chunk twice, as it
+//! is and as two byte planes of 16-bit words, and keeps the better form for the whole file:
+//! uncompressed RAW sensor data and 16-bit scans are 16-bit samples whose high bytes are
+//! smooth and whose low bytes are noisy, and zstd only sees that once the two are apart
+//! (on the photo corpus, zstd level 3: ratio 2.07 at 317 MB/s instead of 1.49 at 66 MB/s).
+//! Every blob is then kept compressed only when that saves at least 1/32 of its size.
+//!
+//! Compression contexts and scratch buffers live per thread and are reused, so the hot path
+//! does not allocate.
+
+use std::cell::RefCell;
 
 use crate::error::Damage;
+use crate::format::blob::Compression;
 
-/// What a file's leading bytes say about its compressibility.
+/// Files at least this large are probed for 16-bit structure; smaller ones are compressed as
+/// they are (the probe would cost more than it could save).
+pub const PROBE_MIN_FILE_SIZE: u64 = 1 << 20;
+
+/// Bytes of a file's first chunk that [`ContentClass::probe`] compresses, twice.
+const PROBE_BYTES: usize = 128 << 10;
+
+/// What a file's content calls for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContentClass {
     /// A format that is already compressed: never spend CPU on it.
     Compressed,
-    /// Anything else: try, and keep the result if it pays.
+    /// Anything else: try zstd, and keep the result if it pays.
     Try,
+    /// 16-bit samples: try zstd on the two byte planes ([`Compression::ZstdWords16`]).
+    Words16,
 }
 
 impl ContentClass {
@@ -38,6 +58,22 @@ impl ContentClass {
             ContentClass::Try
         }
     }
+
+    /// Refines [`ContentClass::Try`] for a large file from its first chunk: `Words16` when
+    /// zstd does better on the byte planes of `chunk` than on `chunk` itself.
+    pub fn probe(self, chunk: &[u8], level: i32) -> Self {
+        if self != ContentClass::Try || chunk.len() < 4096 {
+            return self;
+        }
+        let sample = &chunk[..chunk.len().min(PROBE_BYTES) & !1];
+        let as_is = compressed_len(sample, Compression::Zstd, level);
+        let planar = compressed_len(sample, Compression::ZstdWords16, level);
+        if planar + sample.len() / 64 < as_is {
+            ContentClass::Words16
+        } else {
+            ContentClass::Try
+        }
+    }
 }
 
 /// ISO base media files (MP4, MOV, HEIC, AVIF, 3GP) hold compressed video or images; Canon's
@@ -49,17 +85,132 @@ fn is_compressed_iso_bmff(head: &[u8]) -> bool {
     !matches!(head.get(8..12), Some(b"crx "))
 }
 
-/// Compresses `data` at `level`; `None` when the result would not save at least 1/32.
-pub fn compress_if_smaller(data: &[u8], level: i32) -> Option<Vec<u8>> {
-    let compressed = zstd::bulk::compress(data, level).ok()?;
-    (compressed.len() + data.len() / 32 < data.len()).then_some(compressed)
+struct Contexts {
+    compressor: Option<(i32, zstd::bulk::Compressor<'static>)>,
+    decompressor: Option<zstd::bulk::Decompressor<'static>>,
+    planes: Vec<u8>,
 }
 
-/// Decompresses one zstd frame that must yield exactly `raw_length` bytes. The output
-/// buffer is bounded by `raw_length`, so a hostile frame cannot inflate beyond it.
-pub fn decompress(frame: &[u8], raw_length: usize) -> Result<Vec<u8>, Damage> {
-    let out = zstd::bulk::decompress(frame, raw_length)
-        .map_err(|e| Damage::Decompression(e.to_string()))?;
+thread_local! {
+    static CONTEXTS: RefCell<Contexts> = const {
+        RefCell::new(Contexts { compressor: None, decompressor: None, planes: Vec::new() })
+    };
+}
+
+impl Contexts {
+    /// Compresses `data` into `out` (cleared first); whether the frame fits in `limit`.
+    fn zstd(&mut self, data: &[u8], level: i32, limit: usize, out: &mut Vec<u8>) -> bool {
+        if !matches!(&self.compressor, Some((l, _)) if *l == level) {
+            match zstd::bulk::Compressor::new(level) {
+                Ok(c) => self.compressor = Some((level, c)),
+                Err(_) => return false,
+            }
+        }
+        let (_, compressor) = self.compressor.as_mut().expect("just made");
+        out.clear();
+        out.reserve(zstd::zstd_safe::compress_bound(data.len()));
+        match compressor.compress_to_buffer(data, out) {
+            Ok(n) => n <= limit,
+            Err(_) => false,
+        }
+    }
+}
+
+/// Encodes `data` with `compression` into `out` when that saves at least 1/32 of its size.
+/// Returns `false` (and `out` holds nothing useful) when it does not pay, in which case the
+/// blob is stored with [`Compression::None`].
+pub fn compress_into(data: &[u8], compression: Compression, level: i32, out: &mut Vec<u8>) -> bool {
+    if data.len() < 64 {
+        return false;
+    }
+    let limit = data.len() - data.len() / 32 - 1;
+    CONTEXTS.with(|contexts| {
+        let mut contexts = contexts.borrow_mut();
+        match compression {
+            Compression::None => false,
+            Compression::Zstd => contexts.zstd(data, level, limit, out),
+            Compression::ZstdWords16 => {
+                let mut planes = std::mem::take(&mut contexts.planes);
+                split_planes(data, &mut planes);
+                let ok = contexts.zstd(&planes, level, limit, out);
+                contexts.planes = planes;
+                ok
+            }
+        }
+    })
+}
+
+/// The compression a blob of `class` is tried with.
+pub fn compression_for(class: ContentClass) -> Compression {
+    match class {
+        ContentClass::Compressed => Compression::None,
+        ContentClass::Try => Compression::Zstd,
+        ContentClass::Words16 => Compression::ZstdWords16,
+    }
+}
+
+/// Compresses `data` at `level`; `None` when the result would not save at least 1/32.
+pub fn compress_if_smaller(data: &[u8], level: i32) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    compress_into(data, Compression::Zstd, level, &mut out).then_some(out)
+}
+
+fn compressed_len(data: &[u8], compression: Compression, level: i32) -> usize {
+    let mut out = Vec::new();
+    if compress_into(data, compression, level, &mut out) {
+        out.len()
+    } else {
+        data.len()
+    }
+}
+
+/// Decodes a payload stored with `compression` into exactly `raw_length` bytes. Output
+/// buffers are bounded by `raw_length`, so a hostile frame cannot inflate beyond it.
+pub fn decompress(
+    compression: Compression,
+    payload: &[u8],
+    raw_length: usize,
+) -> Result<Vec<u8>, Damage> {
+    match compression {
+        Compression::None => {
+            if payload.len() != raw_length {
+                return Err(Damage::Malformed(format!(
+                    "{} bytes where {raw_length} were recorded",
+                    payload.len()
+                )));
+            }
+            Ok(payload.to_vec())
+        }
+        Compression::Zstd => zstd_exact(payload, raw_length),
+        Compression::ZstdWords16 => {
+            let planes = zstd_exact(payload, raw_length)?;
+            let mut out = Vec::new();
+            join_planes(&planes, &mut out);
+            Ok(out)
+        }
+    }
+}
+
+/// One zstd frame that must yield exactly `raw_length` bytes.
+fn zstd_exact(frame: &[u8], raw_length: usize) -> Result<Vec<u8>, Damage> {
+    let mut out = Vec::with_capacity(raw_length);
+    let result = CONTEXTS.with(|contexts| {
+        let mut contexts = contexts.borrow_mut();
+        if contexts.decompressor.is_none() {
+            contexts.decompressor = Some(
+                zstd::bulk::Decompressor::new().map_err(|e| Damage::Decompression(e.to_string()))?,
+            );
+        }
+        let decompressor = contexts.decompressor.as_mut().expect("just made");
+        decompressor
+            .decompress_to_buffer(frame, &mut out)
+            .map_err(|e| Damage::Decompression(e.to_string()))
+    });
+    if let Err(e) = result {
+        // A failed frame can leave the context mid-frame: start the next one afresh.
+        CONTEXTS.with(|c| c.borrow_mut().decompressor = None);
+        return Err(e);
+    }
     if out.len() != raw_length {
         return Err(Damage::Decompression(format!(
             "{} bytes where {raw_length} were recorded",
@@ -69,9 +220,53 @@ pub fn decompress(frame: &[u8], raw_length: usize) -> Result<Vec<u8>, Damage> {
     Ok(out)
 }
 
+/// The byte planes of `data` read as 16-bit words: every even-offset byte, then every
+/// odd-offset byte (an odd length puts its last byte at the end of the first plane).
+pub fn split_planes(data: &[u8], out: &mut Vec<u8>) {
+    let first = data.len().div_ceil(2);
+    out.clear();
+    out.resize(data.len(), 0);
+    let (low, high) = out.split_at_mut(first);
+    for (i, pair) in data.chunks_exact(2).enumerate() {
+        low[i] = pair[0];
+        high[i] = pair[1];
+    }
+    if data.len() % 2 == 1 {
+        low[first - 1] = data[data.len() - 1];
+    }
+}
+
+/// The inverse of [`split_planes`].
+pub fn join_planes(planes: &[u8], out: &mut Vec<u8>) {
+    let first = planes.len().div_ceil(2);
+    let (low, high) = planes.split_at(first);
+    out.clear();
+    out.resize(planes.len(), 0);
+    for (i, pair) in out.chunks_exact_mut(2).enumerate() {
+        pair[0] = low[i];
+        pair[1] = high[i];
+    }
+    if planes.len() % 2 == 1 {
+        let last = planes.len() - 1;
+        out[last] = low[first - 1];
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sensor_like(samples: usize) -> Vec<u8> {
+        let mut x = 7u32;
+        let mut out = Vec::with_capacity(2 * samples);
+        for i in 0..samples {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let smooth = ((i / 700) % 40) as u8;
+            out.push(((x >> 16) as u8 >> 2).wrapping_add(smooth * 3));
+            out.push(smooth);
+        }
+        out
+    }
 
     #[test]
     fn media_is_not_compressed_and_raw_data_is_tried() {
@@ -96,15 +291,62 @@ mod tests {
     }
 
     #[test]
+    fn sixteen_bit_samples_are_compressed_as_byte_planes_and_text_is_not() {
+        let samples = sensor_like(200_000);
+        assert_eq!(
+            ContentClass::Try.probe(&samples, 3),
+            ContentClass::Words16
+        );
+        let text = "<rdf:Description crs:Exposure=\"+0.50\" crs:Contrast=\"+12\"/>\n".repeat(5000);
+        assert_eq!(
+            ContentClass::Try.probe(text.as_bytes(), 3),
+            ContentClass::Try
+        );
+        assert_eq!(
+            ContentClass::Compressed.probe(&samples, 3),
+            ContentClass::Compressed
+        );
+    }
+
+    #[test]
+    fn byte_planes_round_trip_at_every_length() {
+        for len in [0usize, 1, 2, 3, 4, 5, 100, 101] {
+            let data: Vec<u8> = (0..len as u32).map(|i| (i * 37 + 1) as u8).collect();
+            let (mut planes, mut back) = (Vec::new(), Vec::new());
+            split_planes(&data, &mut planes);
+            join_planes(&planes, &mut back);
+            assert_eq!(back, data, "length {len}");
+        }
+        let mut planes = Vec::new();
+        split_planes(&[1, 2, 3, 4, 5], &mut planes);
+        assert_eq!(planes, [1, 3, 5, 2, 4]);
+    }
+
+    #[test]
+    fn every_compression_round_trips_through_decompress() {
+        let data = sensor_like(100_001);
+        for compression in [Compression::Zstd, Compression::ZstdWords16] {
+            let mut out = Vec::new();
+            assert!(compress_into(&data, compression, 3, &mut out), "{compression:?}");
+            assert_eq!(decompress(compression, &out, data.len()).unwrap(), data);
+        }
+        assert_eq!(decompress(Compression::None, &data, data.len()).unwrap(), data);
+    }
+
+    #[test]
     fn decompression_is_bounded_by_the_recorded_length() {
         let data = vec![0u8; 1 << 20];
         let frame = compress_if_smaller(&data, 3).expect("zeros compress");
-        assert_eq!(decompress(&frame, data.len()).unwrap(), data);
-        assert!(
-            decompress(&frame, 1000).is_err(),
-            "a bomb must not inflate past its record"
-        );
-        assert!(decompress(&frame, data.len() + 1).is_err());
+        assert_eq!(decompress(Compression::Zstd, &frame, data.len()).unwrap(), data);
+        for compression in [Compression::Zstd, Compression::ZstdWords16] {
+            assert!(
+                decompress(compression, &frame, 1000).is_err(),
+                "a bomb must not inflate past its record"
+            );
+            assert!(decompress(compression, &frame, data.len() + 1).is_err());
+        }
+        // The context recovers from a failed frame.
+        assert_eq!(decompress(Compression::Zstd, &frame, data.len()).unwrap(), data);
     }
 
     #[test]

@@ -186,6 +186,7 @@ fn render_entry(e: &BlobEntry) -> String {
     let compression = match e.compression {
         Compression::None => "none",
         Compression::Zstd => "zstd",
+        Compression::ZstdWords16 => "zstd-words16",
     };
     format!(
         "{kind} {compression} offset={} length={} raw={} id={}",
@@ -307,6 +308,7 @@ fn compression(s: &str) -> Compression {
     match s {
         "none" => Compression::None,
         "zstd" => Compression::Zstd,
+        "zstd-words16" => Compression::ZstdWords16,
         other => panic!("unknown compression {other}"),
     }
 }

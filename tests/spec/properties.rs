@@ -85,7 +85,11 @@ fn blob_entry() -> impl Strategy<Value = BlobEntry> {
     (
         blob_id(),
         prop_oneof![Just(BlobKind::Data), Just(BlobKind::Tree)],
-        prop_oneof![Just(Compression::None), Just(Compression::Zstd)],
+        prop_oneof![
+            Just(Compression::None),
+            Just(Compression::Zstd),
+            Just(Compression::ZstdWords16)
+        ],
         any::<u32>(),
         OVERHEAD as u32..=u32::MAX,
         any::<u32>(),

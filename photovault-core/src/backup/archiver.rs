@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use rayon::prelude::*;
 
 use super::progress::{BackupProgress, FileStatus};
-use crate::compress::ContentClass;
+use crate::compress::{ContentClass, PROBE_MIN_FILE_SIZE};
 use crate::error::{Error, Result};
 use crate::format::blob::BlobKind;
 use crate::format::snapshot::SnapshotSummary;
@@ -249,6 +249,9 @@ impl<'a> Archiver<'a> {
                 .chunk_reader::<_, ChunkError>(file, &mut buffer, |chunk| {
                     if content.is_empty() {
                         class = ContentClass::sniff(chunk);
+                        if node.size >= PROBE_MIN_FILE_SIZE {
+                            class = class.probe(chunk, self.repo.config.compression_level);
+                        }
                         media = probe_media(chunk);
                     }
                     let (id, _) = self

@@ -39,6 +39,9 @@ pub enum Compression {
     None = 0,
     /// One zstd frame.
     Zstd = 1,
+    /// One zstd frame of the plaintext's two byte planes as 16-bit words
+    /// ([`split_planes`](crate::compress::split_planes)): for uncompressed RAW sensor data.
+    ZstdWords16 = 2,
 }
 
 impl Compression {
@@ -46,6 +49,7 @@ impl Compression {
         match v {
             0 => Some(Compression::None),
             1 => Some(Compression::Zstd),
+            2 => Some(Compression::ZstdWords16),
             _ => None,
         }
     }
@@ -156,7 +160,7 @@ pub fn open_blob(key: &MasterKey, location: &BlobLocation, stored: &[u8]) -> Res
     })?;
     let plaintext = match e.compression {
         Compression::None => payload,
-        Compression::Zstd => crate::compress::decompress(&payload, e.raw_length as usize)
+        compressed => crate::compress::decompress(compressed, &payload, e.raw_length as usize)
             .map_err(|d| Error::damaged(name(), d))?,
     };
     if plaintext.len() != e.raw_length as usize {
