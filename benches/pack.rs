@@ -36,12 +36,16 @@ fn packing(c: &mut Criterion) {
             let mut packer = Packer::new(DEFAULT_PACK_SIZE as usize);
             let mut packs = 0;
             for (id, raw_length, blob) in &sealed {
-                if packer.add(*id, BlobKind::Data, Compression::None, *raw_length, blob) {
-                    black_box(packer.finish(&key));
+                let full = packer
+                    .add(*id, BlobKind::Data, Compression::None, *raw_length, blob)
+                    .unwrap();
+                if full {
+                    let done = std::mem::replace(&mut packer, Packer::new(DEFAULT_PACK_SIZE as usize));
+                    black_box(done.finish(&key).unwrap());
                     packs += 1;
                 }
             }
-            if let Some(last) = packer.finish(&key) {
+            if let Some(last) = packer.finish(&key).unwrap() {
                 black_box(last);
                 packs += 1;
             }

@@ -49,7 +49,9 @@ impl BlobWriter {
                 plain,
                 &mut sealed,
             );
-            self.packer.add(id, kind, Compression::None, len, &sealed);
+            self.packer
+                .add(id, kind, Compression::None, len, &sealed)
+                .unwrap();
         }
         id
     }
@@ -58,11 +60,13 @@ impl BlobWriter {
         self.blob(BlobKind::Tree, &Tree { nodes }.encode())
     }
 
-    fn finish(mut self, backend: &dyn Backend) {
-        let pack = self.packer.finish(&self.key).expect("blobs were added");
-        backend
-            .write(FileKind::Pack, &pack.id.to_hex(), &pack.bytes)
-            .unwrap();
+    fn finish(self, backend: &dyn Backend) {
+        let pack = self
+            .packer
+            .finish(&self.key)
+            .unwrap()
+            .expect("blobs were added");
+        backend.finish_write(pack.file, &pack.id.to_hex()).unwrap();
         let index = IndexFile {
             packs: vec![IndexedPack {
                 id: pack.id,

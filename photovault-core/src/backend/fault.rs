@@ -9,7 +9,7 @@ use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use super::{Backend, BackendError, BackendResult, FileInfo, FileKind};
+use super::{Backend, BackendError, BackendResult, FileInfo, FileKind, PendingWrite};
 
 /// Wraps a backend; mutations after the first `allowed` fail.
 #[derive(Debug)]
@@ -73,5 +73,15 @@ impl Backend for CrashAfter {
     fn remove(&self, kind: FileKind, name: &str) -> BackendResult<()> {
         self.admit("remove", kind, name)?;
         self.inner.remove(kind, name)
+    }
+
+    fn begin_write(&self, kind: FileKind) -> BackendResult<PendingWrite> {
+        self.inner.begin_write(kind)
+    }
+
+    /// Counts as one write: the file appears under its name here or not at all.
+    fn finish_write(&self, pending: PendingWrite, name: &str) -> BackendResult<()> {
+        self.admit("write", pending.kind(), name)?;
+        self.inner.finish_write(pending, name)
     }
 }

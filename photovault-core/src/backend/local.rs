@@ -7,7 +7,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use super::{Backend, BackendError, BackendResult, FileInfo, FileKind};
+use super::{Backend, BackendError, BackendResult, FileInfo, FileKind, PendingWrite, TempFile};
 
 /// Files under a local folder.
 #[derive(Debug, Clone)]
@@ -184,9 +184,7 @@ impl Backend for LocalBackend {
         if kind == FileKind::Pack {
             fs::create_dir_all(&dir).map_err(|e| self.io_err("create", &dir, e))?;
         }
-        let mut suffix = [0u8; 8];
-        crate::crypto::random_bytes(&mut suffix);
-        let tmp = dir.join(format!(".tmp-{}", hex::encode(suffix)));
+        let tmp = dir.join(temp_name());
         let result = (|| {
             let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
             f.write_all(data)?;
@@ -206,6 +204,49 @@ impl Backend for LocalBackend {
         let path = self.path_of(kind, name);
         fs::remove_file(&path).map_err(|e| self.map_err("remove", kind, name, &path, e))
     }
+
+    /// A temporary file in the kind's top folder (`data/` for packs): same filesystem as
+    /// the destination, so finishing is a rename.
+    fn begin_write(&self, kind: FileKind) -> BackendResult<PendingWrite> {
+        let dir = match kind {
+            FileKind::Config => self.root.clone(),
+            _ => self.root.join(kind.dir()),
+        };
+        let tmp = dir.join(temp_name());
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(|e| self.io_err("create", &tmp, e))?;
+        Ok(PendingWrite::File(TempFile::new(
+            kind,
+            file,
+            tmp,
+            self.location(),
+        )))
+    }
+
+    fn finish_write(&self, pending: PendingWrite, name: &str) -> BackendResult<()> {
+        let temp = match pending {
+            PendingWrite::File(temp) => temp,
+            PendingWrite::Memory { kind, bytes } => return self.write(kind, name, &bytes),
+        };
+        let path = self.path_of(temp.kind(), name);
+        let dir = path
+            .parent()
+            .expect("repository files live in a folder")
+            .to_path_buf();
+        let result = fs::create_dir_all(&dir)
+            .and_then(|()| temp.persist(&path))
+            .and_then(|()| sync_dir(&dir));
+        result.map_err(|e| self.io_err("write", &path, e))
+    }
+}
+
+fn temp_name() -> String {
+    let mut suffix = [0u8; 8];
+    crate::crypto::random_bytes(&mut suffix);
+    format!(".tmp-{}", hex::encode(suffix))
 }
 
 fn sync_dir(dir: &Path) -> io::Result<()> {

@@ -4,16 +4,19 @@
 //! and must write each one atomically (a reader never sees half a file) and durably (once
 //! `write` returns, the file survives a crash). Everything else (retry, caching, fault
 //! injection for tests) wraps a backend, and a network store (SFTP, S3) implements the same
-//! five calls.
+//! calls. Packs are written piece by piece ([`Backend::begin_write`]) and named when
+//! complete, so a backup never holds a whole pack in memory.
 
 mod fault;
 mod local;
+mod pending;
 
 use std::fmt;
 use std::io;
 
 pub use fault::CrashAfter;
 pub use local::LocalBackend;
+pub use pending::{PendingWrite, TempFile};
 
 /// The kinds of file a repository holds, each in its own folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -122,6 +125,29 @@ pub trait Backend: Send + Sync + fmt::Debug {
 
     /// Removes a file.
     fn remove(&self, kind: FileKind, name: &str) -> BackendResult<()>;
+
+    /// Starts a file that is written piece by piece and named only once complete (a pack is
+    /// named by the hash of its bytes). The default keeps the bytes in memory; a backend
+    /// that can hold them in a temporary file instead keeps a backup's memory flat.
+    fn begin_write(&self, kind: FileKind) -> BackendResult<PendingWrite> {
+        Ok(PendingWrite::Memory {
+            kind,
+            bytes: Vec::new(),
+        })
+    }
+
+    /// Stores a pending file under `name`, as atomically and durably as [`Backend::write`].
+    fn finish_write(&self, pending: PendingWrite, name: &str) -> BackendResult<()> {
+        match pending {
+            PendingWrite::Memory { kind, bytes } => self.write(kind, name, &bytes),
+            PendingWrite::File(temp) => Err(BackendError::Io {
+                location: self.location(),
+                op: "write",
+                path: temp.path().display().to_string(),
+                source: io::Error::other("this backend cannot store a temporary file"),
+            }),
+        }
+    }
 
     /// Reads a whole file.
     fn read_all(&self, kind: FileKind, name: &str) -> BackendResult<Vec<u8>> {

@@ -126,7 +126,7 @@ impl Chunker {
         mut each_chunk: impl FnMut(&[u8]) -> Result<(), E>,
     ) -> Result<u64, E> {
         let max = self.params.max_size as usize;
-        let capacity = (4 * max).max(8 << 20);
+        let capacity = 4 * max;
         buffer.resize(capacity, 0);
         let (mut start, mut end, mut total, mut eof) = (0usize, 0usize, 0u64, false);
         loop {

@@ -1,9 +1,11 @@
 //! Packing: sealed blobs are appended to pack files of a target size, data and trees in
 //! separate packs, each finished with its sealed header.
 //!
-//! [`Packer`] builds one pack in memory; [`BlobSaver`] is the shared front door of a backup:
-//! it deduplicates, compresses, seals and packs blobs from many threads and hands full
-//! packs to an uploader thread, so hashing never waits for the disk.
+//! [`Packer`] streams one pack to a pending file (or memory) and names it by its hash;
+//! [`BlobSaver`] is the shared front door of a backup: it deduplicates, compresses, seals
+//! and packs blobs from many threads, each thread appending to an open pack of its own, and
+//! hands full packs to an uploader thread that makes them durable, so hashing never waits
+//! for the disk.
 
 mod packer;
 mod reader;

@@ -1,35 +1,63 @@
 //! One pack under construction.
 
+use crate::backend::{BackendResult, FileKind, PendingWrite};
 use crate::crypto::MasterKey;
 use crate::format::blob::{BlobEntry, BlobKind, Compression};
 use crate::format::pack_header;
 use crate::id::{BlobId, PackId};
 
-/// Accumulates sealed blobs until the pack reaches its target size.
+/// Appends sealed blobs to a pending file, hashing as it goes, until the pack reaches its
+/// target size. The bytes go straight to the file (a temporary file for a local
+/// repository), so a pack costs no memory beyond its list of entries.
 #[derive(Debug)]
 pub struct Packer {
     target_size: usize,
-    bytes: Vec<u8>,
+    out: PendingWrite,
+    hasher: blake3::Hasher,
+    len: usize,
     entries: Vec<BlobEntry>,
 }
 
-/// A complete pack, ready to store.
+/// A complete pack, ready to be stored under its name.
 #[derive(Debug)]
 pub struct FinishedPack {
-    /// BLAKE3 of `bytes`: the pack's name.
+    /// BLAKE3 of its bytes: the pack's name.
     pub id: PackId,
-    /// The whole pack file.
-    pub bytes: Vec<u8>,
+    /// The whole pack file, waiting for [`Backend::finish_write`](crate::backend::Backend::finish_write).
+    pub file: PendingWrite,
     /// Its blobs.
     pub entries: Vec<BlobEntry>,
 }
 
+impl FinishedPack {
+    /// The pack's bytes, when it was built in memory ([`Packer::new`]).
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match &self.file {
+            PendingWrite::Memory { bytes, .. } => Some(bytes),
+            PendingWrite::File(_) => None,
+        }
+    }
+}
+
 impl Packer {
-    /// An empty packer that considers itself full at `target_size` bytes.
+    /// A packer that builds its pack in memory and considers it full at `target_size` bytes.
     pub fn new(target_size: usize) -> Self {
+        Self::writing_to(
+            target_size,
+            PendingWrite::Memory {
+                kind: FileKind::Pack,
+                bytes: Vec::new(),
+            },
+        )
+    }
+
+    /// A packer that appends its pack to `out` (from [`Backend::begin_write`](crate::backend::Backend::begin_write)).
+    pub fn writing_to(target_size: usize, out: PendingWrite) -> Self {
         Packer {
             target_size,
-            bytes: Vec::new(),
+            out,
+            hasher: blake3::Hasher::new(),
+            len: 0,
             entries: Vec::new(),
         }
     }
@@ -42,48 +70,39 @@ impl Packer {
         compression: Compression,
         raw_length: u32,
         sealed: &[u8],
-    ) -> bool {
-        if self.bytes.capacity() == 0 {
-            // Grow from 1 MiB: tree packs rarely fill, and data packs get a recycled buffer.
-            self.bytes.reserve(self.target_size.min(1 << 20));
-        }
+    ) -> BackendResult<bool> {
+        self.out.append(sealed)?;
+        self.hasher.update(sealed);
         self.entries.push(BlobEntry {
             id,
             kind,
             compression,
-            offset: self.bytes.len() as u32,
+            offset: self.len as u32,
             length: sealed.len() as u32,
             raw_length,
         });
-        self.bytes.extend_from_slice(sealed);
-        self.bytes.len() >= self.target_size
+        self.len += sealed.len();
+        Ok(self.len >= self.target_size)
     }
 
-    /// Gives the packer an empty buffer to fill next (a recycled one, to keep memory flat).
-    pub fn recycle(&mut self, mut buffer: Vec<u8>) {
-        if self.bytes.capacity() == 0 {
-            buffer.clear();
-            self.bytes = buffer;
-        }
-    }
-
-    /// Whether nothing was added since the last finish.
+    /// Whether nothing was added yet.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
-    /// Seals the header, names the pack and resets the packer. `None` when empty.
-    pub fn finish(&mut self, key: &MasterKey) -> Option<FinishedPack> {
+    /// Appends the sealed header and names the pack. `None` when nothing was added.
+    pub fn finish(mut self, key: &MasterKey) -> BackendResult<Option<FinishedPack>> {
         if self.entries.is_empty() {
-            return None;
+            return Ok(None);
         }
-        let mut bytes = std::mem::take(&mut self.bytes);
-        let entries = std::mem::take(&mut self.entries);
-        pack_header::append_header(key, &entries, &mut bytes);
-        Some(FinishedPack {
-            id: PackId::hash_of(&bytes),
-            bytes,
-            entries,
-        })
+        let mut header = Vec::new();
+        pack_header::append_header(key, &self.entries, &mut header);
+        self.out.append(&header)?;
+        self.hasher.update(&header);
+        Ok(Some(FinishedPack {
+            id: PackId(*self.hasher.finalize().as_bytes()),
+            file: self.out,
+            entries: self.entries,
+        }))
     }
 }

@@ -5,6 +5,7 @@
 //! (pack stored, index file not yet written), the index. `save` checks all three before
 //! storing, so concurrent threads never store the same blob twice.
 
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -13,13 +14,25 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{bounded, Sender};
 
 use crate::backend::FileKind;
-use crate::compress::{compress_if_smaller, ContentClass};
+use crate::compress::{compress_into, compression_for, ContentClass};
 use crate::error::{Error, Result};
 use crate::format::blob::{seal_blob, BlobKind, Compression};
 use crate::format::index_file::IndexedPack;
 use crate::id::BlobId;
 use crate::pack::{FinishedPack, Packer};
 use crate::repository::RepoInner;
+
+/// Per-thread buffers for one blob's compressed and sealed forms, reused for every blob.
+struct Scratch {
+    compressed: Vec<u8>,
+    sealed: Vec<u8>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = const {
+        RefCell::new(Scratch { compressed: Vec::new(), sealed: Vec::new() })
+    };
+}
 
 /// What a saver stored, for the snapshot summary.
 #[derive(Debug, Default, Clone, Copy)]
@@ -34,10 +47,12 @@ pub struct SaveStats {
 
 pub(crate) struct BlobSaver {
     repo: Arc<RepoInner>,
-    data: Mutex<Packer>,
-    trees: Mutex<Packer>,
+    /// Open packs not in use by a thread: a thread takes one, adds a blob, puts it back,
+    /// so threads never wait for each other while sealing and writing.
+    data: Mutex<Vec<Packer>>,
+    trees: Mutex<Vec<Packer>>,
+    pack_size: usize,
     in_flight: Arc<Mutex<HashSet<BlobId>>>,
-    spare_buffers: Arc<Mutex<Vec<Vec<u8>>>>,
     uploads: Option<Sender<FinishedPack>>,
     uploader: Option<JoinHandle<Result<()>>>,
     blobs: AtomicU64,
@@ -49,13 +64,12 @@ impl BlobSaver {
     pub(crate) fn new(repo: Arc<RepoInner>) -> Result<Self> {
         repo.index()?; // load before threads race to do it
         let pack_size = repo.config.pack_size as usize;
-        // One pack queued while another uploads bounds memory at about four packs.
-        let (tx, rx) = bounded::<FinishedPack>(1);
+        // Packs are in files by now; the queue only bounds how far hashing runs ahead of
+        // the disk's fsyncs.
+        let (tx, rx) = bounded::<FinishedPack>(2);
         let uploader_repo = repo.clone();
         let in_flight = Arc::new(Mutex::new(HashSet::new()));
         let uploader_in_flight = Arc::clone(&in_flight);
-        let spare_buffers = Arc::new(Mutex::new(Vec::new()));
-        let uploader_spares = Arc::clone(&spare_buffers);
         let uploader = std::thread::Builder::new()
             .name("pvault-upload".into())
             .spawn(move || -> Result<()> {
@@ -64,14 +78,7 @@ impl BlobSaver {
                     if first_error.is_some() {
                         continue; // drain so senders never block forever
                     }
-                    let result =
-                        store_pack(&uploader_repo, &uploader_in_flight, pack).map(|buffer| {
-                            let mut spares = uploader_spares.lock().expect("spare buffers");
-                            if spares.len() < 2 {
-                                spares.push(buffer);
-                            }
-                        });
-                    if let Err(e) = result {
+                    if let Err(e) = store_pack(&uploader_repo, &uploader_in_flight, pack) {
                         first_error = Some(e);
                     }
                 }
@@ -80,10 +87,10 @@ impl BlobSaver {
             .expect("spawning the upload thread");
         Ok(BlobSaver {
             repo,
-            data: Mutex::new(Packer::new(pack_size)),
-            trees: Mutex::new(Packer::new(pack_size)),
+            data: Mutex::new(Vec::new()),
+            trees: Mutex::new(Vec::new()),
+            pack_size,
             in_flight,
-            spare_buffers,
             uploads: Some(tx),
             uploader: Some(uploader),
             blobs: AtomicU64::new(0),
@@ -123,53 +130,67 @@ impl BlobSaver {
         if !self.in_flight.lock().expect("in-flight set").insert(id) {
             return Ok((id, false));
         }
-        let compressed = match class {
-            ContentClass::Compressed => None,
-            ContentClass::Try => compress_if_smaller(plaintext, self.repo.config.compression_level),
-        };
-        let (compression, payload) = match &compressed {
-            Some(c) => (Compression::Zstd, c.as_slice()),
-            None => (Compression::None, plaintext),
-        };
         let raw_length = u32::try_from(plaintext.len())
             .map_err(|_| Error::InvalidArgument("a blob is larger than 4 GiB".into()))?;
-        let mut sealed = Vec::with_capacity(payload.len() + crate::crypto::OVERHEAD);
-        seal_blob(
-            &self.repo.key,
-            kind,
-            &id,
-            compression,
-            raw_length,
-            payload,
-            &mut sealed,
-        );
+        let sealed_len = SCRATCH.with(|scratch| {
+            let Scratch { compressed, sealed } = &mut *scratch.borrow_mut();
+            let wanted = compression_for(class);
+            let level = self.repo.config.compression_level;
+            let (compression, payload) = if compress_into(plaintext, wanted, level, compressed) {
+                (wanted, compressed.as_slice())
+            } else {
+                (Compression::None, plaintext)
+            };
+            sealed.clear();
+            seal_blob(
+                &self.repo.key,
+                kind,
+                &id,
+                compression,
+                raw_length,
+                payload,
+                sealed,
+            );
+            self.add_to_pack(kind, id, compression, raw_length, sealed)
+                .map(|()| sealed.len())
+        })?;
         self.blobs.fetch_add(1, Ordering::Relaxed);
         self.raw_bytes
             .fetch_add(plaintext.len() as u64, Ordering::Relaxed);
         self.stored_bytes
-            .fetch_add(sealed.len() as u64, Ordering::Relaxed);
+            .fetch_add(sealed_len as u64, Ordering::Relaxed);
+        Ok((id, true))
+    }
 
-        let packer = match kind {
+    fn add_to_pack(
+        &self,
+        kind: BlobKind,
+        id: BlobId,
+        compression: Compression,
+        raw_length: u32,
+        sealed: &[u8],
+    ) -> Result<()> {
+        let pool = self.packers(kind);
+        let taken = pool.lock().expect("open packs").pop();
+        let mut packer = match taken {
+            Some(packer) => packer,
+            None => Packer::writing_to(self.pack_size, self.repo.backend.begin_write(FileKind::Pack)?),
+        };
+        if packer.add(id, kind, compression, raw_length, sealed)? {
+            if let Some(pack) = packer.finish(&self.repo.key)? {
+                self.upload(pack)?;
+            }
+        } else {
+            pool.lock().expect("open packs").push(packer);
+        }
+        Ok(())
+    }
+
+    fn packers(&self, kind: BlobKind) -> &Mutex<Vec<Packer>> {
+        match kind {
             BlobKind::Data => &self.data,
             BlobKind::Tree => &self.trees,
-        };
-        let finished = {
-            let mut p = packer.lock().expect("packer");
-            if p.is_empty() && kind == BlobKind::Data {
-                if let Some(buffer) = self.spare_buffers.lock().expect("spare buffers").pop() {
-                    p.recycle(buffer);
-                }
-            }
-            if p.add(id, kind, compression, raw_length, &sealed) {
-                p.finish(&self.repo.key)
-            } else {
-                None
-            }
-        };
-        if let Some(pack) = finished {
-            self.upload(pack)?;
         }
-        Ok((id, true))
     }
 
     fn upload(&self, pack: FinishedPack) -> Result<()> {
@@ -206,10 +227,12 @@ impl BlobSaver {
     }
 
     fn finish_inner(&self) -> Result<()> {
-        for packer in [&self.data, &self.trees] {
-            let finished = packer.lock().expect("packer").finish(&self.repo.key);
-            if let Some(pack) = finished {
-                self.upload(pack)?;
+        for kind in [BlobKind::Data, BlobKind::Tree] {
+            let open = std::mem::take(&mut *self.packers(kind).lock().expect("open packs"));
+            for packer in open {
+                if let Some(pack) = packer.finish(&self.repo.key)? {
+                    self.upload(pack)?;
+                }
             }
         }
         Ok(())
@@ -225,18 +248,15 @@ impl Drop for BlobSaver {
     }
 }
 
-/// Writes a pack, then records it in the index's pending set, and only then lets its ids
-/// leave the in-flight set (write order: pack first; a blob is always findable). Returns the
-/// pack's buffer for reuse.
+/// Stores a pack under its name, then records it in the index's pending set, and only then
+/// lets its ids leave the in-flight set (write order: pack first; a blob is always findable).
 fn store_pack(
     repo: &RepoInner,
     in_flight: &Mutex<HashSet<BlobId>>,
     pack: FinishedPack,
-) -> Result<Vec<u8>> {
-    repo.backend
-        .write(FileKind::Pack, &pack.id.to_hex(), &pack.bytes)?;
+) -> Result<()> {
+    repo.backend.finish_write(pack.file, &pack.id.to_hex())?;
     let ids: Vec<BlobId> = pack.entries.iter().map(|e| e.id).collect();
-    let bytes = pack.bytes;
     let index = repo.index()?;
     let should_flush = index.add_pending(IndexedPack {
         id: pack.id,
@@ -252,5 +272,5 @@ fn store_pack(
         // Bounds memory and what an interrupted backup has to store again.
         index.flush(repo)?;
     }
-    Ok(bytes)
+    Ok(())
 }
