@@ -8,6 +8,7 @@
 //! then traced to the files and snapshots that contain them.
 
 mod packs;
+mod read_data;
 mod subset;
 mod trees;
 

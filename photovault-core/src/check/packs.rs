@@ -6,14 +6,15 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
+use super::read_data::read_pack;
 use super::{CheckProgress, Problem, ReadData};
 use crate::backend::FileKind;
 use crate::error::Result;
-use crate::format::blob::{open_blob, BlobEntry, BlobLocation};
+use crate::format::blob::BlobEntry;
 use crate::format::key_file::KeyFile;
 use crate::id::{BlobId, KeyId, PackId};
 use crate::index::read_index_file;
-use crate::pack::{header_of, read_header};
+use crate::pack::read_header;
 use crate::repository::Repository;
 
 /// What the index files say, pack by pack.
@@ -172,55 +173,12 @@ pub(super) fn check_packs(
         .par_iter()
         .filter(|(id, _)| to_read.contains(id))
         .for_each(|(id, size)| {
-            let mut problems = Vec::new();
-            let mut bad = Vec::new();
-            match repo.backend().read_all(FileKind::Pack, &id.to_hex()) {
-                Err(e) => {
-                    problems.push(Problem::PackHeader {
-                        pack: *id,
-                        error: format!("cannot read: {e}"),
-                    });
-                    bad.extend(view.packs[id].iter().map(|e| e.id));
-                }
-                Ok(bytes) => {
-                    bytes_read.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-                    if PackId::hash_of(&bytes) != *id {
-                        problems.push(Problem::PackHash { pack: *id });
-                    }
-                    match header_of(&repo.inner.key, id, &bytes) {
-                        Ok(header) => problems.extend(compare(id, &header, &view.packs[id])),
-                        Err(e) => problems.push(Problem::PackHeader {
-                            pack: *id,
-                            error: e.to_string(),
-                        }),
-                    }
-                    for entry in &view.packs[id] {
-                        let (start, end) = (entry.offset as usize, entry.end() as usize);
-                        let result = match bytes.get(start..end) {
-                            Some(stored) => open_blob(
-                                &repo.inner.key,
-                                &BlobLocation {
-                                    pack: *id,
-                                    entry: *entry,
-                                },
-                                stored,
-                            )
-                            .map(|_| ())
-                            .map_err(|e| e.reason()),
-                            None => Err("lies beyond the end of the pack".to_string()),
-                        };
-                        blobs_read.fetch_add(1, Ordering::Relaxed);
-                        if let Err(error) = result {
-                            problems.push(Problem::BlobDamaged {
-                                pack: *id,
-                                blob: entry.id,
-                                error,
-                            });
-                            bad.push(entry.id);
-                        }
-                    }
-                }
-            }
+            let indexed = &view.packs[id];
+            let reading =
+                read_pack(repo, id, *size, indexed, |header| compare(id, header, indexed));
+            blobs_read.fetch_add(reading.blobs_read, Ordering::Relaxed);
+            bytes_read.fetch_add(reading.bytes_read, Ordering::Relaxed);
+            let (problems, bad) = (reading.problems, reading.bad);
             let mut f = found.lock().expect("findings");
             f.problems.extend(problems);
             f.bad_blobs.extend(bad);
