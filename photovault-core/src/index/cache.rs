@@ -7,10 +7,12 @@
 //! safe to delete.
 
 use std::path::Path;
+use std::sync::{Arc, RwLock};
 
 use rayon::prelude::*;
 use redb::{
-    Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
+    Database, Durability, ReadOnlyTable, ReadableDatabase, ReadableTable, ReadableTableMetadata,
+    TableDefinition,
 };
 
 use crate::backend::FileKind;
@@ -32,6 +34,14 @@ const PAGE_CACHE_BYTES: usize = 32 << 20;
 pub(crate) struct IndexCache {
     db: Database,
     path: String,
+    /// A read transaction shared by every lookup until the next write: opening one per
+    /// lookup would cost more than the lookup itself.
+    reader: RwLock<Option<Arc<Reader>>>,
+}
+
+struct Reader {
+    blobs: ReadOnlyTable<&'static [u8], &'static [u8]>,
+    packs: ReadOnlyTable<u32, &'static [u8]>,
 }
 
 impl IndexCache {
@@ -67,7 +77,11 @@ impl IndexCache {
     }
 
     fn prepared(db: Database, path: String) -> Result<Self> {
-        let cache = IndexCache { db, path };
+        let cache = IndexCache {
+            db,
+            path,
+            reader: RwLock::new(None),
+        };
         let txn = cache.db.begin_write().map_err(|e| cache.err(e))?;
         {
             txn.open_table(BLOBS).map_err(|e| cache.err(e))?;
@@ -142,7 +156,33 @@ impl IndexCache {
             txn.open_table(PACK_NUMBERS).map_err(|e| self.err(e))?;
             txn.open_table(INDEX_FILES).map_err(|e| self.err(e))?;
         }
-        txn.commit().map_err(|e| self.err(e))
+        self.committed(txn)
+    }
+
+    /// Commits a write and retires the shared reader, which no longer sees everything.
+    fn committed(&self, txn: redb::WriteTransaction) -> Result<()> {
+        txn.commit().map_err(|e| self.err(e))?;
+        *self.reader.write().expect("index reader") = None;
+        Ok(())
+    }
+
+    fn reader(&self) -> Result<Arc<Reader>> {
+        if let Some(reader) = &*self.reader.read().expect("index reader") {
+            return Ok(Arc::clone(reader));
+        }
+        // Begun under the lock, so a commit's retirement always comes after this reader's
+        // snapshot or before it.
+        let mut slot = self.reader.write().expect("index reader");
+        if let Some(reader) = &*slot {
+            return Ok(Arc::clone(reader));
+        }
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        let reader = Arc::new(Reader {
+            blobs: txn.open_table(BLOBS).map_err(|e| self.err(e))?,
+            packs: txn.open_table(PACKS).map_err(|e| self.err(e))?,
+        });
+        *slot = Some(Arc::clone(&reader));
+        Ok(reader)
     }
 
     /// Adds one index file's entries and remembers the file, in one transaction.
@@ -188,21 +228,21 @@ impl IndexCache {
                 .insert(id.to_hex().as_str(), count)
                 .map_err(|e| self.err(e))?;
         }
-        txn.commit().map_err(|e| self.err(e))
+        self.committed(txn)
     }
 
     pub(crate) fn get(&self, id: &BlobId) -> Result<Option<BlobLocation>> {
-        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
-        let blobs = txn.open_table(BLOBS).map_err(|e| self.err(e))?;
-        let Some(value) = blobs
+        let reader = self.reader()?;
+        let Some(value) = reader
+            .blobs
             .get(id.as_bytes().as_slice())
             .map_err(|e| self.err(e))?
         else {
             return Ok(None);
         };
         let (number, entry) = decode_value(*id, value.value()).map_err(|e| self.err(e))?;
-        let packs = txn.open_table(PACKS).map_err(|e| self.err(e))?;
-        let pack = packs
+        let pack = reader
+            .packs
             .get(number)
             .map_err(|e| self.err(e))?
             .ok_or_else(|| self.err(format!("pack number {number} missing")))?;
@@ -212,6 +252,16 @@ impl IndexCache {
                 .map_err(|_| self.err("bad pack id length"))?,
         );
         Ok(Some(BlobLocation { pack, entry }))
+    }
+
+    /// Whether the cache lists a blob (one table lookup, no decoding).
+    pub(crate) fn contains(&self, id: &BlobId) -> Result<bool> {
+        let reader = self.reader()?;
+        let found = reader
+            .blobs
+            .get(id.as_bytes().as_slice())
+            .map_err(|e| self.err(e))?;
+        Ok(found.is_some())
     }
 
     /// Every pack the cache knows.

@@ -55,7 +55,10 @@ impl Index {
 
     /// Whether the repository has a blob.
     pub(crate) fn contains(&self, id: &BlobId) -> Result<bool> {
-        Ok(self.lookup(id)?.is_some())
+        if self.pending.read().expect("pending index").contains_key(id) {
+            return Ok(true);
+        }
+        self.cache.contains(id)
     }
 
     /// Records a pack that has been stored. Returns whether enough is pending to flush.

@@ -15,12 +15,13 @@ use crate::backend::{Backend, FileKind};
 use crate::chunk::{Chunker, ChunkerParams};
 use crate::crypto::{self, KdfParams, MasterKey};
 use crate::error::{Damage, Error, Result};
-use crate::format::blob::open_blob;
+use crate::format::blob::{open_blob, BlobLocation};
 use crate::format::config::{Config, CONFIG_VERSION};
+use crate::format::index_file::IndexFile;
 use crate::format::key_file::KeyFile;
 use crate::format::sealed_file;
 use crate::format::tree::Tree;
-use crate::id::{BlobId, KeyId};
+use crate::id::{BlobId, IndexId, KeyId};
 use crate::index::Index;
 
 pub use keys::KeyInfo;
@@ -308,6 +309,25 @@ impl Repository {
     /// Number of blobs in the index (loads the index).
     pub fn indexed_blobs(&self) -> Result<u64> {
         self.inner.index()?.len()
+    }
+
+    /// Where the index says a blob is stored, without reading it. The lookup goes to the
+    /// on-disk index cache, so it costs the same whether the repository holds a thousand
+    /// blobs or ten million.
+    pub fn find_blob(&self, id: &BlobId) -> Result<Option<BlobLocation>> {
+        self.inner.index()?.lookup(id)
+    }
+
+    /// Seals `file` and stores it as a new index file; returns its id. For tools that build
+    /// an index themselves (an importer, a benchmark of a large index): every pack it lists
+    /// must exist with exactly those blobs, or `check` reports the repository as damaged.
+    pub fn write_index_file(&self, file: &IndexFile) -> Result<IndexId> {
+        let sealed = sealed_file::seal(&self.inner.key, "index", &file.encode());
+        let id = IndexId::hash_of(&sealed);
+        self.inner
+            .backend
+            .write(FileKind::Index, &id.to_hex(), &sealed)?;
+        Ok(id)
     }
 }
 
