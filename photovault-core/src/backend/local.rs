@@ -159,18 +159,19 @@ impl Backend for LocalBackend {
             file.read_to_end(&mut buf)
                 .map_err(|e| self.io_err("read", &path, e))?;
         } else {
-            buf.resize(length as usize, 0);
-            file.read_exact(&mut buf).map_err(|e| {
-                let e = if e.kind() == io::ErrorKind::UnexpectedEof {
-                    io::Error::new(
-                        e.kind(),
-                        format!("file ends before byte {}", offset + length),
-                    )
-                } else {
-                    e
-                };
-                self.io_err("read", &path, e)
-            })?;
+            // Into spare capacity: zeroing first would cost as much as the read.
+            buf.reserve_exact(length as usize);
+            (&mut file)
+                .take(length)
+                .read_to_end(&mut buf)
+                .map_err(|e| self.io_err("read", &path, e))?;
+            if buf.len() as u64 != length {
+                let e = io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("file ends before byte {}", offset + length),
+                );
+                return Err(self.io_err("read", &path, e));
+            }
         }
         Ok(buf)
     }
