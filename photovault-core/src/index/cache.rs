@@ -121,7 +121,8 @@ impl IndexCache {
     }
 
     fn load_files(&self, repo: &RepoInner, names: &[String]) -> Result<()> {
-        for batch in names.chunks(64) {
+        // A few files at a time: each decoded file holds up to 50,000 entries in memory.
+        for batch in names.chunks(8) {
             let files: Vec<(IndexId, IndexFile)> = batch
                 .par_iter()
                 .map(|name| read_index_file(repo, name))
