@@ -61,14 +61,22 @@ fn zstd(c: &mut Criterion) {
     for (name, chunks) in &inputs {
         for (encoding, compression) in encodings {
             for level in [1, 3] {
-                g.bench_function(format!("compress_into/{name}/{encoding}/level{level}"), |b| {
-                    let mut out = Vec::new();
-                    b.iter(|| {
-                        for chunk in chunks {
-                            black_box(compress_into(black_box(chunk), compression, level, &mut out));
-                        }
-                    })
-                });
+                g.bench_function(
+                    format!("compress_into/{name}/{encoding}/level{level}"),
+                    |b| {
+                        let mut out = Vec::new();
+                        b.iter(|| {
+                            for chunk in chunks {
+                                black_box(compress_into(
+                                    black_box(chunk),
+                                    compression,
+                                    level,
+                                    &mut out,
+                                ));
+                            }
+                        })
+                    },
+                );
             }
         }
     }

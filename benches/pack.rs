@@ -40,7 +40,8 @@ fn packing(c: &mut Criterion) {
                     .add(*id, BlobKind::Data, Compression::None, *raw_length, blob)
                     .unwrap();
                 if full {
-                    let done = std::mem::replace(&mut packer, Packer::new(DEFAULT_PACK_SIZE as usize));
+                    let done =
+                        std::mem::replace(&mut packer, Packer::new(DEFAULT_PACK_SIZE as usize));
                     black_box(done.finish(&key).unwrap());
                     packs += 1;
                 }

@@ -198,7 +198,8 @@ fn zstd_exact(frame: &[u8], raw_length: usize) -> Result<Vec<u8>, Damage> {
         let mut contexts = contexts.borrow_mut();
         if contexts.decompressor.is_none() {
             contexts.decompressor = Some(
-                zstd::bulk::Decompressor::new().map_err(|e| Damage::Decompression(e.to_string()))?,
+                zstd::bulk::Decompressor::new()
+                    .map_err(|e| Damage::Decompression(e.to_string()))?,
             );
         }
         let decompressor = contexts.decompressor.as_mut().expect("just made");
@@ -293,10 +294,7 @@ mod tests {
     #[test]
     fn sixteen_bit_samples_are_compressed_as_byte_planes_and_text_is_not() {
         let samples = sensor_like(200_000);
-        assert_eq!(
-            ContentClass::Try.probe(&samples, 3),
-            ContentClass::Words16
-        );
+        assert_eq!(ContentClass::Try.probe(&samples, 3), ContentClass::Words16);
         let text = "<rdf:Description crs:Exposure=\"+0.50\" crs:Contrast=\"+12\"/>\n".repeat(5000);
         assert_eq!(
             ContentClass::Try.probe(text.as_bytes(), 3),
@@ -327,17 +325,26 @@ mod tests {
         let data = sensor_like(100_001);
         for compression in [Compression::Zstd, Compression::ZstdWords16] {
             let mut out = Vec::new();
-            assert!(compress_into(&data, compression, 3, &mut out), "{compression:?}");
+            assert!(
+                compress_into(&data, compression, 3, &mut out),
+                "{compression:?}"
+            );
             assert_eq!(decompress(compression, &out, data.len()).unwrap(), data);
         }
-        assert_eq!(decompress(Compression::None, &data, data.len()).unwrap(), data);
+        assert_eq!(
+            decompress(Compression::None, &data, data.len()).unwrap(),
+            data
+        );
     }
 
     #[test]
     fn decompression_is_bounded_by_the_recorded_length() {
         let data = vec![0u8; 1 << 20];
         let frame = compress_if_smaller(&data, 3).expect("zeros compress");
-        assert_eq!(decompress(Compression::Zstd, &frame, data.len()).unwrap(), data);
+        assert_eq!(
+            decompress(Compression::Zstd, &frame, data.len()).unwrap(),
+            data
+        );
         for compression in [Compression::Zstd, Compression::ZstdWords16] {
             assert!(
                 decompress(compression, &frame, 1000).is_err(),
@@ -346,7 +353,10 @@ mod tests {
             assert!(decompress(compression, &frame, data.len() + 1).is_err());
         }
         // The context recovers from a failed frame.
-        assert_eq!(decompress(Compression::Zstd, &frame, data.len()).unwrap(), data);
+        assert_eq!(
+            decompress(Compression::Zstd, &frame, data.len()).unwrap(),
+            data
+        );
     }
 
     #[test]

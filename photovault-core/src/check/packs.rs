@@ -174,8 +174,9 @@ pub(super) fn check_packs(
         .filter(|(id, _)| to_read.contains(id))
         .for_each(|(id, size)| {
             let indexed = &view.packs[id];
-            let reading =
-                read_pack(repo, id, *size, indexed, |header| compare(id, header, indexed));
+            let reading = read_pack(repo, id, *size, indexed, |header| {
+                compare(id, header, indexed)
+            });
             blobs_read.fetch_add(reading.blobs_read, Ordering::Relaxed);
             bytes_read.fetch_add(reading.bytes_read, Ordering::Relaxed);
             let (problems, bad) = (reading.problems, reading.bad);

@@ -174,7 +174,10 @@ impl BlobSaver {
         let taken = pool.lock().expect("open packs").pop();
         let mut packer = match taken {
             Some(packer) => packer,
-            None => Packer::writing_to(self.pack_size, self.repo.backend.begin_write(FileKind::Pack)?),
+            None => Packer::writing_to(
+                self.pack_size,
+                self.repo.backend.begin_write(FileKind::Pack)?,
+            ),
         };
         if packer.add(id, kind, compression, raw_length, sealed)? {
             if let Some(pack) = packer.finish(&self.repo.key)? {
