@@ -15,6 +15,7 @@ mod checks;
 
 mod bitflips;
 mod fuzz_regressions;
+mod reference_repository;
 mod support;
 mod vectors;
 
