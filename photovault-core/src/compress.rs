@@ -181,19 +181,30 @@ pub fn decompress(
             }
             Ok(payload.to_vec())
         }
-        Compression::Zstd => zstd_exact(payload, raw_length),
-        Compression::ZstdWords16 => {
-            let planes = zstd_exact(payload, raw_length)?;
-            let mut out = Vec::new();
-            join_planes(&planes, &mut out);
+        Compression::Zstd => {
+            let mut out = Vec::with_capacity(raw_length);
+            zstd_exact(payload, raw_length, &mut out)?;
             Ok(out)
+        }
+        Compression::ZstdWords16 => {
+            // The planes go to this thread's scratch buffer; only the plaintext is new.
+            let mut planes = CONTEXTS.with(|c| std::mem::take(&mut c.borrow_mut().planes));
+            planes.clear();
+            planes.reserve_exact(raw_length);
+            let result = zstd_exact(payload, raw_length, &mut planes).map(|()| {
+                let mut out = Vec::new();
+                join_planes(&planes, &mut out);
+                out
+            });
+            CONTEXTS.with(|c| c.borrow_mut().planes = planes);
+            result
         }
     }
 }
 
-/// One zstd frame that must yield exactly `raw_length` bytes.
-fn zstd_exact(frame: &[u8], raw_length: usize) -> Result<Vec<u8>, Damage> {
-    let mut out = Vec::with_capacity(raw_length);
+/// Decompresses one zstd frame into `out` (empty, with capacity for at least `raw_length`
+/// bytes), which must then hold exactly `raw_length` bytes.
+fn zstd_exact(frame: &[u8], raw_length: usize, out: &mut Vec<u8>) -> Result<(), Damage> {
     let result = CONTEXTS.with(|contexts| {
         let mut contexts = contexts.borrow_mut();
         if contexts.decompressor.is_none() {
@@ -203,8 +214,10 @@ fn zstd_exact(frame: &[u8], raw_length: usize) -> Result<Vec<u8>, Damage> {
             );
         }
         let decompressor = contexts.decompressor.as_mut().expect("just made");
+        // zstd writes at most `out`'s capacity; a reused buffer may hold more than
+        // `raw_length`, and any frame that fills more is refused below.
         decompressor
-            .decompress_to_buffer(frame, &mut out)
+            .decompress_to_buffer(frame, out)
             .map_err(|e| Damage::Decompression(e.to_string()))
     });
     if let Err(e) = result {
@@ -218,7 +231,7 @@ fn zstd_exact(frame: &[u8], raw_length: usize) -> Result<Vec<u8>, Damage> {
             out.len()
         )));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The byte planes of `data` read as 16-bit words: every even-offset byte, then every
