@@ -66,11 +66,16 @@ pub fn copy_tree(from: &Path, to: &Path) {
     );
 }
 
-/// Bytes in complete pack files (64-hex names) of a local repository.
+/// Bytes in complete pack files (64-hex names) of a local repository. `data/` also holds
+/// the temporary files of packs being written (or left by a killed backup): not counted.
 pub fn pack_bytes(repo: &Path) -> u64 {
     let mut total = 0;
     for sub in fs::read_dir(repo.join("data")).unwrap() {
-        for f in fs::read_dir(sub.unwrap().path()).unwrap() {
+        let sub = sub.unwrap();
+        if !sub.file_type().unwrap().is_dir() {
+            continue;
+        }
+        for f in fs::read_dir(sub.path()).unwrap() {
             let f = f.unwrap();
             let name = f.file_name().to_string_lossy().into_owned();
             if name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit()) {
