@@ -1,7 +1,7 @@
 //! Files written piece by piece before they have a name.
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::{BackendError, BackendResult, FileKind};
@@ -42,11 +42,15 @@ impl PendingWrite {
     }
 }
 
+/// Appends are gathered into writes of this size: a pack of small blobs would otherwise cost
+/// one system call per blob.
+const WRITE_BUFFER: usize = 256 << 10;
+
 /// A temporary file, removed on drop unless [`TempFile::persist`] moved it into place.
 #[derive(Debug)]
 pub struct TempFile {
     kind: FileKind,
-    file: Option<File>,
+    file: Option<BufWriter<File>>,
     path: PathBuf,
     location: String,
 }
@@ -57,7 +61,7 @@ impl TempFile {
     pub fn new(kind: FileKind, file: File, path: PathBuf, location: String) -> Self {
         TempFile {
             kind,
-            file: Some(file),
+            file: Some(BufWriter::with_capacity(WRITE_BUFFER, file)),
             path,
             location,
         }
@@ -86,6 +90,7 @@ impl TempFile {
     /// Makes the contents durable and renames the file to `destination`.
     pub fn persist(mut self, destination: &Path) -> io::Result<()> {
         let file = self.file.take().expect("open until persisted");
+        let file = file.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
         drop(file);
         std::fs::rename(&self.path, destination)?;
@@ -96,6 +101,9 @@ impl TempFile {
 
 impl Drop for TempFile {
     fn drop(&mut self) {
+        if let Some(abandoned) = self.file.take() {
+            let _unwritten = abandoned.into_parts(); // not worth writing to a file being removed
+        }
         if !self.path.as_os_str().is_empty() {
             let _ = std::fs::remove_file(&self.path);
         }
