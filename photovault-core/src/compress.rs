@@ -171,35 +171,55 @@ pub fn decompress(
     payload: &[u8],
     raw_length: usize,
 ) -> Result<Vec<u8>, Damage> {
+    if compression == Compression::None {
+        check_stored_length(payload.len(), raw_length)?;
+        return Ok(payload.to_vec());
+    }
+    let mut out = Vec::new();
+    decompress_into(compression, payload, raw_length, &mut out)?;
+    Ok(out)
+}
+
+/// Decodes a compressed payload (`Zstd` or `ZstdWords16`) into `out`, replacing its contents
+/// and reusing its capacity; like [`decompress`] otherwise. A payload stored with
+/// `Compression::None` is its own plaintext and is copied.
+pub fn decompress_into(
+    compression: Compression,
+    payload: &[u8],
+    raw_length: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), Damage> {
+    out.clear();
     match compression {
         Compression::None => {
-            if payload.len() != raw_length {
-                return Err(Damage::Malformed(format!(
-                    "{} bytes where {raw_length} were recorded",
-                    payload.len()
-                )));
-            }
-            Ok(payload.to_vec())
+            check_stored_length(payload.len(), raw_length)?;
+            out.extend_from_slice(payload);
+            Ok(())
         }
         Compression::Zstd => {
-            let mut out = Vec::with_capacity(raw_length);
-            zstd_exact(payload, raw_length, &mut out)?;
-            Ok(out)
+            out.reserve(raw_length);
+            zstd_exact(payload, raw_length, out)
         }
         Compression::ZstdWords16 => {
-            // The planes go to this thread's scratch buffer; only the plaintext is new.
+            // The planes go to this thread's scratch buffer.
             let mut planes = CONTEXTS.with(|c| std::mem::take(&mut c.borrow_mut().planes));
             planes.clear();
             planes.reserve_exact(raw_length);
-            let result = zstd_exact(payload, raw_length, &mut planes).map(|()| {
-                let mut out = Vec::new();
-                join_planes(&planes, &mut out);
-                out
-            });
+            let result =
+                zstd_exact(payload, raw_length, &mut planes).map(|()| join_planes(&planes, out));
             CONTEXTS.with(|c| c.borrow_mut().planes = planes);
             result
         }
     }
+}
+
+fn check_stored_length(stored: usize, raw_length: usize) -> Result<(), Damage> {
+    if stored != raw_length {
+        return Err(Damage::Malformed(format!(
+            "{stored} bytes where {raw_length} were recorded"
+        )));
+    }
+    Ok(())
 }
 
 /// Decompresses one zstd frame into `out` (empty, with capacity for at least `raw_length`

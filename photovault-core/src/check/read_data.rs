@@ -6,7 +6,7 @@
 //! in it is opened and verified from it; the header is read on its own from the tail.
 
 use crate::backend::FileKind;
-use crate::format::blob::{open_blob, BlobEntry, BlobLocation};
+use crate::format::blob::{open_blob_in_place, BlobEntry, BlobLocation};
 use crate::id::{BlobId, PackId};
 use crate::pack::read_header;
 use crate::repository::Repository;
@@ -46,6 +46,7 @@ pub(super) fn read_pack(
     sorted.sort_by_key(|e| e.offset);
     let name = id.to_hex();
     let mut hasher = blake3::Hasher::new();
+    let mut scratch = Vec::new(); // decompressed blobs
     let (mut pos, mut next) = (0u64, 0usize);
     while pos < size {
         let first = next;
@@ -54,7 +55,7 @@ pub(super) fn read_pack(
             end = end.max(sorted[next].end()).min(size);
             next += 1;
         }
-        let bytes = match repo.backend().read(FileKind::Pack, &name, pos, end - pos) {
+        let mut bytes = match repo.backend().read(FileKind::Pack, &name, pos, end - pos) {
             Ok(bytes) => bytes,
             Err(e) => {
                 found.problems.push(Problem::PackHeader {
@@ -67,16 +68,21 @@ pub(super) fn read_pack(
         };
         found.bytes_read += bytes.len() as u64;
         hasher.update(&bytes);
-        for entry in &sorted[first..next] {
+        for (k, entry) in sorted.iter().enumerate().take(next).skip(first) {
             let from = (entry.offset as u64 - pos) as usize;
-            let result = match bytes.get(from..from + entry.length as usize) {
-                Some(stored) => open_blob(
+            let overlaps_later = sorted
+                .get(k + 1)
+                .is_some_and(|later| u64::from(later.offset) < entry.end());
+            let result = match bytes.get_mut(from..from + entry.length as usize) {
+                Some(stored) => open_blob_in_place(
                     &repo.inner.key,
                     &BlobLocation {
                         pack: *id,
                         entry: **entry,
                     },
                     stored,
+                    overlaps_later,
+                    &mut scratch,
                 )
                 .map(|_| ())
                 .map_err(|e| e.reason()),

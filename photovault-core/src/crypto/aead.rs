@@ -2,7 +2,7 @@
 //!
 //! The 192-bit nonce is random for every seal, so nonces never need to be tracked.
 
-use chacha20poly1305::aead::AeadInPlace;
+use chacha20poly1305::aead::AeadInOut;
 use chacha20poly1305::{KeyInit, Tag, XChaCha20Poly1305, XNonce};
 
 use super::random_bytes;
@@ -35,7 +35,7 @@ pub fn seal(key: &[u8; 32], aad: &[u8], plaintext: &[u8], out: &mut Vec<u8>) {
     let start = out.len();
     out.extend_from_slice(plaintext);
     let tag = cipher
-        .encrypt_in_place_detached(XNonce::from_slice(&nonce), aad, &mut out[start..])
+        .encrypt_inout_detached(&XNonce::from(nonce), aad, (&mut out[start..]).into())
         .expect("XChaCha20-Poly1305 encrypts any length we produce");
     out.extend_from_slice(&tag);
 }
@@ -45,18 +45,45 @@ pub fn open(key: &[u8; 32], aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, SealEr
     if sealed.len() < OVERHEAD {
         return Err(SealError::Truncated);
     }
-    let (nonce, rest) = sealed.split_at(NONCE_LEN);
-    let (ciphertext, tag) = rest.split_at(rest.len() - TAG_LEN);
-    let mut plaintext = ciphertext.to_vec();
-    XChaCha20Poly1305::new(key.into())
-        .decrypt_in_place_detached(
-            XNonce::from_slice(nonce),
-            aad,
-            &mut plaintext,
-            Tag::from_slice(tag),
-        )
-        .map_err(|_| SealError::Authentication)?;
+    let mut plaintext = sealed[NONCE_LEN..sealed.len() - TAG_LEN].to_vec();
+    decrypt(
+        key,
+        aad,
+        &sealed[..NONCE_LEN],
+        &mut plaintext,
+        &sealed[sealed.len() - TAG_LEN..],
+    )?;
     Ok(plaintext)
+}
+
+/// Opens `sealed` where it lies, and returns the part of it that now holds the plaintext.
+/// On failure the contents of `sealed` are unspecified.
+pub fn open_in_place<'a>(
+    key: &[u8; 32],
+    aad: &[u8],
+    sealed: &'a mut [u8],
+) -> Result<&'a mut [u8], SealError> {
+    if sealed.len() < OVERHEAD {
+        return Err(SealError::Truncated);
+    }
+    let (nonce, rest) = sealed.split_at_mut(NONCE_LEN);
+    let (ciphertext, tag) = rest.split_at_mut(rest.len() - TAG_LEN);
+    decrypt(key, aad, nonce, ciphertext, tag)?;
+    Ok(ciphertext)
+}
+
+fn decrypt(
+    key: &[u8; 32],
+    aad: &[u8],
+    nonce: &[u8],
+    ciphertext: &mut [u8],
+    tag: &[u8],
+) -> Result<(), SealError> {
+    let nonce = XNonce::try_from(nonce).expect("nonce has NONCE_LEN bytes");
+    let tag = Tag::try_from(tag).expect("tag has TAG_LEN bytes");
+    XChaCha20Poly1305::new(key.into())
+        .decrypt_inout_detached(&nonce, aad, ciphertext.into(), &tag)
+        .map_err(|_| SealError::Authentication)
 }
 
 #[cfg(test)]
@@ -84,5 +111,10 @@ mod tests {
             assert_eq!(open(&key, b"ctx", &bad), Err(SealError::Authentication));
         }
         assert_eq!(open(&key, b"ctx", &sealed[..10]), Err(SealError::Truncated));
+        let mut in_place = sealed.clone();
+        assert_eq!(
+            open_in_place(&key, b"ctx", &mut in_place).unwrap(),
+            b"hello photos"
+        );
     }
 }

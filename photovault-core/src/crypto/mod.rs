@@ -10,7 +10,7 @@ mod aead;
 mod kdf;
 mod master_key;
 
-pub use aead::{open, seal, SealError, NONCE_LEN, OVERHEAD, TAG_LEN};
+pub use aead::{open, open_in_place, seal, SealError, NONCE_LEN, OVERHEAD, TAG_LEN};
 pub use kdf::{derive_wrapping_key, KdfParams};
 pub use master_key::{MasterKey, MASTER_KEY_LEN};
 

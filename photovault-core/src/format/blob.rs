@@ -147,25 +147,78 @@ pub fn seal_blob(
 /// Opens a stored blob read from `location` and verifies it completely.
 pub fn open_blob(key: &MasterKey, location: &BlobLocation, stored: &[u8]) -> Result<Vec<u8>> {
     let e = &location.entry;
-    let name = || format!("blob {} in pack {}", e.id.short(), location.pack.short());
-    let aad = aad::blob(e.kind, &e.id, e.compression, e.raw_length);
-    let payload = crypto::open(key.encryption_key(), &aad, stored).map_err(|err| {
-        Error::damaged(
-            name(),
-            match err {
-                crypto::SealError::Truncated => Damage::Truncated("blob"),
-                crypto::SealError::Authentication => Damage::Authentication,
-            },
-        )
-    })?;
+    let payload = crypto::open(key.encryption_key(), &blob_aad(e), stored)
+        .map_err(|err| seal_damage(location, err))?;
     let plaintext = match e.compression {
         Compression::None => payload,
         compressed => crate::compress::decompress(compressed, &payload, e.raw_length as usize)
-            .map_err(|d| Error::damaged(name(), d))?,
+            .map_err(|d| Error::damaged(blob_name(location), d))?,
     };
+    verify_plaintext(key, location, &plaintext)?;
+    Ok(plaintext)
+}
+
+/// Opens a stored blob where it lies (a read buffer) and verifies it completely, without
+/// copying: the plaintext is decrypted in `stored`, or decompressed into `scratch`, and the
+/// returned slice is whichever holds it. On failure `stored` is left scrambled.
+///
+/// `overlaps_later` says that a blob still to be opened from the same buffer shares some of
+/// these bytes (only a damaged index says so); they are then opened from a copy, so that the
+/// other blob still finds its bytes as stored.
+pub fn open_blob_in_place<'a>(
+    key: &MasterKey,
+    location: &BlobLocation,
+    stored: &'a mut [u8],
+    overlaps_later: bool,
+    scratch: &'a mut Vec<u8>,
+) -> Result<&'a [u8]> {
+    if overlaps_later {
+        *scratch = open_blob(key, location, stored)?;
+        return Ok(scratch);
+    }
+    let e = &location.entry;
+    let payload = crypto::open_in_place(key.encryption_key(), &blob_aad(e), stored)
+        .map_err(|err| seal_damage(location, err))?;
+    let plaintext: &[u8] = match e.compression {
+        Compression::None => payload,
+        compressed => {
+            crate::compress::decompress_into(compressed, payload, e.raw_length as usize, scratch)
+                .map_err(|d| Error::damaged(blob_name(location), d))?;
+            scratch
+        }
+    };
+    verify_plaintext(key, location, plaintext)?;
+    Ok(plaintext)
+}
+
+fn blob_aad(e: &BlobEntry) -> [u8; 56] {
+    aad::blob(e.kind, &e.id, e.compression, e.raw_length)
+}
+
+fn blob_name(location: &BlobLocation) -> String {
+    format!(
+        "blob {} in pack {}",
+        location.entry.id.short(),
+        location.pack.short()
+    )
+}
+
+fn seal_damage(location: &BlobLocation, err: crypto::SealError) -> Error {
+    Error::damaged(
+        blob_name(location),
+        match err {
+            crypto::SealError::Truncated => Damage::Truncated("blob"),
+            crypto::SealError::Authentication => Damage::Authentication,
+        },
+    )
+}
+
+/// The plaintext has the recorded length and hashes to the blob's id.
+fn verify_plaintext(key: &MasterKey, location: &BlobLocation, plaintext: &[u8]) -> Result<()> {
+    let e = &location.entry;
     if plaintext.len() != e.raw_length as usize {
         return Err(Error::damaged(
-            name(),
+            blob_name(location),
             Damage::Malformed(format!(
                 "{} bytes where the index records {}",
                 plaintext.len(),
@@ -173,10 +226,10 @@ pub fn open_blob(key: &MasterKey, location: &BlobLocation, stored: &[u8]) -> Res
             )),
         ));
     }
-    if key.blob_id(&plaintext) != e.id {
-        return Err(Error::damaged(name(), Damage::IdMismatch));
+    if key.blob_id(plaintext) != e.id {
+        return Err(Error::damaged(blob_name(location), Damage::IdMismatch));
     }
-    Ok(plaintext)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -243,5 +296,90 @@ mod tests {
             ..loc
         };
         assert!(open_blob(&key, &other_id, &stored).is_err());
+    }
+
+    /// Seals `data` with `compression` as a blob at offset 0 of some pack.
+    fn stored_blob(
+        key: &MasterKey,
+        data: &[u8],
+        compression: Compression,
+    ) -> (BlobLocation, Vec<u8>) {
+        let id = key.blob_id(data);
+        let mut payload = Vec::new();
+        let compression = if crate::compress::compress_into(data, compression, 3, &mut payload) {
+            compression
+        } else {
+            payload = data.to_vec();
+            Compression::None
+        };
+        let mut stored = Vec::new();
+        seal_blob(
+            key,
+            BlobKind::Data,
+            &id,
+            compression,
+            data.len() as u32,
+            &payload,
+            &mut stored,
+        );
+        let entry = BlobEntry {
+            id,
+            kind: BlobKind::Data,
+            compression,
+            offset: 0,
+            length: stored.len() as u32,
+            raw_length: data.len() as u32,
+        };
+        (
+            BlobLocation {
+                pack: PackId([1; 32]),
+                entry,
+            },
+            stored,
+        )
+    }
+
+    #[test]
+    fn opening_in_place_gives_what_opening_a_copy_gives() {
+        let key = MasterKey::generate();
+        let words: Vec<u8> = (0..40_000u32)
+            .flat_map(|i| ((i / 7) as u16).to_le_bytes())
+            .collect();
+        let random: Vec<u8> = (0..50_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let cases = [
+            (words.clone(), Compression::Zstd),
+            (words, Compression::ZstdWords16),
+            (random, Compression::None),
+        ];
+        let mut scratch = Vec::new();
+        for (data, compression) in cases {
+            let (location, stored) = stored_blob(&key, &data, compression);
+            assert_eq!(location.entry.compression, compression);
+            assert_eq!(open_blob(&key, &location, &stored).unwrap(), data);
+            let mut buffer = stored.clone();
+            let opened = open_blob_in_place(&key, &location, &mut buffer, false, &mut scratch);
+            assert_eq!(opened.unwrap(), data.as_slice());
+        }
+    }
+
+    #[test]
+    fn a_blob_sharing_bytes_with_a_later_one_leaves_them_as_stored() {
+        let key = MasterKey::generate();
+        let (location, stored) = stored_blob(
+            &key,
+            b"bytes that a damaged index lists twice",
+            Compression::None,
+        );
+        let mut buffer = stored.clone();
+        let mut scratch = Vec::new();
+        let opened = open_blob_in_place(&key, &location, &mut buffer, true, &mut scratch).unwrap();
+        assert_eq!(opened, b"bytes that a damaged index lists twice");
+        assert_eq!(buffer, stored);
+        let mut tampered = stored.clone();
+        tampered[30] ^= 1;
+        let error = open_blob_in_place(&key, &location, &mut tampered, false, &mut scratch);
+        assert!(error.unwrap_err().to_string().contains("authentication"));
     }
 }

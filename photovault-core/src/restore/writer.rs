@@ -14,7 +14,7 @@ use rayon::ThreadPool;
 use super::metadata;
 use super::progress::RestoreProgress;
 use crate::backend::FileKind;
-use crate::format::blob::{open_blob, BlobEntry, BlobLocation};
+use crate::format::blob::{open_blob_in_place, BlobEntry, BlobLocation};
 use crate::format::tree::Node;
 use crate::id::{BlobId, PackId};
 use crate::repository::RepoInner;
@@ -157,6 +157,7 @@ fn restore_pack(
 ) {
     let mut blobs: Vec<(BlobEntry, Targets)> = blobs.into_values().collect();
     blobs.sort_by_key(|(e, _)| e.offset);
+    let mut scratch = Vec::new(); // decompressed blobs
     let mut i = 0;
     while i < blobs.len() {
         let start = blobs[i].0.offset as u64;
@@ -168,20 +169,25 @@ fn restore_pack(
             j += 1;
         }
         let end = blobs[j - 1].0.end();
-        let read = repo
+        let mut read = repo
             .backend
             .read(FileKind::Pack, &pack.to_hex(), start, end - start);
-        for (entry, targets) in &blobs[i..j] {
-            let plain = match &read {
+        for (k, (entry, targets)) in blobs.iter().enumerate().take(j).skip(i) {
+            let overlaps_later = blobs
+                .get(k + 1)
+                .is_some_and(|(next, _)| u64::from(next.offset) < entry.end());
+            let plain = match &mut read {
                 Ok(bytes) => {
                     let from = (entry.offset as u64 - start) as usize;
-                    open_blob(
+                    open_blob_in_place(
                         &repo.key,
                         &BlobLocation {
                             pack,
                             entry: *entry,
                         },
-                        &bytes[from..from + entry.length as usize],
+                        &mut bytes[from..from + entry.length as usize],
+                        overlaps_later,
+                        &mut scratch,
                     )
                     .map_err(|e| e.to_string())
                 }
