@@ -28,9 +28,14 @@ pub struct IndexedPack {
 }
 
 impl IndexFile {
+    /// How many blob records it holds, over all its packs.
+    pub fn blob_count(&self) -> usize {
+        self.packs.iter().map(|p| p.blobs.len()).sum()
+    }
+
     /// The plaintext encoding (sealed by [`crate::format::sealed_file`]).
     pub fn encode(&self) -> Vec<u8> {
-        let blobs: usize = self.packs.iter().map(|p| p.blobs.len()).sum();
+        let blobs = self.blob_count();
         let mut out = Vec::with_capacity(5 + self.packs.len() * 36 + blobs * ENTRY_LEN);
         out.push(INDEX_VERSION);
         out.extend_from_slice(&(self.packs.len() as u32).to_le_bytes());

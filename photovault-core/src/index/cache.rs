@@ -98,7 +98,8 @@ impl IndexCache {
     }
 
     /// Loads index files the cache has not seen; starts over if one it mirrors is gone.
-    pub(crate) fn sync(&self, repo: &RepoInner) -> Result<()> {
+    /// Returns how many blob records it loaded.
+    pub(crate) fn sync(&self, repo: &RepoInner) -> Result<usize> {
         let listed: Vec<String> = repo
             .backend
             .list(FileKind::Index)?
@@ -120,18 +121,27 @@ impl IndexCache {
         self.load_files(repo, &missing)
     }
 
-    fn load_files(&self, repo: &RepoInner, names: &[String]) -> Result<()> {
+    fn load_files(&self, repo: &RepoInner, names: &[String]) -> Result<usize> {
+        let mut loaded = 0;
         // A few files at a time: each decoded file holds up to 50,000 entries in memory.
         for batch in names.chunks(8) {
             let files: Vec<(IndexId, IndexFile)> = batch
                 .par_iter()
                 .map(|name| read_index_file(repo, name))
                 .collect::<Result<_>>()?;
-            for (id, file) in &files {
-                self.insert_index_file(id, file)?;
-            }
+            let files: Vec<(&IndexId, &IndexFile)> = files.iter().map(|(i, f)| (i, f)).collect();
+            self.insert_index_files(&files)?;
+            loaded += files.iter().map(|(_, f)| f.blob_count()).sum::<usize>();
         }
-        Ok(())
+        Ok(loaded)
+    }
+
+    /// Gives back the space that loading many index files left free (each transaction
+    /// rewrites the pages it touches, and the old copies stay in the file). Takes time in
+    /// proportion to the file; a failure only leaves the file larger.
+    pub(crate) fn compact(&mut self) {
+        *self.reader.get_mut().expect("index reader") = None;
+        while let Ok(true) = self.db.compact() {}
     }
 
     fn known_index_files(&self) -> Result<Vec<String>> {
@@ -188,6 +198,13 @@ impl IndexCache {
 
     /// Adds one index file's entries and remembers the file, in one transaction.
     pub(crate) fn insert_index_file(&self, id: &IndexId, file: &IndexFile) -> Result<()> {
+        self.insert_index_files(&[(id, file)])
+    }
+
+    /// Adds several index files in one transaction, their entries in key order. Each
+    /// transaction rewrites every B-tree page it touches, and random ids touch most of them:
+    /// a few large sorted transactions build a big cache many times faster than one per file.
+    fn insert_index_files(&self, files: &[(&IndexId, &IndexFile)]) -> Result<()> {
         let mut txn = self.db.begin_write().map_err(|e| self.err(e))?;
         txn.set_durability(Durability::Immediate)
             .map_err(|e| self.err(e))?;
@@ -195,39 +212,44 @@ impl IndexCache {
             let mut blobs = txn.open_table(BLOBS).map_err(|e| self.err(e))?;
             let mut packs = txn.open_table(PACKS).map_err(|e| self.err(e))?;
             let mut numbers = txn.open_table(PACK_NUMBERS).map_err(|e| self.err(e))?;
-            let mut files = txn.open_table(INDEX_FILES).map_err(|e| self.err(e))?;
+            let mut known = txn.open_table(INDEX_FILES).map_err(|e| self.err(e))?;
             let mut next = packs.len().map_err(|e| self.err(e))? as u32;
-            let mut count = 0u64;
-            for pack in &file.packs {
-                let existing = numbers
-                    .get(pack.id.as_bytes().as_slice())
-                    .map_err(|e| self.err(e))?
-                    .map(|v| v.value());
-                let number = match existing {
-                    Some(n) => n,
-                    None => {
-                        let n = next;
-                        next += 1;
-                        packs
-                            .insert(n, pack.id.as_bytes().as_slice())
-                            .map_err(|e| self.err(e))?;
-                        numbers
-                            .insert(pack.id.as_bytes().as_slice(), n)
-                            .map_err(|e| self.err(e))?;
-                        n
-                    }
-                };
-                for entry in &pack.blobs {
-                    let value = encode_value(number, entry);
-                    blobs
-                        .insert(entry.id.as_bytes().as_slice(), value.as_slice())
-                        .map_err(|e| self.err(e))?;
-                    count += 1;
+            let total = files.iter().map(|(_, f)| f.blob_count()).sum();
+            let mut records: Vec<(BlobId, [u8; 18])> = Vec::with_capacity(total);
+            for (id, file) in files {
+                for pack in &file.packs {
+                    let existing = numbers
+                        .get(pack.id.as_bytes().as_slice())
+                        .map_err(|e| self.err(e))?
+                        .map(|v| v.value());
+                    let number = match existing {
+                        Some(n) => n,
+                        None => {
+                            let n = next;
+                            next += 1;
+                            packs
+                                .insert(n, pack.id.as_bytes().as_slice())
+                                .map_err(|e| self.err(e))?;
+                            numbers
+                                .insert(pack.id.as_bytes().as_slice(), n)
+                                .map_err(|e| self.err(e))?;
+                            n
+                        }
+                    };
+                    records.extend(pack.blobs.iter().map(|e| (e.id, encode_value(number, e))));
                 }
+                known
+                    .insert(id.to_hex().as_str(), file.blob_count() as u64)
+                    .map_err(|e| self.err(e))?;
             }
-            files
-                .insert(id.to_hex().as_str(), count)
-                .map_err(|e| self.err(e))?;
+            // Stable: when two records name the same blob, the later one wins, as it would
+            // inserted in file order.
+            records.sort_by(|a, b| a.0.cmp(&b.0));
+            for (id, value) in &records {
+                blobs
+                    .insert(id.as_bytes().as_slice(), value.as_slice())
+                    .map_err(|e| self.err(e))?;
+            }
         }
         self.committed(txn)
     }

@@ -25,6 +25,9 @@ pub(crate) use cache::{read_index_file, IndexCache};
 /// Pending blobs are written to an index file once there are this many.
 pub const FLUSH_BLOBS: usize = 50_000;
 
+/// A cache that had to load at least this many blob records at once is compacted afterwards.
+const COMPACT_AFTER_LOADING: usize = 1_000_000;
+
 /// The repository's blob locations: cache plus pending.
 pub(crate) struct Index {
     cache: IndexCache,
@@ -36,8 +39,10 @@ impl Index {
     /// Opens the cache at `cache_path` (in memory when `None`) and brings it up to date with
     /// the repository's index files.
     pub(crate) fn load(repo: &RepoInner, cache_path: Option<&Path>) -> Result<Index> {
-        let cache = IndexCache::open(cache_path)?;
-        cache.sync(repo)?;
+        let mut cache = IndexCache::open(cache_path)?;
+        if cache.sync(repo)? >= COMPACT_AFTER_LOADING {
+            cache.compact();
+        }
         Ok(Index {
             cache,
             pending: RwLock::new(HashMap::new()),
