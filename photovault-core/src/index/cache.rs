@@ -354,3 +354,64 @@ fn decode_value(id: BlobId, v: &[u8]) -> std::result::Result<(u32, BlobEntry), S
         },
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::index_file::IndexedPack;
+
+    /// An index file of `packs` packs of 100 blobs each, every id derived from `seed`.
+    fn index_file(seed: u32, packs: u32) -> (IndexId, IndexFile) {
+        let id = |n: u32| *blake3::hash(&[seed.to_le_bytes(), n.to_le_bytes()].concat()).as_bytes();
+        let packs = (0..packs)
+            .map(|p| IndexedPack {
+                id: PackId(id(1_000_000 + p)),
+                blobs: (0..100)
+                    .map(|b| BlobEntry {
+                        id: BlobId(id(p * 100 + b)),
+                        kind: BlobKind::Data,
+                        compression: Compression::Zstd,
+                        offset: b * 1000,
+                        length: 1000,
+                        raw_length: 2000 + b,
+                    })
+                    .collect(),
+            })
+            .collect();
+        (IndexId::hash_of(&seed.to_le_bytes()), IndexFile { packs })
+    }
+
+    #[test]
+    fn files_loaded_together_or_apart_give_the_same_lookups_and_compaction_keeps_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let files: Vec<(IndexId, IndexFile)> = (0..12).map(|s| index_file(s, 20)).collect();
+        let apart = IndexCache::open(Some(&dir.path().join("apart.redb"))).unwrap();
+        for (id, file) in &files {
+            apart.insert_index_file(id, file).unwrap();
+        }
+        let path = dir.path().join("together.redb");
+        let mut together = IndexCache::open(Some(&path)).unwrap();
+        let refs: Vec<(&IndexId, &IndexFile)> = files.iter().map(|(i, f)| (i, f)).collect();
+        together.insert_index_files(&refs[..7]).unwrap();
+        together.insert_index_files(&refs[7..]).unwrap();
+        let size_before = std::fs::metadata(&path).unwrap().len();
+        together.compact();
+        assert!(std::fs::metadata(&path).unwrap().len() <= size_before);
+
+        assert_eq!(together.len().unwrap(), 12 * 20 * 100);
+        for (_, file) in &files {
+            for pack in &file.packs {
+                for entry in &pack.blobs {
+                    let expected = Some(BlobLocation {
+                        pack: pack.id,
+                        entry: *entry,
+                    });
+                    assert_eq!(apart.get(&entry.id).unwrap(), expected);
+                    assert_eq!(together.get(&entry.id).unwrap(), expected);
+                }
+            }
+        }
+        assert_eq!(together.known_index_files().unwrap().len(), 12);
+        assert_eq!(together.get(&BlobId([0; 32])).unwrap(), None);
+    }
+}
