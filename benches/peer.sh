@@ -5,7 +5,7 @@
 #   --scale S        corpus scale for mkcorpus.py (default 1: 3.4 GB, 20,526 files, ~2 min)
 #   --runs N         repeat the whole sequence N times; the table shows medians (default 1)
 #   --seed N         corpus seed (default 1; the day-2 mutation uses peer-bench's seed 2)
-#   --tools "..."    tools to compare (default "pvault restic borg")
+#   --tools "..."    tools to compare (default "pvault restic borg", and rustic when on PATH)
 #   --small          200,000 small files (mksmall.py) and peer-bench --backup-only instead
 #   --work DIR       work folder: cached corpora and runs (default $PEER_WORK or /tmp/pvault-peer)
 #   --no-build       use the existing target/release/pvault
@@ -27,6 +27,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 BENCH=${PEER_BENCH_DIR:-/work/shared/bench}
 WORK=${PEER_WORK:-/tmp/pvault-peer}
 SCALE=1 RUNS=1 SEED=1 TOOLS="pvault restic borg" SMALL=0 BUILD=1 INSTALL=0 TABLE=""
+command -v rustic >/dev/null && TOOLS+=" rustic"
 
 while [[ $# -gt 0 ]]; do
   case $1 in
