@@ -86,6 +86,17 @@ pub fn pack_bytes(repo: &Path) -> u64 {
     total
 }
 
+/// The temporary files of packs being written, or left by killed backups, in `data/`.
+pub fn temporary_packs(repo: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = fs::read_dir(repo.join("data"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
+    found.sort();
+    found
+}
+
 /// Runs `pvault` against `repo` with a test password and a private cache.
 pub struct Pvault {
     pub repo: PathBuf,

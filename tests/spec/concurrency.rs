@@ -2,8 +2,9 @@
 //! out only what they must, and locks left by dead processes do not block anyone.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::SystemTime;
 
 use chrono::Duration;
 use photovault_core::backend::{Backend, FileKind, LocalBackend};
@@ -108,4 +109,46 @@ fn a_live_exclusive_lock_of_another_host_blocks_until_unlock_remove_all() {
     s.pv.run(["backup".as_ref(), src.as_os_str()]).code(11);
     s.pv.ok(["unlock", "--remove-all"]);
     s.pv.backup(&[&src], &[]);
+}
+
+/// A temporary pack in `data/` as a killed backup leaves it, last written `age` ago.
+fn unfinished_pack(repo: &Path, name: &str, age: std::time::Duration) -> PathBuf {
+    let path = repo.join("data").join(name);
+    fs::write(&path, vec![7u8; 100_000]).unwrap();
+    let written = filetime::FileTime::from_system_time(SystemTime::now() - age);
+    filetime::set_file_mtime(&path, written).unwrap();
+    path
+}
+
+#[test]
+fn a_backup_that_runs_alone_removes_the_temporary_packs_killed_backups_left() {
+    let s = Scratch::with_repo();
+    let src = s.path("src");
+    fs::create_dir(&src).unwrap();
+    write_random_file(&src.join("a.mov"), 300_000, 3);
+    let repo = s.pv.repo();
+    let killed = unfinished_pack(
+        repo,
+        ".tmp-0123456789abcdef",
+        std::time::Duration::from_secs(600),
+    );
+    let just_begun = unfinished_pack(repo, ".tmp-fedcba9876543210", std::time::Duration::ZERO);
+
+    // While another process holds a lock, any temporary file may be its pack in progress.
+    let (other, _) = open_with_key(repo);
+    let other_lock = other.lock(false).unwrap();
+    s.pv.backup(&[&src], &[]);
+    assert!(killed.exists() && just_begun.exists());
+
+    drop(other_lock);
+    s.pv.backup(&[&src], &[]);
+    assert!(
+        !killed.exists(),
+        "a temporary pack older than every lock is garbage"
+    );
+    assert!(
+        just_begun.exists(),
+        "written within the last minute: clocks of machines sharing a repository may differ"
+    );
+    s.pv.ok(["check"]);
 }

@@ -79,6 +79,12 @@ impl Backend for CrashAfter {
         self.inner.begin_write(kind)
     }
 
+    /// Counts as one removal.
+    fn remove_unfinished_writes(&self, before: std::time::SystemTime) -> BackendResult<u64> {
+        self.admit("remove", FileKind::Pack, ".tmp-*")?;
+        self.inner.remove_unfinished_writes(before)
+    }
+
     /// Counts as one write: the file appears under its name here or not at all.
     fn finish_write(&self, pending: PendingWrite, name: &str) -> BackendResult<()> {
         self.admit("write", pending.kind(), name)?;

@@ -227,6 +227,38 @@ impl Backend for LocalBackend {
         )))
     }
 
+    fn remove_unfinished_writes(&self, before: std::time::SystemTime) -> BackendResult<u64> {
+        let mut freed = 0;
+        let dirs = FileKind::FOLDERS.map(|kind| self.root.join(kind.dir()));
+        for dir in std::iter::once(self.root.clone()).chain(dirs) {
+            let entries = match fs::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(self.io_err("list", &dir, e)),
+            };
+            for entry in entries {
+                let entry = entry.map_err(|e| self.io_err("list", &dir, e))?;
+                if !entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+                    continue;
+                }
+                let path = entry.path();
+                let meta = match entry.metadata() {
+                    Ok(meta) => meta,
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(self.io_err("stat", &path, e)),
+                };
+                if meta.is_file() && meta.modified().is_ok_and(|m| m < before) {
+                    match fs::remove_file(&path) {
+                        Ok(()) => freed += meta.len(),
+                        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(self.io_err("remove", &path, e)),
+                    }
+                }
+            }
+        }
+        Ok(freed)
+    }
+
     fn finish_write(&self, pending: PendingWrite, name: &str) -> BackendResult<()> {
         let temp = match pending {
             PendingWrite::File(temp) => temp,
@@ -244,10 +276,13 @@ impl Backend for LocalBackend {
     }
 }
 
+/// Names of files being written start with this; no finished file's name does.
+const TEMP_PREFIX: &str = ".tmp-";
+
 fn temp_name() -> String {
     let mut suffix = [0u8; 8];
     crate::crypto::random_bytes(&mut suffix);
-    format!(".tmp-{}", hex::encode(suffix))
+    format!("{TEMP_PREFIX}{}", hex::encode(suffix))
 }
 
 fn sync_dir(dir: &Path) -> io::Result<()> {

@@ -153,6 +153,14 @@ pub trait Backend: Send + Sync + fmt::Debug {
     fn read_all(&self, kind: FileKind, name: &str) -> BackendResult<Vec<u8>> {
         self.read(kind, name, 0, 0)
     }
+
+    /// Removes what writes that never finished left behind (a killed backup's temporary
+    /// packs), if last modified before `before`. Returns how many bytes that freed. Only
+    /// safe while no other process is writing: see [`LockGuard::alone_since`](crate::LockGuard::alone_since).
+    fn remove_unfinished_writes(&self, before: std::time::SystemTime) -> BackendResult<u64> {
+        let _ = before;
+        Ok(0)
+    }
 }
 
 /// Opens the backend a location string names. Today: a local path (optionally `local:PATH`).

@@ -112,7 +112,11 @@ impl Repository {
         let host = options.host.clone().unwrap_or_else(hostname);
         let sources = root::absolute_sources(paths)?;
         let excludes = PathPatterns::new(&options.excludes)?;
-        let _lock = self.lock(false)?;
+        let lock = self.lock(false)?;
+        if let Some(since) = lock.alone_since() {
+            // Nobody else is writing: temporary packs of killed backups are garbage.
+            self.inner.backend.remove_unfinished_writes(since)?;
+        }
 
         let shown_paths: Vec<String> = sources.iter().map(|p| p.display().to_string()).collect();
         let parent = self.choose_parent(&options.parent, &host, &shown_paths)?;

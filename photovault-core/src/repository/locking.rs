@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use crate::backend::FileKind;
 use crate::error::{Error, Result};
@@ -18,12 +18,25 @@ use super::{hostname, username, RepoInner, Repository};
 
 const REFRESH_EVERY: Duration = Duration::from_secs(5 * 60);
 
+/// How far the clocks of two machines sharing a repository may disagree.
+const CLOCK_SKEW: Duration = Duration::from_secs(60);
+
 /// Holds a lock until dropped.
 pub struct LockGuard {
     repo: Arc<RepoInner>,
     name: Arc<std::sync::Mutex<String>>,
     stop: Arc<AtomicBool>,
     refresher: Option<JoinHandle<()>>,
+    alone_since: Option<SystemTime>,
+}
+
+impl LockGuard {
+    /// When no other process held a live lock as this one was taken: the time before which
+    /// every file still being written was last written by a process that has ended since
+    /// (a writer takes its lock before writing). `None` when another lock was held.
+    pub fn alone_since(&self) -> Option<SystemTime> {
+        self.alone_since
+    }
 }
 
 impl Repository {
@@ -32,11 +45,16 @@ impl Repository {
     pub fn lock(&self, exclusive: bool) -> Result<LockGuard> {
         let repo = self.inner.clone();
         let name = write_lock(&repo, exclusive)?;
+        let checked_at = SystemTime::now();
         // Check after writing, so two processes racing both see each other.
-        if let Err(e) = check_conflicts(&repo, exclusive, &name) {
-            let _ = repo.backend.remove(FileKind::Lock, &name);
-            return Err(e);
-        }
+        let others = match check_conflicts(&repo, exclusive, &name) {
+            Ok(others) => others,
+            Err(e) => {
+                let _ = repo.backend.remove(FileKind::Lock, &name);
+                return Err(e);
+            }
+        };
+        let alone_since = (others == 0).then(|| checked_at - CLOCK_SKEW);
         let name = Arc::new(std::sync::Mutex::new(name));
         let stop = Arc::new(AtomicBool::new(false));
         let refresher = {
@@ -51,6 +69,7 @@ impl Repository {
             name,
             stop,
             refresher,
+            alone_since,
         })
     }
 
@@ -92,9 +111,11 @@ fn read_lock(repo: &RepoInner, name: &str) -> Result<Lock> {
     sealed_file::open_json(&repo.key, "lock", &format!("lock {name}"), &sealed)
 }
 
-fn check_conflicts(repo: &RepoInner, exclusive: bool, own: &str) -> Result<()> {
+/// Fails if a live lock conflicts; otherwise returns how many other live locks there are.
+fn check_conflicts(repo: &RepoInner, exclusive: bool, own: &str) -> Result<usize> {
     let now = chrono::Local::now().fixed_offset();
     let host = hostname();
+    let mut others = 0;
     for file in repo.backend.list(FileKind::Lock)? {
         if file.name == own {
             continue;
@@ -112,8 +133,9 @@ fn check_conflicts(repo: &RepoInner, exclusive: bool, own: &str) -> Result<()> {
                 holder: lock.describe(),
             });
         }
+        others += 1;
     }
-    Ok(())
+    Ok(others)
 }
 
 fn refresh_loop(
