@@ -25,6 +25,21 @@ pub const PROBE_MIN_FILE_SIZE: u64 = 1 << 20;
 /// Bytes of a file's first chunk that [`ContentClass::probe`] compresses, twice.
 const PROBE_BYTES: usize = 128 << 10;
 
+/// Blobs up to this size are compressed at level 1 when the configured level is 2 or 3: on
+/// inputs this small zstd's level 1 compresses about as well (the 200,000-small-file corpus:
+/// ratio 1.327 against 1.320 at 4 KiB; XMP sidecars: 3.31 against 3.39) at 1.4 to 2 times
+/// the speed, and small files are where a backup spends its compression time.
+pub const SMALL_BLOB: usize = 16 << 10;
+
+/// The zstd level a blob of `len` bytes is compressed at, given the configured `level`.
+pub fn level_for(len: usize, level: i32) -> i32 {
+    if len <= SMALL_BLOB && (2..=3).contains(&level) {
+        1
+    } else {
+        level
+    }
+}
+
 /// What a file's content calls for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContentClass {
@@ -100,11 +115,18 @@ thread_local! {
 impl Contexts {
     /// Compresses `data` into `out` (cleared first); whether the frame fits in `limit`.
     fn zstd(&mut self, data: &[u8], level: i32, limit: usize, out: &mut Vec<u8>) -> bool {
-        if !matches!(&self.compressor, Some((l, _)) if *l == level) {
-            match zstd::bulk::Compressor::new(level) {
+        match &mut self.compressor {
+            Some((current, _)) if *current == level => {}
+            Some((current, compressor)) => {
+                if compressor.set_compression_level(level).is_err() {
+                    return false;
+                }
+                *current = level;
+            }
+            None => match zstd::bulk::Compressor::new(level) {
                 Ok(c) => self.compressor = Some((level, c)),
                 Err(_) => return false,
-            }
+            },
         }
         let (_, compressor) = self.compressor.as_mut().expect("just made");
         out.clear();
@@ -116,14 +138,15 @@ impl Contexts {
     }
 }
 
-/// Encodes `data` with `compression` into `out` when that saves at least 1/32 of its size.
-/// Returns `false` (and `out` holds nothing useful) when it does not pay, in which case the
-/// blob is stored with [`Compression::None`].
+/// Encodes `data` with `compression` into `out` when that saves at least 1/32 of its size,
+/// at [`level_for`]`(data.len(), level)`. Returns `false` (and `out` holds nothing useful)
+/// when it does not pay, in which case the blob is stored with [`Compression::None`].
 pub fn compress_into(data: &[u8], compression: Compression, level: i32, out: &mut Vec<u8>) -> bool {
     if data.len() < 64 {
         return false;
     }
     let limit = data.len() - data.len() / 32 - 1;
+    let level = level_for(data.len(), level);
     CONTEXTS.with(|contexts| {
         let mut contexts = contexts.borrow_mut();
         match compression {
@@ -399,5 +422,28 @@ mod tests {
             .collect();
         let _ = compress_if_smaller(&noise, 3); // must not panic whatever it decides
         assert!(compress_if_smaller(&[1, 2, 3], 3).is_none());
+    }
+
+    #[test]
+    fn small_blobs_use_level_1_in_place_of_the_default_levels_only() {
+        let text: Vec<u8> = (0..4096u32)
+            .map(|i| b"abcdefgh ijk"[(i * i % 12) as usize])
+            .collect();
+        let at = |level: i32| zstd::bulk::compress(&text, level).unwrap();
+        let stored = |level: i32| {
+            let mut out = Vec::new();
+            assert!(compress_into(&text, Compression::Zstd, level, &mut out));
+            out
+        };
+        assert_eq!(stored(3), at(1));
+        assert_eq!(stored(2), at(1));
+        assert_eq!(stored(9), at(9));
+        assert_eq!(level_for(SMALL_BLOB + 1, 3), 3);
+        assert_eq!(level_for(SMALL_BLOB, 3), 1);
+        assert_eq!(level_for(100, -5), -5);
+        assert_eq!(
+            decompress(Compression::Zstd, &stored(3), text.len()).unwrap(),
+            text
+        );
     }
 }
