@@ -256,29 +256,8 @@ mod tests {
     fn sealed_blob_is_bound_to_its_id_and_kind() {
         let key = MasterKey::generate();
         let data = b"a chunk of a photo".to_vec();
-        let id = key.blob_id(&data);
-        let mut stored = Vec::new();
-        seal_blob(
-            &key,
-            BlobKind::Data,
-            &id,
-            Compression::None,
-            data.len() as u32,
-            &data,
-            &mut stored,
-        );
-        let entry = BlobEntry {
-            id,
-            kind: BlobKind::Data,
-            compression: Compression::None,
-            offset: 0,
-            length: stored.len() as u32,
-            raw_length: data.len() as u32,
-        };
-        let loc = BlobLocation {
-            pack: PackId([1; 32]),
-            entry,
-        };
+        let (loc, stored) = stored_blob(&key, &data, Compression::None);
+        let entry = loc.entry;
         assert_eq!(open_blob(&key, &loc, &stored).unwrap(), data);
         let as_tree = BlobLocation {
             entry: BlobEntry {
