@@ -139,6 +139,15 @@ pub enum Error {
         /// What redb said.
         message: String,
     },
+    /// A structure photovault was about to store would not read back: a bug in photovault,
+    /// caught before anything was written.
+    #[error("refusing to store {what}: it would not read back ({damage}); nothing was written, please report this as a bug")]
+    WouldNotReadBack {
+        /// What was about to be stored, e.g. `the tree of /home/ann/Pictures`.
+        what: String,
+        /// Why reading it back failed.
+        damage: Damage,
+    },
     /// The caller asked for something that cannot be done.
     #[error("{0}")]
     InvalidArgument(String),

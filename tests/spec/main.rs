@@ -7,6 +7,7 @@ mod bad_input;
 mod cli_contract;
 mod concurrency;
 mod dedup;
+mod folder_sizes;
 mod properties;
 mod restore_safety;
 mod roundtrip;

@@ -97,12 +97,15 @@ impl<'a> Archiver<'a> {
             .push((path.to_path_buf(), error.to_string()));
     }
 
-    /// Stores a tree and returns its id.
-    pub(super) fn save_tree(&self, tree: &Tree) -> Result<BlobId> {
-        Ok(self
-            .saver
-            .save(BlobKind::Tree, &tree.encode(), ContentClass::Try)?
-            .0)
+    /// Stores the tree of the directory at `dir` and returns its id.
+    pub(super) fn save_tree(&self, dir: &Path, tree: &Tree) -> Result<BlobId> {
+        let bytes = tree
+            .encode_verified()
+            .map_err(|damage| Error::WouldNotReadBack {
+                what: format!("the tree of {}", dir.display()),
+                damage,
+            })?;
+        Ok(self.saver.save(BlobKind::Tree, &bytes, ContentClass::Try)?.0)
     }
 
     /// Archives whatever is at `path` as a node called `name`. `Ok(None)`: left out (reported).
@@ -179,7 +182,7 @@ impl<'a> Archiver<'a> {
             nodes: nodes.into_iter().flatten().collect(),
         };
         self.counters.dirs.fetch_add(1, Ordering::Relaxed);
-        Ok(Some(self.save_tree(&tree)?))
+        Ok(Some(self.save_tree(path, &tree)?))
     }
 
     /// A parent snapshot's tree; unreadable parents only cost re-reading, so errors are `None`.

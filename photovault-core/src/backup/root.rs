@@ -142,5 +142,5 @@ fn archive_level(
             }
         }
     }
-    archiver.save_tree(&Tree { nodes })
+    archiver.save_tree(at, &Tree { nodes })
 }

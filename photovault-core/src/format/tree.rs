@@ -94,6 +94,19 @@ impl Tree {
         out
     }
 
+    /// Encodes and proves that the encoding reads back as this tree: what backup and repair
+    /// store, so that no tree is ever written that a reader would refuse.
+    pub fn encode_verified(&self) -> Result<Vec<u8>, Damage> {
+        let bytes = self.encode();
+        match Tree::decode(&bytes) {
+            Ok(read_back) if read_back == *self => Ok(bytes),
+            Ok(_) => Err(Damage::Malformed(
+                "tree does not read back as written".into(),
+            )),
+            Err(damage) => Err(damage),
+        }
+    }
+
     /// Decodes a tree blob's plaintext.
     pub fn decode(bytes: &[u8]) -> Result<Self, Damage> {
         let (&version, body) = bytes.split_first().ok_or(Damage::Truncated("tree"))?;
@@ -122,29 +135,43 @@ impl Tree {
     }
 }
 
-/// Decodes the bincode part of a tree with a byte limit fitted to its size.
+/// How many bytes of decode budget bincode 2 may charge for one byte of input.
 ///
-/// bincode allocates a string's announced length (up to its limit) before reading it, so
-/// with one fixed limit of 1 GiB a forged length in a tree of a few bytes makes it allocate
-/// up to 1 GiB. Only strings count against the limit, and all of a tree's strings lie in its
-/// bytes, so a limit of at least `body.len()` never refuses a valid tree; the smallest power
-/// of 4 from 64 KiB that is not below it keeps a forged length to 4 times the input.
+/// bincode 2 charges every decoded primitive at its in-memory width, whatever its encoded
+/// width: a variable-length `u64` of one byte costs 8, a unit variant's one-byte tag costs 4,
+/// a string costs its length plus 8 for the length prefix. Nothing a tree holds costs more
+/// than 8 per byte it occupies (there are no `u128`s), so a budget of 8 times the input can
+/// never refuse a tree the encoder wrote.
+const BUDGET_PER_INPUT_BYTE: usize = 8;
+
+/// Decodes the bincode part of a tree with a decode budget fitted to its size.
+///
+/// bincode allocates a string's announced length (up to its budget) before reading it, so
+/// with one fixed budget of 1 GiB a forged length in a tree of a few bytes makes it allocate
+/// up to 1 GiB. The budget is the smallest power of two from 64 KiB that is at least
+/// [`BUDGET_PER_INPUT_BYTE`] times the input: every tree the encoder writes fits (see that
+/// constant), and a forged length allocates at most 16 times the input.
 fn decode_body(body: &[u8]) -> Result<(Tree, usize), bincode::error::DecodeError> {
     fn limited<const LIMIT: usize>(
         body: &[u8],
     ) -> Result<(Tree, usize), bincode::error::DecodeError> {
         bincode::serde::decode_from_slice(body, bincode::config::standard().with_limit::<LIMIT>())
     }
-    match body.len() {
-        0..=0x1_0000 => limited::<0x1_0000>(body),
-        0x1_0001..=0x4_0000 => limited::<0x4_0000>(body),
-        0x4_0001..=0x10_0000 => limited::<0x10_0000>(body),
-        0x10_0001..=0x40_0000 => limited::<0x40_0000>(body),
-        0x40_0001..=0x100_0000 => limited::<0x100_0000>(body),
-        0x100_0001..=0x400_0000 => limited::<0x400_0000>(body),
-        0x400_0001..=0x1000_0000 => limited::<0x1000_0000>(body),
-        _ => bincode::serde::decode_from_slice(body, super::bincode_config()),
+    let budget = body
+        .len()
+        .saturating_mul(BUDGET_PER_INPUT_BYTE)
+        .max(1 << 16)
+        .checked_next_power_of_two()
+        .unwrap_or(usize::MAX);
+    macro_rules! by_budget {
+        ($($bits:literal)*) => {
+            match budget.trailing_zeros() {
+                $($bits => limited::<{ 1usize << $bits }>(body),)*
+                _ => bincode::serde::decode_from_slice(body, bincode::config::standard()),
+            }
+        };
     }
+    by_budget!(16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35)
 }
 
 impl Node {
@@ -214,6 +241,96 @@ mod tests {
         assert_eq!(Tree::decode(&bytes).unwrap(), tree);
         assert!(tree.get(b"b.jpg").is_some());
         assert!(tree.get(b"c.jpg").is_none());
+    }
+
+    /// The smallest node there is: every number encodes in one byte, so bincode charges the
+    /// most decode budget per input byte.
+    fn tiny_node(i: usize) -> Node {
+        Node {
+            name: format!("{i:x}").into_bytes(),
+            kind: NodeKind::File,
+            mode: 0,
+            uid: 0,
+            gid: 0,
+            size: 0,
+            mtime: Timestamp::default(),
+            ctime: Timestamp::default(),
+            inode: 0,
+            device: 0,
+            content: Vec::new(),
+            subtree: None,
+            link_target: None,
+            media: None,
+        }
+    }
+
+    /// A large node: a long name, many chunks, a long link target and media strings.
+    fn large_node(i: usize) -> Node {
+        Node {
+            name: format!("{i:08} {}", "long name ".repeat(24)).into_bytes(),
+            kind: NodeKind::Symlink,
+            mode: u32::MAX,
+            uid: u32::MAX,
+            gid: u32::MAX,
+            size: u64::MAX,
+            mtime: Timestamp { secs: i64::MIN, nanos: 999_999_999 },
+            ctime: Timestamp { secs: i64::MAX, nanos: 999_999_999 },
+            inode: u64::MAX,
+            device: u64::MAX,
+            content: vec![BlobId([0xAB; 32]); 16],
+            subtree: Some(BlobId([0xCD; 32])),
+            link_target: Some(vec![b'x'; 4096]),
+            media: Some(MediaInfo {
+                taken: Some("2021-05-03T14:22:01+02:00".into()),
+                make: Some("make ".repeat(40)),
+                model: Some("model ".repeat(40)),
+            }),
+        }
+    }
+
+    fn assert_round_trip(tree: &Tree) {
+        let bytes = tree.encode();
+        match Tree::decode(&bytes) {
+            Ok(read) => assert!(read == *tree, "{} nodes read back differently", tree.nodes.len()),
+            Err(e) => panic!("{} nodes ({} bytes) do not read back: {e}", tree.nodes.len(), bytes.len()),
+        }
+        assert_eq!(tree.encode_verified().unwrap(), bytes);
+    }
+
+    #[test]
+    fn trees_of_every_size_up_to_5000_entries_read_back() {
+        // Folders of 560-800 and 2,500-3,000 photos were refused before the decode budget
+        // counted bincode's in-memory charges: every size up to 1,100 is tried, then every
+        // seventh, which crosses each power-of-two budget boundary several times.
+        let mut tiny = Tree::default();
+        let mut typical = Tree::default();
+        for n in 0..=5000 {
+            if n <= 1100 || n % 7 == 0 {
+                assert_round_trip(&tiny);
+                assert_round_trip(&typical);
+            }
+            tiny.nodes.push(tiny_node(n));
+            typical.nodes.push(sample_node(&format!("IMG_{n:05}.JPG")));
+        }
+    }
+
+    #[test]
+    fn trees_of_200000_entries_read_back() {
+        assert_round_trip(&Tree { nodes: (0..200_000).map(tiny_node).collect() });
+        assert_round_trip(&Tree {
+            nodes: (0..200_000).map(|i| sample_node(&format!("IMG_{i:06}.JPG"))).collect(),
+        });
+        assert_round_trip(&Tree { nodes: (0..2_000).map(large_node).collect() });
+    }
+
+    #[test]
+    fn a_forged_length_cannot_allocate_more_than_16_times_the_input() {
+        // One node whose name announces 1 GiB: refused by the budget, not allocated.
+        let mut bytes = Tree { nodes: vec![tiny_node(1)] }.encode();
+        let name_len_at = 2; // version, node count, then the name's length
+        assert_eq!(bytes[name_len_at], 1);
+        bytes.splice(name_len_at..=name_len_at, [0xFC, 0, 0, 0, 0x40]);
+        assert!(Tree::decode(&bytes).is_err());
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::format::blob::BlobKind;
 use crate::format::tree::{NodeKind, Tree};
 use crate::id::{BlobId, SnapshotId};
@@ -174,7 +174,12 @@ impl Rewriter<'_> {
     }
 
     fn store(&self, tree: &Tree) -> Result<BlobId> {
-        let bytes = tree.encode();
+        let bytes = tree
+            .encode_verified()
+            .map_err(|damage| Error::WouldNotReadBack {
+                what: "a repaired tree".into(),
+                damage,
+            })?;
         match self.saver {
             Some(saver) => Ok(saver
                 .save(BlobKind::Tree, &bytes, crate::compress::ContentClass::Try)?

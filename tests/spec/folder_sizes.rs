@@ -1,0 +1,57 @@
+//! A folder of any size restores. Folders of about 560-800 and 2,500-3,000 entries once
+//! backed up "successfully" and then could not be read back; these tests walk through
+//! every band of sizes a photo folder has, end to end through `pvault`.
+
+use std::fs;
+use std::path::Path;
+
+use crate::support::*;
+
+/// Creates `count` small photo-named files in `dir` (content: the file's number).
+fn fill_folder(dir: &Path, count: usize) {
+    fs::create_dir_all(dir).unwrap();
+    for i in 0..count {
+        fs::write(dir.join(format!("IMG_{i:06}.JPG")), i.to_string()).unwrap();
+    }
+}
+
+/// Folder sizes from 0 to 5,000: every size up to 16, then steps of 97, and steps of 23
+/// through the two bands that used to fail.
+fn folder_sizes() -> Vec<usize> {
+    let mut sizes: Vec<usize> = (0..=16).collect();
+    sizes.extend((17..=5_000).step_by(97));
+    sizes.extend((540..=820).step_by(23));
+    sizes.extend((2_450..=3_050).step_by(23));
+    sizes.push(5_000);
+    sizes.sort_unstable();
+    sizes.dedup();
+    sizes
+}
+
+#[test]
+fn folders_of_every_size_up_to_5000_entries_restore_identically() {
+    let s = Scratch::with_repo();
+    let source = s.path("photos");
+    for size in folder_sizes() {
+        fill_folder(&source.join(format!("folder-{size:05}")), size);
+    }
+    s.pv.backup(&[&source], &[]);
+
+    let target = s.path("target");
+    s.pv.restore("latest", &target, &[]).success();
+    assert_same_tree(&source, &restored_path(&target, &source));
+    let check = s.pv.run(["check"]);
+    assert_eq!(check.code, 0, "{check}");
+}
+
+#[test]
+fn a_folder_of_100000_entries_restores_identically() {
+    let s = Scratch::with_repo();
+    let source = s.path("camera-roll");
+    fill_folder(&source, 100_000);
+    s.pv.backup(&[&source], &[]);
+
+    let target = s.path("target");
+    s.pv.restore("latest", &target, &[]).success();
+    assert_same_tree(&source, &restored_path(&target, &source));
+}
