@@ -67,6 +67,46 @@ impl LocalBackend {
     }
 }
 
+impl LocalBackend {
+    /// Opens a repository file for reading, only if it is a regular file, and returns it
+    /// with its size. The open does not block on a FIFO (`O_NONBLOCK`) and does not follow
+    /// a symlink in the file's place (`O_NOFOLLOW`): an object is a regular file, though the
+    /// folders above it may be links (to another disk, say).
+    fn open_regular(&self, kind: FileKind, name: &str, path: &Path) -> BackendResult<(File, u64)> {
+        use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+        let not_a_file = |what| BackendError::NotAFile {
+            location: self.location(),
+            kind,
+            name: name.to_string(),
+            what,
+        };
+        let file = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+            .open(path)
+            .map_err(|e| match e.raw_os_error() {
+                Some(libc::ELOOP) => not_a_file("a symlink"),
+                _ => self.map_err("open", kind, name, path, e),
+            })?;
+        let meta = file.metadata().map_err(|e| self.io_err("stat", path, e))?;
+        let file_type = meta.file_type();
+        if !file_type.is_file() {
+            return Err(not_a_file(if file_type.is_dir() {
+                "a folder"
+            } else if file_type.is_fifo() {
+                "a FIFO"
+            } else if file_type.is_socket() {
+                "a socket"
+            } else if file_type.is_block_device() || file_type.is_char_device() {
+                "a device"
+            } else {
+                "not a regular file"
+            }));
+        }
+        Ok((file, meta.len()))
+    }
+}
+
 fn is_valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 128
@@ -128,15 +168,18 @@ impl Backend for LocalBackend {
                 if !is_valid_name(&name) {
                     continue; // temporary files of interrupted writes, or foreign files
                 }
-                let meta = entry
-                    .metadata()
-                    .map_err(|e| self.io_err("stat", &entry.path(), e))?;
-                if meta.is_file() {
-                    out.push(FileInfo {
-                        name,
-                        size: meta.len(),
-                    });
-                }
+                let meta = match entry.metadata() {
+                    Ok(meta) => meta,
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue, // removed meanwhile
+                    Err(e) => return Err(self.io_err("stat", &entry.path(), e)),
+                };
+                // Listed whatever it is, so that a reader names a FIFO, folder or symlink
+                // standing in an object's place ([`BackendError::NotAFile`]) instead of
+                // silently missing it.
+                out.push(FileInfo {
+                    name,
+                    size: if meta.is_file() { meta.len() } else { 0 },
+                });
             }
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -145,9 +188,18 @@ impl Backend for LocalBackend {
 
     fn read(&self, kind: FileKind, name: &str, offset: u64, length: u64) -> BackendResult<Vec<u8>> {
         let path = self.path_of(kind, name);
-        let mut file = File::open(&path).map_err(|e| self.map_err("open", kind, name, &path, e))?;
+        let (mut file, size) = self.open_regular(kind, name, &path)?;
         if length == 0 && offset == 0 {
-            let mut buf = Vec::new();
+            if size > kind.max_len() {
+                return Err(BackendError::TooLarge {
+                    location: self.location(),
+                    kind,
+                    name: name.to_string(),
+                    size,
+                    limit: kind.max_len(),
+                });
+            }
+            let mut buf = Vec::with_capacity(size as usize);
             file.read_to_end(&mut buf)
                 .map_err(|e| self.io_err("read", &path, e))?;
             return Ok(buf);
@@ -159,8 +211,9 @@ impl Backend for LocalBackend {
             file.read_to_end(&mut buf)
                 .map_err(|e| self.io_err("read", &path, e))?;
         } else {
-            // Into spare capacity: zeroing first would cost as much as the read.
-            buf.reserve_exact(length as usize);
+            // Into spare capacity: zeroing first would cost as much as the read. Never more
+            // than the file holds, whatever a (damaged) index asks for.
+            buf.reserve_exact(length.min(size.saturating_sub(offset)) as usize);
             (&mut file)
                 .take(length)
                 .read_to_end(&mut buf)

@@ -48,6 +48,18 @@ impl FileKind {
         }
     }
 
+    /// The longest file of this kind a writer produces and a reader accepts (SPEC §3.4). A
+    /// longer file is refused without being read, so a huge file planted in the repository
+    /// cannot exhaust memory.
+    pub fn max_len(self) -> u64 {
+        match self {
+            FileKind::Config | FileKind::Key | FileKind::Lock => 1 << 20,
+            FileKind::Snapshot => 64 << 20,
+            FileKind::Index => 256 << 20,
+            FileKind::Pack => crate::format::pack_header::MAX_PACK_LEN,
+        }
+    }
+
     /// All kinds that are folders.
     pub const FOLDERS: [FileKind; 5] = [
         FileKind::Key,
@@ -81,6 +93,33 @@ pub enum BackendError {
         /// File name.
         name: String,
     },
+    /// The file is longer than any file of its kind may be ([`FileKind::max_len`]); it was
+    /// not read.
+    #[error("{location}: {kind:?} file {name} has {size} bytes, more than the {limit} such a file may have; it was not read")]
+    TooLarge {
+        /// Backend location.
+        location: String,
+        /// Kind of file.
+        kind: FileKind,
+        /// File name.
+        name: String,
+        /// Its size.
+        size: u64,
+        /// The most a file of its kind may have.
+        limit: u64,
+    },
+    /// What stands at the file's place is not a regular file; it was not read.
+    #[error("{location}: {kind:?} file {name} is {what}, not a regular file; it was not read")]
+    NotAFile {
+        /// Backend location.
+        location: String,
+        /// Kind of file.
+        kind: FileKind,
+        /// File name.
+        name: String,
+        /// What it is: "a FIFO", "a folder", "a symlink", "a device", "a socket".
+        what: &'static str,
+    },
     /// The storage failed.
     #[error("{location}: cannot {op} {path}: {source}")]
     Io {
@@ -101,6 +140,18 @@ impl BackendError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, BackendError::NotFound { .. })
     }
+
+    /// Whether the error concerns this one file only (absent, too large, not a regular
+    /// file), so that a reader can report it and go on with the others; other errors mean
+    /// the storage itself failed.
+    pub fn is_about_the_file(&self) -> bool {
+        matches!(
+            self,
+            BackendError::NotFound { .. }
+                | BackendError::TooLarge { .. }
+                | BackendError::NotAFile { .. }
+        )
+    }
 }
 
 /// Result of backend calls.
@@ -114,10 +165,16 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// Prepares an empty repository location (creates folders). Must not remove anything.
     fn create(&self) -> BackendResult<()>;
 
-    /// Lists the files of a kind. `Config` lists at most the one config.
+    /// Lists the files of a kind. `Config` lists at most the one config. Every entry with an
+    /// object's name is listed, whatever it is, so that a reader can name a FIFO or folder
+    /// in an object's place (reading it fails with [`BackendError::NotAFile`]).
     fn list(&self, kind: FileKind) -> BackendResult<Vec<FileInfo>>;
 
-    /// Reads `length` bytes at `offset` of a file; `length == 0` reads to the end.
+    /// Reads `length` bytes at `offset` of a file; `length == 0` reads to the end. Only a
+    /// regular file is read ([`BackendError::NotAFile`] otherwise: a FIFO must not block
+    /// the reader), a whole read of a file longer than [`FileKind::max_len`] fails with
+    /// [`BackendError::TooLarge`] before reading, and no more memory is taken than the file
+    /// holds, whatever `length` asks for.
     fn read(&self, kind: FileKind, name: &str, offset: u64, length: u64) -> BackendResult<Vec<u8>>;
 
     /// Writes a whole file atomically and durably. Writing a name that exists replaces it.

@@ -6,6 +6,7 @@
 
 use crate::error::Damage;
 use crate::format::blob::{BlobEntry, ENTRY_LEN};
+use crate::format::pack_header::{check_layout, MAX_PACK_LEN};
 use crate::id::PackId;
 
 /// Version byte of the index plaintext.
@@ -66,10 +67,14 @@ impl IndexFile {
                     .checked_mul(ENTRY_LEN)
                     .ok_or(Damage::Truncated("index"))?,
             )?;
-            let blobs = body
+            let blobs: Vec<BlobEntry> = body
                 .chunks_exact(ENTRY_LEN)
                 .map(BlobEntry::decode)
                 .collect::<Result<_, _>>()?;
+            // Readers slice pack reads by these entries: they must not overlap, and no pack
+            // is longer than MAX_PACK_LEN.
+            check_layout(&blobs, MAX_PACK_LEN)
+                .map_err(|damage| Damage::Malformed(format!("pack {}: {damage}", id.short())))?;
             packs.push(IndexedPack { id, blobs });
         }
         if !r.0.is_empty() {

@@ -15,6 +15,11 @@ pub const HEADER_VERSION: u8 = 1;
 /// Bytes of the trailing header length field.
 pub const TRAILER_LEN: usize = 4;
 
+/// No pack is longer than this (4 GiB): blob offsets are 32-bit, and writers close a pack at
+/// its target size (at most 1 GiB) plus one blob. A reader treats a longer pack as damaged
+/// without reading it, so a huge or sparse file in `data/` costs nothing.
+pub const MAX_PACK_LEN: u64 = 1 << 32;
+
 /// The header plaintext: `version || count || entries`.
 pub fn encode_plain(entries: &[BlobEntry]) -> Vec<u8> {
     let mut plain = Vec::with_capacity(5 + entries.len() * ENTRY_LEN);
@@ -86,8 +91,18 @@ pub fn decode_plain(plain: &[u8], blob_area_end: u64) -> Result<Vec<BlobEntry>, 
         .map(BlobEntry::decode)
         .collect::<Result<_, _>>()?;
     entries.sort_by_key(|e| e.offset);
+    check_layout(&entries, blob_area_end)?;
+    Ok(entries)
+}
+
+/// Checks that blobs lie within a pack's blob area (which ends at `blob_area_end`) and that
+/// no two overlap: what every writer guarantees, and what a reader relies on before it
+/// slices a read buffer by these entries. `entries` need not be sorted.
+pub fn check_layout(entries: &[BlobEntry], blob_area_end: u64) -> Result<(), Damage> {
+    let mut spans: Vec<&BlobEntry> = entries.iter().collect();
+    spans.sort_by_key(|e| e.offset);
     let mut previous_end = 0u64;
-    for e in &entries {
+    for e in spans {
         if (e.offset as u64) < previous_end || e.end() > blob_area_end {
             return Err(Damage::Malformed(format!(
                 "blob {} at {}+{} overlaps another or lies outside the pack",
@@ -98,7 +113,7 @@ pub fn decode_plain(plain: &[u8], blob_area_end: u64) -> Result<Vec<BlobEntry>, 
         }
         previous_end = e.end();
     }
-    Ok(entries)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -15,13 +15,16 @@ pub fn read_header(
     size: u64,
 ) -> Result<Vec<BlobEntry>> {
     let shown = format!("pack {}", id.short());
+    let name = id.to_hex();
     if size < TRAILER_LEN as u64 {
+        // Listed as (nearly) empty: read it, so that what stands in its place (a FIFO, a
+        // folder) is named by the backend; a short regular file is merely truncated.
+        backend.read(FileKind::Pack, &name, 0, 0)?;
         return Err(Error::damaged(
             shown,
             Damage::Truncated("pack shorter than its trailer"),
         ));
     }
-    let name = id.to_hex();
     let trailer = backend.read(
         FileKind::Pack,
         &name,

@@ -52,7 +52,7 @@ impl Repository {
         for (name, result) in results {
             match result {
                 Ok(entry) => out.push(entry),
-                Err(Error::Backend(e)) if !e.is_not_found() => return Err(Error::Backend(e)),
+                Err(Error::Backend(e)) if !e.is_about_the_file() => return Err(Error::Backend(e)),
                 Err(e) => errors.push((name, e)),
             }
         }
@@ -143,6 +143,12 @@ impl Repository {
                 path: path.to_string(),
                 snapshot: snapshot.time.to_rfc3339(),
             };
+            if let Some(problem) = crate::format::tree::name_problem(component.as_bytes()) {
+                // `..` would lead out of the folder asked for; no writer stores such a name.
+                return Err(Error::InvalidArgument(format!(
+                    "'{path}' is not a path inside a snapshot: '{component}' ({problem})"
+                )));
+            }
             let subtree = match (node.kind, node.subtree) {
                 (NodeKind::Dir, Some(id)) => id,
                 _ => return Err(not_found()),
