@@ -54,6 +54,13 @@ pub enum Error {
     /// No key file could be opened with the password.
     #[error("wrong password: no key in the repository matches it")]
     WrongPassword,
+    /// No key file that was tried opens with the password, and some key files were not
+    /// tried because they ask for more Argon2id work than the reader allows.
+    #[error("wrong password, or the password belongs to one of {} key file(s) not tried because they ask for too much Argon2 work ({}); raise the limit only if you trust whoever added them", skipped.len(), skipped.iter().map(|k| format!("{}: {}", &k.name[..k.name.len().min(8)], k.reason)).collect::<Vec<_>>().join("; "))]
+    KeyFilesOverLimit {
+        /// The key files not tried.
+        skipped: Vec<crate::repository::SkippedKeyFile>,
+    },
     /// The empty password is refused.
     #[error("the password must not be empty")]
     EmptyPassword,
@@ -148,17 +155,31 @@ pub enum Error {
         /// Why reading it back failed.
         damage: Damage,
     },
+    /// A snapshot nests folders deeper than photovault follows ([`crate::MAX_DEPTH`]).
+    #[error(
+        "{path}: folders nested deeper than {} levels are not followed",
+        crate::MAX_DEPTH
+    )]
+    TooDeep {
+        /// The folder that is too deep, inside the snapshot.
+        path: String,
+    },
     /// The caller asked for something that cannot be done.
     #[error("{0}")]
     InvalidArgument(String),
-    /// Some files failed during restore; the others were restored.
+    /// Some entries failed during restore; the others were restored.
     #[error(
-        "{failed} file(s) could not be restored (each is named above); the others were restored"
+        "{failed} entr{} could not be restored (each is named above); everything else was restored",
+        if *failed == 1 { "y" } else { "ies" }
     )]
     PartialRestore {
-        /// How many files failed.
+        /// How many entries (files, folders, symlinks) failed.
         failed: u64,
     },
+    /// The operation was stopped on request (Ctrl-C, or a progress receiver that said
+    /// so); what it completed stays, nothing is left half-written.
+    #[error("interrupted: files completed so far are in place, none is left half-written")]
+    Interrupted,
     /// FUSE cannot be used on this machine (mount).
     #[error("FUSE is not available: {reason}")]
     FuseUnavailable {
@@ -177,12 +198,13 @@ pub enum Error {
 
 impl Error {
     /// The process exit code restic uses for this kind of failure: 10 repository missing,
-    /// 11 lock failure, 12 wrong password, 1 anything else.
+    /// 11 lock failure, 12 wrong password, 130 interrupted, 1 anything else.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::RepositoryNotFound { .. } => 10,
             Error::Locked { .. } => 11,
-            Error::WrongPassword => 12,
+            Error::WrongPassword | Error::KeyFilesOverLimit { .. } => 12,
+            Error::Interrupted => 130,
             _ => 1,
         }
     }

@@ -58,6 +58,7 @@ pub mod check;
 pub mod chunk;
 pub mod compress;
 pub mod crypto;
+mod depth;
 mod error;
 pub mod format;
 mod id;
@@ -71,9 +72,12 @@ pub mod restore;
 pub mod source;
 mod workers;
 
-pub use backup::{BackupOptions, BackupOutcome, BackupProgress, FileStatus, ParentChoice};
+pub use backup::{
+    BackupOptions, BackupOutcome, BackupProgress, FileStatus, ParentChoice, UnverifiedPack,
+};
 pub use check::{CheckOptions, CheckProgress, CheckReport, DamagedFile, Problem, ReadData};
 pub use crypto::KdfParams;
+pub use depth::MAX_DEPTH;
 pub use error::{Damage, Error, Result};
 pub use format::snapshot::{Snapshot, SnapshotSummary};
 pub use format::tree::{MediaInfo, Node, NodeKind, Timestamp, Tree};
@@ -86,8 +90,8 @@ pub use repair::{
 pub use restore::{RestoreOptions, RestoreOutcome, RestoreProgress};
 
 pub use repository::{
-    hostname, username, InitOptions, KeyInfo, LockGuard, OpenOptions, Repository, SnapshotEntry,
-    DEFAULT_PACK_SIZE,
+    hostname, username, InitOptions, KeyInfo, LockGuard, OpenOptions, Repository, SkippedKeyFile,
+    SnapshotEntry, DEFAULT_KDF_LIMIT, DEFAULT_PACK_SIZE,
 };
 
 /// This library's version, recorded in snapshots.

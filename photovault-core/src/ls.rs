@@ -2,11 +2,13 @@
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::error::Result;
+use crate::depth::MAX_DEPTH;
+use crate::error::{Error, Result};
 use crate::format::snapshot::Snapshot;
 use crate::format::tree::{Node, NodeKind};
+use crate::id::BlobId;
 use crate::repository::Repository;
 
 /// One listed entry: its path inside the snapshot and its node (metadata, media info).
@@ -37,28 +39,41 @@ impl Repository {
         }
     }
 
-    fn ls_tree(
-        &self,
-        tree: &crate::BlobId,
-        at: &std::path::Path,
-        each: &mut dyn FnMut(LsEntry),
-    ) -> Result<()> {
-        let tree = self.read_tree(tree)?;
-        for node in tree.nodes {
-            let path = at.join(OsStr::from_bytes(&node.name));
-            let subtree = if node.kind == NodeKind::Dir {
-                node.subtree
-            } else {
-                None
+    /// Lists below a folder's tree, depth first, with an explicit stack (a hostile
+    /// repository may nest folders far deeper than a thread's stack would allow). Folders
+    /// deeper than [`MAX_DEPTH`] are listed but not entered; the listing then ends
+    /// with [`Error::TooDeep`] for the first of them.
+    fn ls_tree(&self, tree: &BlobId, at: &Path, each: &mut dyn FnMut(LsEntry)) -> Result<()> {
+        let mut too_deep: Option<PathBuf> = None;
+        let mut stack: Vec<(std::vec::IntoIter<Node>, PathBuf)> =
+            vec![(self.read_tree(tree)?.nodes.into_iter(), at.to_path_buf())];
+        while let Some((nodes, dir)) = stack.last_mut() {
+            let Some(node) = nodes.next() else {
+                stack.pop();
+                continue;
+            };
+            let path = dir.join(OsStr::from_bytes(&node.name));
+            let subtree = match (node.kind, node.subtree) {
+                (NodeKind::Dir, Some(id)) => Some(id),
+                _ => None,
             };
             each(LsEntry {
                 path: path.clone(),
                 node,
             });
             if let Some(id) = subtree {
-                self.ls_tree(&id, &path, each)?;
+                if stack.len() >= MAX_DEPTH {
+                    too_deep.get_or_insert(path);
+                    continue;
+                }
+                stack.push((self.read_tree(&id)?.nodes.into_iter(), path));
             }
         }
-        Ok(())
+        match too_deep {
+            Some(path) => Err(Error::TooDeep {
+                path: path.display().to_string(),
+            }),
+            None => Ok(()),
+        }
     }
 }

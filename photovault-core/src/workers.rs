@@ -26,8 +26,8 @@ pub(crate) fn pool(name: &'static str, threads: usize, work: Work) -> Result<ray
     };
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
-        // Folders are walked recursively on these threads; deep trees need room.
-        .stack_size(32 << 20)
+        // Folders are walked recursively on these threads, up to `MAX_DEPTH` levels.
+        .stack_size(64 << 20)
         .thread_name(move |i| format!("pvault-{name}-{i}"))
         .build()
         .map_err(|e| Error::InvalidArgument(format!("cannot start worker threads: {e}")))

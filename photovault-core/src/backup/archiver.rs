@@ -15,6 +15,7 @@ use rayon::prelude::*;
 
 use super::progress::{BackupProgress, FileStatus};
 use crate::compress::{ContentClass, PROBE_MIN_FILE_SIZE};
+use crate::depth::MAX_DEPTH;
 use crate::error::{Error, Result};
 use crate::format::blob::BlobKind;
 use crate::format::snapshot::SnapshotSummary;
@@ -47,6 +48,7 @@ pub(super) struct Archiver<'a> {
     progress: &'a dyn BackupProgress,
     counters: Counters,
     errors: Mutex<Vec<(PathBuf, String)>>,
+    warnings: Mutex<Vec<(PathBuf, String)>>,
 }
 
 impl<'a> Archiver<'a> {
@@ -63,6 +65,7 @@ impl<'a> Archiver<'a> {
             progress,
             counters: Counters::default(),
             errors: Mutex::new(Vec::new()),
+            warnings: Mutex::new(Vec::new()),
         }
     }
 
@@ -85,6 +88,10 @@ impl<'a> Archiver<'a> {
         std::mem::take(&mut *self.errors.lock().expect("error list"))
     }
 
+    pub(super) fn take_warnings(&self) -> Vec<(PathBuf, String)> {
+        std::mem::take(&mut *self.warnings.lock().expect("warning list"))
+    }
+
     fn source_error(&self, path: &Path, source: std::io::Error) {
         let error = Error::Source {
             path: path.to_path_buf(),
@@ -105,7 +112,10 @@ impl<'a> Archiver<'a> {
                 what: format!("the tree of {}", dir.display()),
                 damage,
             })?;
-        Ok(self.saver.save(BlobKind::Tree, &bytes, ContentClass::Try)?.0)
+        Ok(self
+            .saver
+            .save(BlobKind::Tree, &bytes, ContentClass::Try)?
+            .0)
     }
 
     /// Archives whatever is at `path` as a node called `name`. `Ok(None)`: left out (reported).
@@ -131,6 +141,13 @@ impl<'a> Archiver<'a> {
         };
         match node.kind {
             NodeKind::File => self.archive_file(path, node, parent),
+            NodeKind::Dir if path.components().count() - 1 > MAX_DEPTH => {
+                let too_deep = std::io::Error::other(format!(
+                    "folder nested deeper than {MAX_DEPTH} levels: left out, as no reader would follow it"
+                ));
+                self.source_error(path, too_deep);
+                Ok(None)
+            }
             NodeKind::Dir => self.archive_dir(path, node, parent),
             NodeKind::Symlink => match fs::read_link(path) {
                 Ok(target) => {
@@ -249,7 +266,7 @@ impl<'a> Archiver<'a> {
             let mut buffer = buffer.borrow_mut();
             self.repo
                 .chunker
-                .chunk_reader::<_, ChunkError>(file, &mut buffer, |chunk| {
+                .chunk_reader::<_, ChunkError>(&file, &mut buffer, |chunk| {
                     if content.is_empty() {
                         class = ContentClass::sniff(chunk);
                         if node.size >= PROBE_MIN_FILE_SIZE {
@@ -274,6 +291,7 @@ impl<'a> Archiver<'a> {
             }
             Err(ChunkError::Repo(e)) => return Err(e),
         };
+        self.warn_if_changed_while_read(path, &file, &node, size);
         node.size = size;
         node.content = content;
         // Movies keep their date in `moov`, often at the end: a few seeks, after chunking.
@@ -285,6 +303,29 @@ impl<'a> Archiver<'a> {
         };
         self.count_file(path, size, status);
         Ok(Some(node))
+    }
+
+    /// Says so when a file grew, shrank or was modified while it was read: the snapshot
+    /// then holds the bytes read, which may mix the old and the new content.
+    fn warn_if_changed_while_read(&self, path: &Path, file: &File, before: &Node, read: u64) {
+        use std::os::unix::fs::MetadataExt;
+        let after = file.metadata().ok();
+        let modified = after.as_ref().is_some_and(|m| {
+            m.mtime() != before.mtime.secs || m.mtime_nsec() as u32 != before.mtime.nanos
+        });
+        if read != before.size || modified {
+            let message = format!(
+                "changed while it was read ({} bytes when the backup reached it, {read} read{}); \
+                 the snapshot holds what was read, back it up again for a consistent copy",
+                before.size,
+                if modified { ", modified meanwhile" } else { "" }
+            );
+            self.progress.warning(path, &message);
+            self.warnings
+                .lock()
+                .expect("warning list")
+                .push((path.to_path_buf(), message));
+        }
     }
 
     fn count_file(&self, path: &Path, size: u64, status: FileStatus) {

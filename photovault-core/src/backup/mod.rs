@@ -26,6 +26,7 @@ use crate::source::PathPatterns;
 use crate::workers::{self, Work};
 
 pub use progress::{BackupProgress, FileStatus};
+pub use resume::UnverifiedPack;
 
 /// Which snapshot a backup compares against to skip unchanged files.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -94,6 +95,11 @@ pub struct BackupOutcome {
     pub summary: SnapshotSummary,
     /// Source entries that could not be read, with the reason; the snapshot holds the rest.
     pub errors: Vec<(PathBuf, String)>,
+    /// Files stored with a warning (they changed while they were read), with the warning.
+    pub warnings: Vec<(PathBuf, String)>,
+    /// Packs in the repository that no index lists and that did not verify: left alone and
+    /// not used (`check --read-data` reports them too).
+    pub unverified_packs: Vec<UnverifiedPack>,
 }
 
 impl Repository {
@@ -118,16 +124,20 @@ impl Repository {
             self.inner.backend.remove_unfinished_writes(since)?;
         }
 
+        // Leftovers first: the parent's trees may be in packs only they hold.
+        let adoption = resume::adopt_unindexed_packs(&self.inner)?;
+        for unverified in &adoption.unverified {
+            progress.pack_unverified(unverified);
+        }
+
         let shown_paths: Vec<String> = sources.iter().map(|p| p.display().to_string()).collect();
         let parent = self.choose_parent(&options.parent, &host, &shown_paths)?;
-        let parent_tree = match &parent {
-            Some(p) => Some(self.read_tree(&p.snapshot.tree)?),
-            None => None,
-        };
+        // An unreadable parent only costs reading every file again.
+        let parent_tree = parent
+            .as_ref()
+            .and_then(|p| self.read_tree(&p.snapshot.tree).ok());
 
         let pool = workers::pool("backup", options.threads, Work::Cpu)?;
-
-        let adopted_packs = resume::adopt_unindexed_packs(&self.inner)?;
         let saver = BlobSaver::new(self.inner.clone())?;
         let archiver =
             archiver::Archiver::new(Arc::clone(&self.inner), &saver, &excludes, progress);
@@ -139,6 +149,7 @@ impl Repository {
         })?;
         let mut summary = archiver.summary();
         let errors = archiver.take_errors();
+        let warnings = archiver.take_warnings();
         drop(archiver);
         let stats = saver.finish()?;
 
@@ -146,7 +157,7 @@ impl Repository {
         summary.data_added = stats.raw_bytes;
         summary.data_added_stored = stats.stored_bytes;
         summary.errors = errors.len() as u64;
-        summary.packs_adopted = adopted_packs;
+        summary.packs_adopted = adoption.adopted;
         summary.duration_seconds = started.elapsed().as_secs_f64();
         let mut tags = options.tags.clone();
         tags.sort();
@@ -171,6 +182,8 @@ impl Repository {
             snapshot,
             summary,
             errors,
+            warnings,
+            unverified_packs: adoption.unverified,
         })
     }
 

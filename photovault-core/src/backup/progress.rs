@@ -30,8 +30,13 @@ pub trait BackupProgress: Sync {
     fn file_done(&self, _path: &Path, _size: u64, _status: FileStatus) {}
     /// An entry could not be backed up; it is left out of the snapshot.
     fn error(&self, _path: &Path, _error: &Error) {}
+    /// An entry was stored, but something about it deserves a word (it changed while it
+    /// was read).
+    fn warning(&self, _path: &Path, _message: &str) {}
     /// An entry was skipped on purpose (special files).
     fn skipped(&self, _path: &Path, _reason: &str) {}
+    /// A pack no index lists was found and does not verify: it is left alone, not used.
+    fn pack_unverified(&self, _pack: &super::UnverifiedPack) {}
 }
 
 impl BackupProgress for () {}

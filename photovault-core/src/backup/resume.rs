@@ -1,5 +1,11 @@
 //! Resuming after an interrupted backup: packs that reached the repository but whose index
 //! file was never written are indexed from their headers, so their data is not stored again.
+//!
+//! A leftover pack is only adopted once it verifies completely (SPEC W2, W4): its bytes hash
+//! to its name, its header opens, and every blob it lists decrypts and hashes to its id.
+//! Anyone who can write to the storage can drop a file into `data/`; adopting it unverified
+//! would let a copied or damaged pack shadow intact blobs. A pack that does not verify is
+//! left alone and reported, never indexed.
 
 use rayon::prelude::*;
 
@@ -7,12 +13,30 @@ use crate::backend::FileKind;
 use crate::error::Result;
 use crate::format::index_file::IndexedPack;
 use crate::id::PackId;
-use crate::pack::read_header;
+use crate::pack::{read_header, read_pack};
 use crate::repository::RepoInner;
 
-/// Indexes every complete pack no index file lists. Returns how many packs were adopted.
-/// Packs whose header cannot be read are left alone (`check` reports them as unused).
-pub(super) fn adopt_unindexed_packs(repo: &RepoInner) -> Result<u64> {
+/// A pack found in the repository that no index lists and that does not verify: a backup
+/// leaves it where it is and does not use it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnverifiedPack {
+    /// The pack's name.
+    pub pack: PackId,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// What looking for leftover packs found.
+#[derive(Debug, Default)]
+pub(super) struct Adoption {
+    /// Packs verified and indexed.
+    pub(super) adopted: u64,
+    /// Packs left alone because they do not verify.
+    pub(super) unverified: Vec<UnverifiedPack>,
+}
+
+/// Indexes every complete, verified pack no index file lists.
+pub(super) fn adopt_unindexed_packs(repo: &RepoInner) -> Result<Adoption> {
     let index = repo.index()?;
     let known = index.known_packs()?;
     let unknown: Vec<(PackId, u64)> = repo
@@ -23,20 +47,38 @@ pub(super) fn adopt_unindexed_packs(repo: &RepoInner) -> Result<u64> {
         .filter(|(id, _)| !known.contains(id))
         .collect();
     if unknown.is_empty() {
-        return Ok(0);
+        return Ok(Adoption::default());
     }
-    let adopted: Vec<IndexedPack> = unknown
+    let verified: Vec<std::result::Result<IndexedPack, UnverifiedPack>> = unknown
         .par_iter()
-        .filter_map(|(id, size)| {
-            read_header(repo.backend.as_ref(), &repo.key, id, *size)
-                .ok()
-                .map(|blobs| IndexedPack { id: *id, blobs })
-        })
+        .map(|(id, size)| verify(repo, id, *size))
         .collect();
-    let count = adopted.len() as u64;
-    for pack in adopted {
-        index.add_pending(pack)?;
+    let mut adoption = Adoption::default();
+    for result in verified {
+        match result {
+            Ok(pack) => {
+                index.add_pending(pack)?;
+                adoption.adopted += 1;
+            }
+            Err(unverified) => adoption.unverified.push(unverified),
+        }
     }
     index.flush(repo)?;
-    Ok(count)
+    Ok(adoption)
+}
+
+/// Reads a leftover pack whole and returns its index entry if every byte of it verifies.
+fn verify(
+    repo: &RepoInner,
+    id: &PackId,
+    size: u64,
+) -> std::result::Result<IndexedPack, UnverifiedPack> {
+    let refuse = |reason: String| UnverifiedPack { pack: *id, reason };
+    let blobs =
+        read_header(repo.backend.as_ref(), &repo.key, id, size).map_err(|e| refuse(e.reason()))?;
+    let reading = read_pack(repo.backend.as_ref(), &repo.key, id, size, &blobs, |_| None);
+    match reading.problems.first() {
+        None => Ok(IndexedPack { id: *id, blobs }),
+        Some(problem) => Err(refuse(problem.to_string())),
+    }
 }

@@ -8,7 +8,6 @@
 //! then traced to the files and snapshots that contain them.
 
 mod packs;
-mod read_data;
 mod subset;
 mod trees;
 
@@ -105,6 +104,16 @@ pub enum Problem {
         /// Why.
         error: String,
     },
+    /// A tree holds an entry no writer produces (an unsafe or repeated name, a folder
+    /// nested too deep, an oversized data blob): restore and ls skip or refuse it.
+    TreeEntry {
+        /// The tree holding it.
+        tree: BlobId,
+        /// Its path.
+        path: PathBuf,
+        /// What is wrong.
+        error: String,
+    },
     /// A blob referenced by a tree is not in the index.
     BlobMissing {
         /// The blob.
@@ -112,6 +121,35 @@ pub enum Problem {
         /// A path that needs it.
         path: PathBuf,
     },
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::KeyFile { name, error } => write!(f, "key file {name}: {error}"),
+            Problem::IndexFile { name, error } => write!(f, "index file {name}: {error}"),
+            Problem::PackMissing { pack, blobs } => {
+                write!(f, "pack {pack} is missing ({blobs} blobs)")
+            }
+            Problem::PackHeader { pack, error } => write!(f, "pack {pack}: {error}"),
+            Problem::PackHash { pack } => write!(f, "pack {pack}: content does not match its name"),
+            Problem::BlobDamaged { pack, blob, error } => {
+                write!(f, "pack {pack}: blob {blob}: {error}")
+            }
+            Problem::Snapshot { name, error } => write!(f, "snapshot {name}: {error}"),
+            Problem::Tree { tree, path, error } => {
+                write!(f, "tree {tree} at {}: {error}", path.display())
+            }
+            Problem::TreeEntry { tree, path, error } => {
+                write!(f, "tree {tree}: entry {}: {error}", path.display())
+            }
+            Problem::BlobMissing { blob, path } => write!(
+                f,
+                "blob {blob} needed by {} is not in the index",
+                path.display()
+            ),
+        }
+    }
 }
 
 /// A file whose content cannot be restored intact, in one snapshot.
@@ -132,6 +170,8 @@ pub struct CheckReport {
     pub problems: Vec<Problem>,
     /// Files affected by damaged or missing data, per snapshot.
     pub damaged_files: Vec<DamagedFile>,
+    /// More affected files, counted but not listed (each tree lists at most 1,000).
+    pub damaged_files_omitted: u64,
     /// Packs no index refers to: left over by an interrupted backup; harmless.
     pub unused_packs: Vec<PackId>,
     /// Snapshots checked.
@@ -199,7 +239,9 @@ impl Repository {
         for p in outcome.problems {
             found(&mut report, p);
         }
-        let walk = trees::check_snapshots(self, &bad_blobs, progress)?;
+        let walk =
+            crate::depth::on_deep_stack(|| trees::check_snapshots(self, &bad_blobs, progress))?;
+        report.damaged_files_omitted = walk.damaged_files_omitted;
         report.snapshots = walk.snapshots;
         report.trees = walk.trees;
         report.damaged_files = walk.damaged_files;

@@ -6,7 +6,6 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use super::read_data::read_pack;
 use super::{CheckProgress, Problem, ReadData};
 use crate::backend::FileKind;
 use crate::error::Result;
@@ -14,7 +13,7 @@ use crate::format::blob::BlobEntry;
 use crate::format::key_file::KeyFile;
 use crate::id::{BlobId, KeyId, PackId};
 use crate::index::read_index_file;
-use crate::pack::read_header;
+use crate::pack::{read_header, read_pack};
 use crate::repository::Repository;
 
 /// What the index files say, pack by pack.
@@ -85,12 +84,7 @@ pub(super) fn check_index_files(
         match result {
             Ok((_, file)) => {
                 for pack in file.packs {
-                    let entries = view.packs.entry(pack.id).or_default();
-                    for blob in pack.blobs {
-                        if !entries.iter().any(|e| e.id == blob.id) {
-                            entries.push(blob);
-                        }
-                    }
+                    view.packs.entry(pack.id).or_default().extend(pack.blobs);
                 }
             }
             Err(e) => view.problems.push(Problem::IndexFile {
@@ -98,6 +92,11 @@ pub(super) fn check_index_files(
                 error: e.to_string(),
             }),
         }
+    }
+    // A pack listed by several index files: each blob once.
+    for entries in view.packs.values_mut() {
+        entries.sort_by_key(|e| e.id);
+        entries.dedup_by(|a, b| a.id == b.id);
     }
     Ok(view)
 }
@@ -108,6 +107,7 @@ pub(super) fn check_packs(
     read_data: &ReadData,
     progress: &dyn CheckProgress,
 ) -> Result<PackOutcome> {
+    let backend = repo.backend().as_ref();
     let listed: HashMap<PackId, u64> = repo
         .backend()
         .list(FileKind::Pack)?
@@ -174,7 +174,7 @@ pub(super) fn check_packs(
         .filter(|(id, _)| to_read.contains(id))
         .for_each(|(id, size)| {
             let indexed = &view.packs[id];
-            let reading = read_pack(repo, id, *size, indexed, |header| {
+            let reading = read_pack(backend, &repo.inner.key, id, *size, indexed, |header| {
                 compare(id, header, indexed)
             });
             blobs_read.fetch_add(reading.blobs_read, Ordering::Relaxed);
@@ -191,10 +191,36 @@ pub(super) fn check_packs(
     let f = found.into_inner().expect("findings");
     outcome.problems.extend(f.problems);
     outcome.bad_blobs.extend(f.bad_blobs);
+    outcome.bad_blobs = lost_everywhere(view, outcome.bad_blobs);
     outcome.packs_read = f.packs_read;
     outcome.blobs_read = blobs_read.into_inner();
     outcome.bytes_read = bytes_read.into_inner();
     Ok(outcome)
+}
+
+/// Of the blobs found bad in some pack, those that no pack holds intact: a blob stored in
+/// several packs is lost only when every copy is missing or damaged (`bad` lists a blob once
+/// per bad copy).
+fn lost_everywhere(view: &IndexView, bad: Vec<BlobId>) -> Vec<BlobId> {
+    let mut bad_copies: HashMap<BlobId, usize> = HashMap::new();
+    for id in bad {
+        *bad_copies.entry(id).or_default() += 1;
+    }
+    let mut copies: HashMap<BlobId, usize> = HashMap::new();
+    for entries in view.packs.values() {
+        for entry in entries {
+            if bad_copies.contains_key(&entry.id) {
+                *copies.entry(entry.id).or_default() += 1;
+            }
+        }
+    }
+    let mut lost: Vec<BlobId> = bad_copies
+        .into_iter()
+        .filter(|(id, bad)| *bad >= copies.get(id).copied().unwrap_or(0))
+        .map(|(id, _)| id)
+        .collect();
+    lost.sort();
+    lost
 }
 
 /// Whether a pack's header lists exactly what the index says it holds.

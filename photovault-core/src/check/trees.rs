@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use super::{CheckProgress, DamagedFile, Problem};
 use crate::backend::FileKind;
+use crate::depth::MAX_DEPTH;
 use crate::error::Result;
 use crate::format::tree::NodeKind;
 use crate::id::{BlobId, SnapshotId};
@@ -20,12 +21,20 @@ pub(super) struct WalkOutcome {
     pub(super) damaged_files: Vec<DamagedFile>,
     pub(super) snapshots: u64,
     pub(super) trees: u64,
+    pub(super) damaged_files_omitted: u64,
 }
 
 /// Something wrong below a tree, at a path relative to it.
 #[derive(Clone)]
 enum Finding {
     TreeUnreadable {
+        tree: BlobId,
+        path: PathBuf,
+        error: String,
+    },
+    /// An entry no writer produces: an unsafe or repeated name, a folder nested too deep, a
+    /// data blob larger than the chunker cuts, a folder without content.
+    BadEntry {
         tree: BlobId,
         path: PathBuf,
         error: String,
@@ -37,12 +46,62 @@ enum Finding {
     },
 }
 
+impl Finding {
+    /// The same finding seen from the folder `name` one level up.
+    fn below(&self, name: &Path) -> Finding {
+        match self.clone() {
+            Finding::TreeUnreadable { tree, path, error } => Finding::TreeUnreadable {
+                tree,
+                path: name.join(path),
+                error,
+            },
+            Finding::BadEntry { tree, path, error } => Finding::BadEntry {
+                tree,
+                path: name.join(path),
+                error,
+            },
+            Finding::FileBlob {
+                path,
+                blob,
+                missing,
+            } => Finding::FileBlob {
+                path: name.join(path),
+                blob,
+                missing,
+            },
+        }
+    }
+}
+
+/// What is wrong below one tree. A tree used in many places (or a hostile DAG that reuses
+/// one tree 2^40 times) must not multiply its findings without bound: each tree keeps the
+/// first [`MAX_FINDINGS`] and counts the rest.
+#[derive(Default)]
+struct Findings {
+    list: Vec<Finding>,
+    omitted: u64,
+}
+
+/// Findings a tree keeps; more are only counted.
+const MAX_FINDINGS: usize = 1000;
+
+impl Findings {
+    fn push(&mut self, finding: Finding) {
+        if self.list.len() < MAX_FINDINGS {
+            self.list.push(finding);
+        } else {
+            self.omitted = self.omitted.saturating_add(1);
+        }
+    }
+}
+
 struct Walker<'a> {
     repo: &'a Repository,
     index: &'a Index,
     bad_blobs: &'a HashSet<BlobId>,
-    memo: HashMap<BlobId, Rc<Vec<Finding>>>,
-    none: Rc<Vec<Finding>>,
+    max_chunk: u32,
+    memo: HashMap<BlobId, Rc<Findings>>,
+    none: Rc<Findings>,
 }
 
 pub(super) fn check_snapshots(
@@ -57,17 +116,20 @@ pub(super) fn check_snapshots(
         repo,
         index,
         bad_blobs,
+        max_chunk: repo.inner.config.chunker.max_size,
         memo: HashMap::new(),
-        none: Rc::new(Vec::new()),
+        none: Rc::new(Findings::default()),
     };
     let mut out = WalkOutcome {
         problems: Vec::new(),
         damaged_files: Vec::new(),
         snapshots: 0,
         trees: 0,
+        damaged_files_omitted: 0,
     };
     let mut reported_trees = HashSet::new();
     let mut reported_blobs = HashSet::new();
+    let mut reported_entries = HashSet::new();
     for file in files {
         progress.advance(1);
         let Ok(id) = file.name.parse::<SnapshotId>() else {
@@ -84,12 +146,22 @@ pub(super) fn check_snapshots(
             }
         };
         out.snapshots += 1;
-        let findings = walker.walk(&snapshot.tree)?;
-        for finding in findings.iter() {
+        let findings = walker.walk(&snapshot.tree, 0)?;
+        out.damaged_files_omitted = out.damaged_files_omitted.saturating_add(findings.omitted);
+        for finding in findings.list.iter() {
             match finding {
                 Finding::TreeUnreadable { tree, path, error } => {
                     if reported_trees.insert(*tree) {
                         out.problems.push(Problem::Tree {
+                            tree: *tree,
+                            path: Path::new("/").join(path),
+                            error: error.clone(),
+                        });
+                    }
+                }
+                Finding::BadEntry { tree, path, error } => {
+                    if reported_entries.insert((*tree, path.clone())) {
+                        out.problems.push(Problem::TreeEntry {
                             tree: *tree,
                             path: Path::new("/").join(path),
                             error: error.clone(),
@@ -122,29 +194,57 @@ pub(super) fn check_snapshots(
 }
 
 impl Walker<'_> {
-    fn walk(&mut self, tree_id: &BlobId) -> Result<Rc<Vec<Finding>>> {
+    /// What is wrong below `tree_id`, a folder `depth` levels below the snapshot's root.
+    fn walk(&mut self, tree_id: &BlobId, depth: usize) -> Result<Rc<Findings>> {
         if let Some(found) = self.memo.get(tree_id) {
             return Ok(found.clone());
         }
         let tree = match self.repo.read_tree(tree_id) {
             Ok(tree) => tree,
             Err(e) => {
-                let found = Rc::new(vec![Finding::TreeUnreadable {
+                let mut found = Findings::default();
+                found.push(Finding::TreeUnreadable {
                     tree: *tree_id,
                     path: PathBuf::new(),
                     error: e.to_string(),
-                }]);
+                });
+                let found = Rc::new(found);
                 self.memo.insert(*tree_id, found.clone());
                 return Ok(found);
             }
         };
-        let mut findings = Vec::new();
+        let mut findings = Findings::default();
+        let mut previous: Option<&[u8]> = None;
         for node in &tree.nodes {
             let name = Path::new(OsStr::from_bytes(&node.name));
+            let mut bad_entry = |error: String| {
+                findings.push(Finding::BadEntry {
+                    tree: *tree_id,
+                    path: PathBuf::from(node.display_name().replace('/', "\u{2215}")),
+                    error,
+                })
+            };
+            if let Some(problem) = node.name_problem() {
+                bad_entry(format!("unsafe name ({problem}); restore skips it"));
+                continue;
+            }
+            if previous.is_some_and(|p| p >= node.name.as_slice()) {
+                bad_entry("repeated or out-of-order name; restore skips it".into());
+                continue;
+            }
+            previous = Some(&node.name);
             match node.kind {
                 NodeKind::File => {
                     for blob in &node.content {
-                        let missing = !self.index.contains(blob)?;
+                        let location = self.index.lookup(blob)?;
+                        if location.is_some_and(|l| l.entry.raw_length > self.max_chunk) {
+                            bad_entry(format!(
+                                "data blob {} is larger than the largest chunk ({} bytes)",
+                                blob.short(),
+                                self.max_chunk
+                            ));
+                        }
+                        let missing = location.is_none();
                         if missing || self.bad_blobs.contains(blob) {
                             findings.push(Finding::FileBlob {
                                 path: name.to_path_buf(),
@@ -155,34 +255,27 @@ impl Walker<'_> {
                         }
                     }
                 }
-                NodeKind::Dir => {
-                    if let Some(sub) = node.subtree {
-                        for f in self.walk(&sub)?.iter() {
-                            findings.push(match f.clone() {
-                                Finding::TreeUnreadable { tree, path, error } => {
-                                    Finding::TreeUnreadable {
-                                        tree,
-                                        path: name.join(path),
-                                        error,
-                                    }
-                                }
-                                Finding::FileBlob {
-                                    path,
-                                    blob,
-                                    missing,
-                                } => Finding::FileBlob {
-                                    path: name.join(path),
-                                    blob,
-                                    missing,
-                                },
-                            });
+                NodeKind::Dir => match node.subtree {
+                    Some(_) if depth >= MAX_DEPTH => bad_entry(format!(
+                        "folder nested deeper than {MAX_DEPTH} levels; restore skips it"
+                    )),
+                    Some(sub) => {
+                        let below = self.walk(&sub, depth + 1)?;
+                        for f in below.list.iter() {
+                            findings.push(f.below(name));
                         }
+                        findings.omitted = findings.omitted.saturating_add(below.omitted);
+                    }
+                    None => bad_entry("folder without content".into()),
+                },
+                NodeKind::Symlink => {
+                    if node.link_target.is_none() {
+                        bad_entry("symlink without target".into());
                     }
                 }
-                NodeKind::Symlink => {}
             }
         }
-        let found = if findings.is_empty() {
+        let found = if findings.list.is_empty() && findings.omitted == 0 {
             self.none.clone()
         } else {
             Rc::new(findings)

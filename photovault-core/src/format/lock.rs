@@ -26,6 +26,10 @@ pub struct Lock {
 /// A lock not refreshed for this long is stale.
 pub const STALE_AFTER_SECONDS: i64 = 30 * 60;
 
+/// A lock dated further ahead of this machine's clock than this is suspect: clocks of
+/// machines sharing a repository disagree by seconds, not by ten minutes.
+pub const FUTURE_TOLERANCE_SECONDS: i64 = 10 * 60;
+
 impl Lock {
     /// Whether the lock no longer protects anything.
     pub fn is_stale(&self, now: DateTime<FixedOffset>, this_host: &str) -> bool {
@@ -35,10 +39,22 @@ impl Lock {
         this_host == self.hostname && !process_exists(self.pid)
     }
 
+    /// Whether the lock is dated further in the future than clock skew explains: a forged
+    /// lock, or one written by a machine whose clock is wrong. It still blocks (it may be
+    /// live), but `unlock` removes it like a stale one, so the advice to run it is right.
+    pub fn is_from_the_future(&self, now: DateTime<FixedOffset>) -> bool {
+        (self.time - now).num_seconds() > FUTURE_TOLERANCE_SECONDS
+    }
+
     /// Who holds it, for error messages.
     pub fn describe(&self) -> String {
+        let dated = if self.is_from_the_future(chrono::Local::now().fixed_offset()) {
+            " (dated in the future: a wrong clock or a forged lock)"
+        } else {
+            ""
+        };
         format!(
-            "{} lock held by PID {} on {} ({}) since {}",
+            "{} lock held by PID {} on {} ({}) since {}{dated}",
             if self.exclusive {
                 "an exclusive"
             } else {

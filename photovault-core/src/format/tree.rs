@@ -123,6 +123,17 @@ impl Tree {
                 body.len() - used
             )));
         }
+        for node in &tree.nodes {
+            for (what, t) in [("mtime", node.mtime), ("ctime", node.ctime)] {
+                if t.nanos >= 1_000_000_000 {
+                    return Err(Damage::Malformed(format!(
+                        "entry {:?}: {what} has {} nanoseconds (must be below 1e9)",
+                        node.display_name(),
+                        t.nanos
+                    )));
+                }
+            }
+        }
         Ok(tree)
     }
 
@@ -273,8 +284,14 @@ mod tests {
             uid: u32::MAX,
             gid: u32::MAX,
             size: u64::MAX,
-            mtime: Timestamp { secs: i64::MIN, nanos: 999_999_999 },
-            ctime: Timestamp { secs: i64::MAX, nanos: 999_999_999 },
+            mtime: Timestamp {
+                secs: i64::MIN,
+                nanos: 999_999_999,
+            },
+            ctime: Timestamp {
+                secs: i64::MAX,
+                nanos: 999_999_999,
+            },
             inode: u64::MAX,
             device: u64::MAX,
             content: vec![BlobId([0xAB; 32]); 16],
@@ -291,8 +308,16 @@ mod tests {
     fn assert_round_trip(tree: &Tree) {
         let bytes = tree.encode();
         match Tree::decode(&bytes) {
-            Ok(read) => assert!(read == *tree, "{} nodes read back differently", tree.nodes.len()),
-            Err(e) => panic!("{} nodes ({} bytes) do not read back: {e}", tree.nodes.len(), bytes.len()),
+            Ok(read) => assert!(
+                read == *tree,
+                "{} nodes read back differently",
+                tree.nodes.len()
+            ),
+            Err(e) => panic!(
+                "{} nodes ({} bytes) do not read back: {e}",
+                tree.nodes.len(),
+                bytes.len()
+            ),
         }
         assert_eq!(tree.encode_verified().unwrap(), bytes);
     }
@@ -316,17 +341,26 @@ mod tests {
 
     #[test]
     fn trees_of_200000_entries_read_back() {
-        assert_round_trip(&Tree { nodes: (0..200_000).map(tiny_node).collect() });
         assert_round_trip(&Tree {
-            nodes: (0..200_000).map(|i| sample_node(&format!("IMG_{i:06}.JPG"))).collect(),
+            nodes: (0..200_000).map(tiny_node).collect(),
         });
-        assert_round_trip(&Tree { nodes: (0..2_000).map(large_node).collect() });
+        assert_round_trip(&Tree {
+            nodes: (0..200_000)
+                .map(|i| sample_node(&format!("IMG_{i:06}.JPG")))
+                .collect(),
+        });
+        assert_round_trip(&Tree {
+            nodes: (0..2_000).map(large_node).collect(),
+        });
     }
 
     #[test]
     fn a_forged_length_cannot_allocate_more_than_16_times_the_input() {
         // One node whose name announces 1 GiB: refused by the budget, not allocated.
-        let mut bytes = Tree { nodes: vec![tiny_node(1)] }.encode();
+        let mut bytes = Tree {
+            nodes: vec![tiny_node(1)],
+        }
+        .encode();
         let name_len_at = 2; // version, node count, then the name's length
         assert_eq!(bytes[name_len_at], 1);
         bytes.splice(name_len_at..=name_len_at, [0xFC, 0, 0, 0, 0x40]);

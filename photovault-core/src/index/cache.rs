@@ -1,8 +1,11 @@
 //! The local index cache: a redb database under the user's cache folder.
 //!
 //! Tables: `blobs` (blob id → pack number and record), `packs` (pack number → pack id),
-//! `pack_numbers` (pack id → number), `index_files` (index file id → blob count). Pack
-//! numbers keep each blob's record at 18 bytes. The cache is rebuilt from scratch whenever an
+//! `pack_numbers` (pack id → number), `index_files` (index file id → blob count), and
+//! `elsewhere` (blob id → further records of a blob stored in more than one pack). Pack
+//! numbers keep each blob's record at 18 bytes. A blob's first indexed location stays its
+//! primary one: a pack that appears later (another index file, an adopted leftover) can add
+//! a location but never displace one; readers try the others when one fails. The cache is rebuilt from scratch whenever an
 //! index file it mirrors has disappeared from the repository (after prune), and it is always
 //! safe to delete.
 
@@ -27,6 +30,12 @@ const BLOBS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("blobs");
 const PACKS: TableDefinition<u32, &[u8]> = TableDefinition::new("packs");
 const PACK_NUMBERS: TableDefinition<&[u8], u32> = TableDefinition::new("pack_numbers");
 const INDEX_FILES: TableDefinition<&str, u64> = TableDefinition::new("index_files");
+const ELSEWHERE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("elsewhere");
+
+/// Name of the cache file; a new layout gets a new name, so an old cache is never misread.
+pub(crate) const CACHE_FILE: &str = "index-v2.redb";
+/// Cache files of earlier layouts, removed when found.
+pub(crate) const OLD_CACHE_FILES: [&str; 1] = ["index.redb"];
 
 /// redb's page cache; the index itself stays on disk.
 const PAGE_CACHE_BYTES: usize = 32 << 20;
@@ -88,6 +97,7 @@ impl IndexCache {
             txn.open_table(PACKS).map_err(|e| cache.err(e))?;
             txn.open_table(PACK_NUMBERS).map_err(|e| cache.err(e))?;
             txn.open_table(INDEX_FILES).map_err(|e| cache.err(e))?;
+            txn.open_table(ELSEWHERE).map_err(|e| cache.err(e))?;
         }
         txn.commit().map_err(|e| cache.err(e))?;
         Ok(cache)
@@ -161,11 +171,13 @@ impl IndexCache {
         txn.delete_table(PACKS).map_err(|e| self.err(e))?;
         txn.delete_table(PACK_NUMBERS).map_err(|e| self.err(e))?;
         txn.delete_table(INDEX_FILES).map_err(|e| self.err(e))?;
+        txn.delete_table(ELSEWHERE).map_err(|e| self.err(e))?;
         {
             txn.open_table(BLOBS).map_err(|e| self.err(e))?;
             txn.open_table(PACKS).map_err(|e| self.err(e))?;
             txn.open_table(PACK_NUMBERS).map_err(|e| self.err(e))?;
             txn.open_table(INDEX_FILES).map_err(|e| self.err(e))?;
+            txn.open_table(ELSEWHERE).map_err(|e| self.err(e))?;
         }
         self.committed(txn)
     }
@@ -242,13 +254,35 @@ impl IndexCache {
                     .insert(id.to_hex().as_str(), file.blob_count() as u64)
                     .map_err(|e| self.err(e))?;
             }
-            // Stable: when two records name the same blob, the later one wins, as it would
-            // inserted in file order.
-            records.sort_by(|a, b| a.0.cmp(&b.0));
+            // Stable, so that of two records of one blob the first in file order is met first.
+            records.sort_by_key(|r| r.0);
+            let mut elsewhere = txn.open_table(ELSEWHERE).map_err(|e| self.err(e))?;
             for (id, value) in &records {
+                let key = id.as_bytes().as_slice();
+                let earlier = blobs
+                    .insert(key, value.as_slice())
+                    .map_err(|e| self.err(e))?
+                    .map(|old| old.value().to_vec());
+                let Some(earlier) = earlier else { continue };
+                // Known already: the earlier location stays primary, this one is recorded
+                // as another place the blob can be read from (once).
                 blobs
-                    .insert(id.as_bytes().as_slice(), value.as_slice())
+                    .insert(key, earlier.as_slice())
                     .map_err(|e| self.err(e))?;
+                if earlier.as_slice() == value.as_slice() {
+                    continue; // the same record listed twice
+                }
+                let mut others = elsewhere
+                    .get(key)
+                    .map_err(|e| self.err(e))?
+                    .map(|v| v.value().to_vec())
+                    .unwrap_or_default();
+                if !others.chunks_exact(18).any(|r| r == value.as_slice()) {
+                    others.extend_from_slice(value);
+                    elsewhere
+                        .insert(key, others.as_slice())
+                        .map_err(|e| self.err(e))?;
+                }
             }
         }
         self.committed(txn)
@@ -275,6 +309,38 @@ impl IndexCache {
                 .map_err(|_| self.err("bad pack id length"))?,
         );
         Ok(Some(BlobLocation { pack, entry }))
+    }
+
+    /// Every location of a blob: the primary one first, then the others in the order they
+    /// were indexed. Empty if the cache does not list it.
+    pub(crate) fn locations(&self, id: &BlobId) -> Result<Vec<BlobLocation>> {
+        let Some(primary) = self.get(id)? else {
+            return Ok(Vec::new());
+        };
+        let mut out = vec![primary];
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        let elsewhere = txn.open_table(ELSEWHERE).map_err(|e| self.err(e))?;
+        let Some(others) = elsewhere
+            .get(id.as_bytes().as_slice())
+            .map_err(|e| self.err(e))?
+        else {
+            return Ok(out);
+        };
+        let packs = txn.open_table(PACKS).map_err(|e| self.err(e))?;
+        for record in others.value().chunks_exact(18) {
+            let (number, entry) = decode_value(*id, record).map_err(|e| self.err(e))?;
+            let pack = packs
+                .get(number)
+                .map_err(|e| self.err(e))?
+                .ok_or_else(|| self.err(format!("pack number {number} missing")))?;
+            let pack = PackId(
+                pack.value()
+                    .try_into()
+                    .map_err(|_| self.err("bad pack id length"))?,
+            );
+            out.push(BlobLocation { pack, entry });
+        }
+        Ok(out)
     }
 
     /// Whether the cache lists a blob (one table lookup, no decoding).

@@ -20,7 +20,7 @@ use crate::format::sealed_file;
 use crate::id::{BlobId, IndexId};
 use crate::repository::RepoInner;
 
-pub(crate) use cache::{read_index_file, IndexCache};
+pub(crate) use cache::{read_index_file, IndexCache, CACHE_FILE, OLD_CACHE_FILES};
 
 /// Pending blobs are written to an index file once there are this many.
 pub const FLUSH_BLOBS: usize = 50_000;
@@ -56,6 +56,25 @@ impl Index {
             return Ok(Some(*loc));
         }
         self.cache.get(id)
+    }
+
+    /// Every location of a blob, the preferred one first: what this process stored, then
+    /// what the index files list in the order they were indexed.
+    pub(crate) fn locations(&self, id: &BlobId) -> Result<Vec<BlobLocation>> {
+        let mut out: Vec<BlobLocation> = self
+            .pending
+            .read()
+            .expect("pending index")
+            .get(id)
+            .copied()
+            .into_iter()
+            .collect();
+        for location in self.cache.locations(id)? {
+            if !out.contains(&location) {
+                out.push(location);
+            }
+        }
+        Ok(out)
     }
 
     /// Whether the repository has a blob.

@@ -104,13 +104,18 @@ impl Meta {
     }
 }
 
+/// The time as the kernel takes it; a time the system cannot represent (a hostile
+/// snapshot's year 292 billion) shows as the epoch rather than crashing the mount.
 fn system_time(t: Timestamp) -> SystemTime {
     let nanos = Duration::from_nanos(t.nanos.min(999_999_999) as u64);
-    if t.secs >= 0 {
-        SystemTime::UNIX_EPOCH + Duration::from_secs(t.secs as u64) + nanos
+    let whole = if t.secs >= 0 {
+        SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(t.secs as u64))
     } else {
-        SystemTime::UNIX_EPOCH - Duration::from_secs(t.secs.unsigned_abs()) + nanos
-    }
+        SystemTime::UNIX_EPOCH.checked_sub(Duration::from_secs(t.secs.unsigned_abs()))
+    };
+    whole
+        .and_then(|w| w.checked_add(nanos))
+        .unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
 /// One file, folder or symlink.

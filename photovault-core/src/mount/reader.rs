@@ -10,8 +10,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use super::blob_cache::BlobCache;
 use super::read_ahead::ReadAhead;
-use crate::backend::FileKind;
-use crate::format::blob::{open_blob, BlobLocation};
+use crate::format::blob::BlobLocation;
 use crate::format::tree::Node;
 use crate::repository::RepoInner;
 
@@ -135,15 +134,11 @@ impl OpenFile {
 
 /// Reads, decrypts and verifies one blob at a known location.
 pub(super) fn fetch(repo: &RepoInner, location: &BlobLocation) -> Result<Vec<u8>, String> {
-    let e = &location.entry;
-    let stored = repo
-        .backend
-        .read(
-            FileKind::Pack,
-            &location.pack.to_hex(),
-            e.offset as u64,
-            e.length as u64,
-        )
-        .map_err(|e| e.to_string())?;
-    open_blob(&repo.key, location, &stored).map_err(|e| e.to_string())
+    repo.read_blob_at(location)
+        .or_else(|first| {
+            // Another pack may hold the blob intact.
+            repo.read_blob_avoiding(&location.entry.id, Some(location))
+                .map_err(|_| first)
+        })
+        .map_err(|e| e.to_string())
 }

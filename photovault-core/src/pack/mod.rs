@@ -10,8 +10,10 @@
 mod packer;
 mod reader;
 mod saver;
+mod verify;
 
 pub use packer::{FinishedPack, Packer};
 pub use reader::{header_of, read_header};
 pub(crate) use saver::BlobSaver;
 pub use saver::SaveStats;
+pub(crate) use verify::read_pack;

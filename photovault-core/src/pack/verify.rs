@@ -1,41 +1,52 @@
-//! `check --read-data` for one pack: every byte read once, in pieces, so that memory stays
-//! at a few MiB per thread whatever the pack size.
+//! Verifying one pack completely: every byte read once, in pieces, so that memory stays at a
+//! few MiB per thread whatever the pack size. `check --read-data` verifies packs this way,
+//! and a backup verifies every leftover pack this way before it adopts it.
 //!
 //! The pack is read front to back in pieces of about [`PIECE`] bytes, each cut where no
 //! indexed blob spans the cut. Every piece feeds the pack's hash, and every blob that starts
 //! in it is opened and verified from it; the header is read on its own from the tail.
 
-use crate::backend::FileKind;
+use crate::backend::{Backend, FileKind};
+use crate::check::Problem;
+use crate::crypto::MasterKey;
 use crate::format::blob::{open_blob_in_place, BlobEntry, BlobLocation};
+use crate::format::pack_header::MAX_PACK_LEN;
 use crate::id::{BlobId, PackId};
 use crate::pack::read_header;
-use crate::repository::Repository;
-
-use super::Problem;
 
 /// Target length of one read.
 const PIECE: u64 = 4 << 20;
 
 /// What reading one pack found.
 #[derive(Default)]
-pub(super) struct PackReading {
-    pub(super) problems: Vec<Problem>,
-    pub(super) bad: Vec<BlobId>,
-    pub(super) blobs_read: u64,
-    pub(super) bytes_read: u64,
+pub(crate) struct PackReading {
+    pub(crate) problems: Vec<Problem>,
+    pub(crate) bad: Vec<BlobId>,
+    pub(crate) blobs_read: u64,
+    pub(crate) bytes_read: u64,
 }
 
 /// Reads pack `id` of `size` bytes whose index entries are `indexed`, verifying its hash,
-/// its header against the index (with `compare`), and every blob.
-pub(super) fn read_pack(
-    repo: &Repository,
+/// its header against the index (with `compare`), and every blob. A pack larger than any
+/// pack can be ([`MAX_PACK_LEN`]) is reported without reading it.
+pub(crate) fn read_pack(
+    backend: &dyn Backend,
+    key: &MasterKey,
     id: &PackId,
     size: u64,
     indexed: &[BlobEntry],
     compare: impl Fn(&[BlobEntry]) -> Option<Problem>,
 ) -> PackReading {
     let mut found = PackReading::default();
-    match read_header(repo.backend().as_ref(), &repo.inner.key, id, size) {
+    if size > MAX_PACK_LEN {
+        found.problems.push(Problem::PackHeader {
+            pack: *id,
+            error: format!("{size} bytes, more than any pack can hold ({MAX_PACK_LEN}): not read"),
+        });
+        found.bad.extend(indexed.iter().map(|e| e.id));
+        return found;
+    }
+    match read_header(backend, key, id, size) {
         Ok(header) => found.problems.extend(compare(&header)),
         Err(e) => found.problems.push(Problem::PackHeader {
             pack: *id,
@@ -55,7 +66,7 @@ pub(super) fn read_pack(
             end = end.max(sorted[next].end()).min(size);
             next += 1;
         }
-        let mut bytes = match repo.backend().read(FileKind::Pack, &name, pos, end - pos) {
+        let mut bytes = match backend.read(FileKind::Pack, &name, pos, end - pos) {
             Ok(bytes) => bytes,
             Err(e) => {
                 found.problems.push(Problem::PackHeader {
@@ -75,7 +86,7 @@ pub(super) fn read_pack(
                 .is_some_and(|later| u64::from(later.offset) < entry.end());
             let result = match bytes.get_mut(from..from + entry.length as usize) {
                 Some(stored) => open_blob_in_place(
-                    &repo.inner.key,
+                    key,
                     &BlobLocation {
                         pack: *id,
                         entry: **entry,

@@ -14,6 +14,7 @@ use std::rc::Rc;
 
 use serde::Serialize;
 
+use crate::depth::MAX_DEPTH;
 use crate::error::{Error, Result};
 use crate::format::blob::BlobKind;
 use crate::format::tree::{NodeKind, Tree};
@@ -71,42 +72,45 @@ impl Repository {
         } else {
             Some(BlobSaver::new(self.inner.clone())?)
         };
-        let mut rewriter = Rewriter {
-            repo: self,
-            saver: saver.as_ref(),
-            memo: HashMap::new(),
-        };
-        let mut report = RepairSnapshotsReport::default();
-        let mut replacements = Vec::new();
-        for entry in self.snapshots()? {
-            let (root, lost) = match rewriter.rewrite(&entry.snapshot.tree)? {
-                Some((root, lost)) => (
-                    root,
-                    lost.iter()
-                        .map(|p| format!("/{}", p.display()))
-                        .collect::<Vec<_>>(),
-                ),
-                None => (rewriter.store(&Tree::default())?, vec!["/".to_string()]),
+        let saver_ref = saver.as_ref();
+        let (mut report, replacements) = crate::depth::on_deep_stack(|| -> Result<_> {
+            let mut rewriter = Rewriter {
+                repo: self,
+                saver: saver_ref,
+                memo: HashMap::new(),
             };
-            if lost.is_empty() {
-                report.intact += 1;
-                continue;
+            let mut report = RepairSnapshotsReport::default();
+            let mut replacements = Vec::new();
+            for entry in self.snapshots()? {
+                let (root, lost) = match rewriter.rewrite(&entry.snapshot.tree, 0)? {
+                    Some((root, lost)) => (
+                        root,
+                        lost.iter()
+                            .map(|p| format!("/{}", p.display()))
+                            .collect::<Vec<_>>(),
+                    ),
+                    None => (rewriter.store(&Tree::default())?, vec!["/".to_string()]),
+                };
+                if lost.is_empty() {
+                    report.intact += 1;
+                    continue;
+                }
+                let mut snapshot = entry.snapshot.clone();
+                snapshot.tree = root;
+                snapshot.original = Some(entry.id);
+                snapshot.lost = lost.clone();
+                if !snapshot.tags.iter().any(|t| t == "repaired") {
+                    snapshot.tags.push("repaired".into());
+                }
+                replacements.push((entry.id, snapshot));
+                report.repaired.push(RepairedSnapshot {
+                    original: entry.id,
+                    repaired: None,
+                    lost,
+                });
             }
-            let mut snapshot = entry.snapshot.clone();
-            snapshot.tree = root;
-            snapshot.original = Some(entry.id);
-            snapshot.lost = lost.clone();
-            if !snapshot.tags.iter().any(|t| t == "repaired") {
-                snapshot.tags.push("repaired".into());
-            }
-            replacements.push((entry.id, snapshot));
-            report.repaired.push(RepairedSnapshot {
-                original: entry.id,
-                repaired: None,
-                lost,
-            });
-        }
-        drop(rewriter);
+            Ok((report, replacements))
+        })?;
         if let Some(saver) = saver {
             saver.finish()?; // trees first, snapshots after (write order)
             for ((original, snapshot), out) in replacements.iter().zip(report.repaired.iter_mut()) {
@@ -122,7 +126,9 @@ impl Repository {
 
 impl Rewriter<'_> {
     /// The tree's replacement and the paths (relative to it) it lost; `None` if unreadable.
-    fn rewrite(&mut self, id: &BlobId) -> Result<Rewritten> {
+    /// `depth`: how far below the snapshot's root the tree is; folders deeper than
+    /// [`MAX_DEPTH`] are kept as they are, unread.
+    fn rewrite(&mut self, id: &BlobId, depth: usize) -> Result<Rewritten> {
         if let Some(done) = self.memo.get(id) {
             return Ok(done.clone());
         }
@@ -149,7 +155,8 @@ impl Rewriter<'_> {
                         continue;
                     }
                 }
-                (NodeKind::Dir, Some(sub)) => match self.rewrite(&sub)? {
+                (NodeKind::Dir, Some(_)) if depth >= MAX_DEPTH => {}
+                (NodeKind::Dir, Some(sub)) => match self.rewrite(&sub, depth + 1)? {
                     Some((new_sub, sub_lost)) => {
                         node.subtree = Some(new_sub);
                         lost.extend(sub_lost.iter().map(|p| name.join(p)));

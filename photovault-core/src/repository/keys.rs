@@ -23,33 +23,74 @@ pub struct KeyInfo {
     pub username: String,
 }
 
-/// Tries the password against every key file; a key is accepted only if `accept` (which
-/// decrypts the config) succeeds with it, so a stray key left by an interrupted `init` cannot
-/// shadow the real one.
+/// A key file that opening the repository did not try.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedKeyFile {
+    /// The key file's name.
+    pub name: String,
+    /// Why it was not tried.
+    pub reason: String,
+}
+
+/// Tries the password against the key files, cheapest Argon2 work first; a key is accepted
+/// only if `accept` (which decrypts the config) succeeds with it, so a stray key left by an
+/// interrupted `init` cannot shadow the real one.
+///
+/// Key files are not authenticated: anyone who can write to the storage can add one that
+/// asks for 4 GiB and 100 passes. Key files asking for more than `limit` are not tried
+/// (they are returned as skipped), and the order (by work, then name) means that an added
+/// key file can never make opening with a cheaper key slower.
 pub(super) fn unlock<T>(
     backend: &dyn Backend,
     password: &[u8],
+    limit: KdfParams,
     mut accept: impl FnMut(&MasterKey) -> Result<T>,
-) -> Result<(MasterKey, KeyId, T)> {
+) -> Result<(MasterKey, KeyId, T, Vec<SkippedKeyFile>)> {
     let mut last_error = None;
+    let mut skipped = Vec::new();
+    let mut candidates: Vec<(String, KeyFile)> = Vec::new();
     for file in backend.list(FileKind::Key)? {
         let shown = format!("key file {}", &file.name[..file.name.len().min(8)]);
-        let result = backend
+        let parsed = backend
             .read_all(FileKind::Key, &file.name)
             .map_err(Error::from)
-            .and_then(|bytes| KeyFile::decode(&bytes, &shown))
-            .and_then(|key_file| key_file.unwrap_key(password, &shown));
-        match result {
+            .and_then(|bytes| KeyFile::decode(&bytes, &shown));
+        match parsed {
+            Ok(key_file) if exceeds(&key_file.params, &limit) => skipped.push(SkippedKeyFile {
+                name: file.name,
+                reason: format!(
+                    "asks for {} KiB of memory and {} passes, over this reader's limit of {} KiB and {} passes",
+                    key_file.params.memory_kib,
+                    key_file.params.iterations,
+                    limit.memory_kib,
+                    limit.iterations
+                ),
+            }),
+            Ok(key_file) => candidates.push((file.name, key_file)),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    candidates.sort_by(|(a_name, a), (b_name, b)| {
+        work(&a.params)
+            .cmp(&work(&b.params))
+            .then(a_name.cmp(b_name))
+    });
+    for (name, key_file) in candidates {
+        let shown = format!("key file {}", &name[..name.len().min(8)]);
+        match key_file.unwrap_key(password, &shown) {
             Ok(Some(key)) => match accept(&key) {
                 Ok(value) => {
-                    let id = file.name.parse().unwrap_or(KeyId([0; 32]));
-                    return Ok((key, id, value));
+                    let id = name.parse().unwrap_or(KeyId([0; 32]));
+                    return Ok((key, id, value, skipped));
                 }
                 Err(e) => last_error = Some(e),
             },
             Ok(None) => {}
             Err(e) => last_error = Some(e),
         }
+    }
+    if !skipped.is_empty() {
+        return Err(Error::KeyFilesOverLimit { skipped });
     }
     // A damaged key file or config is only the answer when no key fits at all.
     match last_error {
@@ -58,6 +99,17 @@ pub(super) fn unlock<T>(
         ) => Err(e),
         _ => Err(Error::WrongPassword),
     }
+}
+
+/// Argon2id's work for these parameters, in KiB-passes.
+fn work(p: &KdfParams) -> u64 {
+    p.memory_kib as u64 * p.iterations as u64
+}
+
+fn exceeds(p: &KdfParams, limit: &KdfParams) -> bool {
+    p.memory_kib > limit.memory_kib
+        || p.iterations > limit.iterations
+        || p.parallelism > limit.parallelism
 }
 
 impl Repository {

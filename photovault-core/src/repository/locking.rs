@@ -73,14 +73,16 @@ impl Repository {
         })
     }
 
-    /// Removes locks: only stale ones, or all with `all`. Returns how many were removed.
+    /// Removes locks: only stale ones (and suspect ones dated in the future, see
+    /// [`Lock::is_from_the_future`](crate::format::lock::Lock::is_from_the_future)), or all
+    /// with `all`. Returns how many were removed.
     pub fn unlock(&self, all: bool) -> Result<usize> {
         let now = chrono::Local::now().fixed_offset();
         let host = hostname();
         let mut removed = 0;
         for file in self.inner.backend.list(FileKind::Lock)? {
             let stale = match read_lock(&self.inner, &file.name) {
-                Ok(lock) => lock.is_stale(now, &host),
+                Ok(lock) => lock.is_stale(now, &host) || lock.is_from_the_future(now),
                 Err(_) => true,
             };
             if all || stale {

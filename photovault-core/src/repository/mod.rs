@@ -24,7 +24,7 @@ use crate::format::tree::Tree;
 use crate::id::{BlobId, IndexId, KeyId};
 use crate::index::Index;
 
-pub use keys::KeyInfo;
+pub use keys::{KeyInfo, SkippedKeyFile};
 pub use locking::LockGuard;
 pub use snapshots::SnapshotEntry;
 
@@ -81,7 +81,7 @@ impl InitOptions {
 pub const DEFAULT_PACK_SIZE: u32 = 16 << 20;
 
 /// How to open a repository.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct OpenOptions {
     /// Base folder of the local cache; default `$XDG_CACHE_HOME/photovault`
@@ -89,9 +89,37 @@ pub struct OpenOptions {
     pub cache_dir: Option<PathBuf>,
     /// Keep the index cache in memory only.
     pub no_cache: bool,
+    /// The most Argon2id work a key file may ask for before it is tried; key files asking
+    /// for more are skipped and named (default [`DEFAULT_KDF_LIMIT`]).
+    pub kdf_limit: KdfParams,
+}
+
+/// The most Argon2id work a reader does for one key file unless told otherwise: 1 GiB of
+/// memory, 16 passes, 64 lanes. Sixteen times photovault's default memory, so a user's
+/// stronger setting still opens, and a planted key file cannot take the machine's memory.
+pub const DEFAULT_KDF_LIMIT: KdfParams = KdfParams {
+    memory_kib: 1 << 20,
+    iterations: 16,
+    parallelism: 64,
+};
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            cache_dir: None,
+            no_cache: false,
+            kdf_limit: DEFAULT_KDF_LIMIT,
+        }
+    }
 }
 
 impl OpenOptions {
+    /// Sets the most Argon2id work a key file may ask for before it is tried.
+    pub fn kdf_limit(mut self, limit: KdfParams) -> Self {
+        self.kdf_limit = limit;
+        self
+    }
+
     /// Uses `dir` as the cache base folder.
     pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.cache_dir = Some(dir.into());
@@ -118,6 +146,7 @@ pub(crate) struct RepoInner {
     pub(crate) config: Config,
     pub(crate) chunker: Chunker,
     options: OpenOptions,
+    skipped_keys: Vec<SkippedKeyFile>,
     index: OnceLock<Index>,
     index_init: Mutex<()>,
 }
@@ -132,7 +161,13 @@ impl RepoInner {
         if let Some(index) = self.index.get() {
             return Ok(index);
         }
-        let path = (!self.options.no_cache).then(|| self.cache_folder().join("index.redb"));
+        let path = (!self.options.no_cache).then(|| {
+            let folder = self.cache_folder();
+            for old in crate::index::OLD_CACHE_FILES {
+                let _ = std::fs::remove_file(folder.join(old));
+            }
+            folder.join(crate::index::CACHE_FILE)
+        });
         let index = Index::load(self, path.as_deref())?;
         let _ = self.index.set(index);
         Ok(self.index.get().expect("just set"))
@@ -148,33 +183,70 @@ impl RepoInner {
         base.join(&self.config.id)
     }
 
-    /// Reads, decrypts and verifies one blob.
+    /// Reads, decrypts and verifies one blob, from whichever of its locations holds it
+    /// intact (SPEC R4). The error is that of the first location when none does.
     pub(crate) fn read_blob(&self, id: &BlobId) -> Result<Vec<u8>> {
-        let location = self
-            .index()?
-            .lookup(id)?
-            .ok_or(Error::BlobNotFound { id: *id })?;
+        self.read_blob_avoiding(id, None)
+    }
+
+    /// Like [`RepoInner::read_blob`], but without trying the location `avoid` (one that
+    /// already failed for this blob).
+    pub(crate) fn read_blob_avoiding(
+        &self,
+        id: &BlobId,
+        avoid: Option<&BlobLocation>,
+    ) -> Result<Vec<u8>> {
+        let locations = self.index()?.locations(id)?;
+        let mut first_error = None;
+        for location in locations.iter().filter(|l| Some(*l) != avoid) {
+            match self.read_blob_at(location) {
+                Ok(plain) => return Ok(plain),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        Err(first_error.unwrap_or(Error::BlobNotFound { id: *id }))
+    }
+
+    /// Reads, decrypts and verifies the blob at one location.
+    pub(crate) fn read_blob_at(&self, location: &BlobLocation) -> Result<Vec<u8>> {
         let stored = self.backend.read(
             FileKind::Pack,
             &location.pack.to_hex(),
             location.entry.offset as u64,
             location.entry.length as u64,
         )?;
-        open_blob(&self.key, &location, &stored)
+        open_blob(&self.key, location, &stored)
     }
 
     pub(crate) fn read_tree(&self, id: &BlobId) -> Result<Tree> {
         let plain = self.read_blob(id)?;
-        if let Some(&version) = plain.first() {
-            if version > crate::format::tree::TREE_VERSION {
-                return Err(Error::UnsupportedVersion {
-                    what: format!("tree {}", id.short()),
+        let shown = || format!("tree {}", id.short());
+        let damage = match Tree::decode(&plain) {
+            Ok(tree) => return Ok(tree),
+            Err(damage) => damage,
+        };
+        // Trees of old repositories may be stored as data blobs of the same bytes (SPEC
+        // §10.1), so the kind matters only once the bytes are known not to be a tree.
+        let stored_as_data = self
+            .index()?
+            .lookup(id)?
+            .is_some_and(|l| l.entry.kind == crate::format::blob::BlobKind::Data);
+        match plain.first() {
+            _ if stored_as_data => Err(Error::damaged(
+                shown(),
+                Damage::Malformed("it is a file's content, not a folder's tree".into()),
+            )),
+            Some(&version) if version > crate::format::tree::TREE_VERSION => {
+                Err(Error::UnsupportedVersion {
+                    what: shown(),
                     found: version as u32,
                     supported: crate::format::tree::TREE_VERSION as u32,
-                });
+                })
             }
+            _ => Err(Error::damaged(shown(), damage)),
         }
-        Tree::decode(&plain).map_err(|d| Error::damaged(format!("tree {}", id.short()), d))
     }
 }
 
@@ -222,6 +294,7 @@ impl Repository {
             key_id,
             config,
             options.open.clone(),
+            Vec::new(),
         ))
     }
 
@@ -240,9 +313,10 @@ impl Repository {
             return Err(Error::EmptyPassword);
         }
         let sealed = backend.read_all(FileKind::Config, "config")?;
-        let (key, key_id, config) = keys::unlock(backend.as_ref(), password, |key| {
-            sealed_file::open_json::<Config>(key, "config", "config", &sealed)
-        })?;
+        let (key, key_id, config, skipped_keys) =
+            keys::unlock(backend.as_ref(), password, options.kdf_limit, |key| {
+                sealed_file::open_json::<Config>(key, "config", "config", &sealed)
+            })?;
         config.check_supported()?;
         if hex::decode(&config.id).map(|b| b.len()) != Ok(32) {
             return Err(Error::damaged(
@@ -256,6 +330,7 @@ impl Repository {
             key_id,
             config,
             options.clone(),
+            skipped_keys,
         ))
     }
 
@@ -265,6 +340,7 @@ impl Repository {
         key_id: KeyId,
         config: Config,
         options: OpenOptions,
+        skipped_keys: Vec<SkippedKeyFile>,
     ) -> Self {
         let chunker = Chunker::new(config.chunker, key.chunker_seed());
         Repository {
@@ -275,6 +351,7 @@ impl Repository {
                 config,
                 chunker,
                 options,
+                skipped_keys,
                 index: OnceLock::new(),
                 index_init: Mutex::new(()),
             }),
@@ -299,6 +376,12 @@ impl Repository {
     /// Reads, decrypts and verifies one blob.
     pub fn read_blob(&self, id: &BlobId) -> Result<Vec<u8>> {
         self.inner.read_blob(id)
+    }
+
+    /// Key files that opening did not try because they ask for more Argon2id work than
+    /// [`OpenOptions::kdf_limit`] allows (anyone who can write to the storage can add one).
+    pub fn skipped_key_files(&self) -> &[SkippedKeyFile] {
+        &self.inner.skipped_keys
     }
 
     /// Reads a directory tree.

@@ -5,9 +5,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use filetime::FileTime;
-
-use crate::format::tree::{Node, NodeKind};
+use crate::format::tree::{Node, NodeKind, Timestamp};
 
 /// Sets owner (when running as root), permission bits and mtime; a symlink gets owner and
 /// mtime only, without following it.
@@ -20,12 +18,34 @@ pub(super) fn apply(path: &Path, node: &Node) -> std::io::Result<()> {
             return Err(std::io::Error::last_os_error());
         }
     }
-    let mtime = FileTime::from_unix_time(node.mtime.secs, node.mtime.nanos);
     if node.kind == NodeKind::Symlink {
-        return filetime::set_symlink_file_times(path, mtime, mtime);
+        return set_times(path, node.mtime, true);
     }
     fs::set_permissions(path, fs::Permissions::from_mode(node.mode & 0o7777))?;
-    filetime::set_file_times(path, mtime, mtime)
+    set_times(path, node.mtime, false)
+}
+
+/// Sets access and modification time to `mtime` (of the link itself with `symlink`). Any
+/// time a tree holds is handed to the kernel as it is, which refuses what the file system
+/// cannot store with an error for this one entry; no conversion on the way can overflow.
+fn set_times(path: &Path, mtime: Timestamp, symlink: bool) -> std::io::Result<()> {
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes())?;
+    let time = libc::timespec {
+        tv_sec: mtime.secs as libc::time_t,
+        tv_nsec: mtime.nanos as _,
+    };
+    let flags = if symlink {
+        libc::AT_SYMLINK_NOFOLLOW
+    } else {
+        0
+    };
+    // SAFETY: `c` is a valid NUL-terminated path and `times` holds the two timespecs
+    // utimensat reads.
+    let rc = unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), [time, time].as_ptr(), flags) };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 fn is_root() -> bool {

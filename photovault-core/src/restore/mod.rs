@@ -87,8 +87,10 @@ impl Repository {
         } else {
             format!("/{}", subpath.trim_matches('/'))
         };
-        let mut planner = plan::Planner::new(self, &target, &include, progress, &pool);
-        planner.restore_start(&start, &base)?;
-        planner.finish()
+        crate::depth::on_deep_stack(|| {
+            let mut planner = plan::Planner::new(self, &target, &include, progress, &pool);
+            planner.restore_start(&start, &base)?;
+            planner.finish()
+        })
     }
 }

@@ -13,7 +13,8 @@ use super::metadata;
 use super::progress::RestoreProgress;
 use super::writer::{self, FileJob};
 use super::RestoreOutcome;
-use crate::error::Result;
+use crate::depth::MAX_DEPTH;
+use crate::error::{Error, Result};
 use crate::format::tree::{Node, NodeKind};
 use crate::id::BlobId;
 use crate::repository::Repository;
@@ -26,6 +27,8 @@ struct PendingDir {
     path: PathBuf,
     node: Option<Node>,
     created: bool,
+    /// Creating it failed (reported once); nothing below it is restored.
+    failed: bool,
 }
 
 pub(super) struct Planner<'a> {
@@ -59,6 +62,7 @@ impl<'a> Planner<'a> {
                 path: target.to_path_buf(),
                 node: None,
                 created: true,
+                failed: false,
             }],
             batch: Vec::new(),
             batch_refs: 0,
@@ -107,6 +111,9 @@ impl<'a> Planner<'a> {
         };
         let mut previous: Option<&[u8]> = None;
         for node in &tree.nodes {
+            if self.progress.cancelled() {
+                return Err(Error::Interrupted);
+            }
             let path = dir.join(OsStr::from_bytes(&node.name));
             if let Some(problem) = node.name_problem() {
                 let shown = dir.join(node.display_name().replace('/', "\u{2215}"));
@@ -121,11 +128,16 @@ impl<'a> Planner<'a> {
             let child_path = format!("{snapshot_path}/{}", node.display_name());
             let child_included = included || self.include.matches(Path::new(&child_path));
             match (node.kind, node.subtree) {
+                (NodeKind::Dir, Some(_)) if self.stack.len() > MAX_DEPTH => self.report(
+                    &path,
+                    format!("folder nested deeper than {MAX_DEPTH} levels skipped"),
+                ),
                 (NodeKind::Dir, Some(subtree)) => {
                     self.stack.push(PendingDir {
                         path: path.clone(),
                         node: Some(node.clone()),
                         created: false,
+                        failed: false,
                     });
                     if child_included {
                         self.materialize();
@@ -148,12 +160,19 @@ impl<'a> Planner<'a> {
     /// Creates the folders on the stack that do not exist yet. False if one could not be.
     fn materialize(&mut self) -> bool {
         for i in 0..self.stack.len() {
+            if self.stack[i].failed {
+                return false;
+            }
             if self.stack[i].created {
                 continue;
             }
             let path = self.stack[i].path.clone();
             if let Err(e) = create_dir_no_follow(&path) {
-                self.report(&path, format!("cannot create folder: {e}"));
+                self.stack[i].failed = true;
+                self.report(
+                    &path,
+                    format!("cannot create folder: {e}; nothing below it was restored"),
+                );
                 return false;
             }
             self.stack[i].created = true;
@@ -214,6 +233,9 @@ impl<'a> Planner<'a> {
     /// Writes what is left, then sets folder metadata, deepest first.
     pub(super) fn finish(mut self) -> Result<RestoreOutcome> {
         self.run_batch();
+        if self.progress.cancelled() {
+            return Err(Error::Interrupted);
+        }
         for (path, node) in std::mem::take(&mut self.dirs_done).iter().rev() {
             if let Err(e) = metadata::apply(path, node) {
                 self.report(path, format!("cannot set folder metadata: {e}"));

@@ -12,6 +12,12 @@ pub trait RestoreProgress: Sync {
     fn file_done(&self, _path: &Path, _size: u64) {}
     /// An entry could not be restored; the restore goes on.
     fn error(&self, _path: &Path, _message: &str) {}
+    /// Whether the restore should stop (the user pressed Ctrl-C). Asked between entries and
+    /// between reads: the restore then stops soon, keeps the files it completed, removes
+    /// the one it was writing, and returns [`Error::Interrupted`](crate::Error::Interrupted).
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 impl RestoreProgress for () {}

@@ -168,10 +168,20 @@ fn restore_pack(
         {
             j += 1;
         }
-        let end = blobs[j - 1].0.end();
-        let mut read = repo
-            .backend
-            .read(FileKind::Pack, &pack.to_hex(), start, end - start);
+        // Sorted by offset, but one blob may end after a later one (only a damaged index
+        // says so): the read reaches the furthest end.
+        let end = blobs[i..j]
+            .iter()
+            .map(|(e, _)| e.end())
+            .max()
+            .expect("i < j");
+        let mut read = if progress.cancelled() {
+            Err(crate::Error::Interrupted)
+        } else {
+            repo.backend
+                .read(FileKind::Pack, &pack.to_hex(), start, end - start)
+                .map_err(crate::Error::from)
+        };
         for (k, (entry, targets)) in blobs.iter().enumerate().take(j).skip(i) {
             let overlaps_later = blobs
                 .get(k + 1)
@@ -191,7 +201,25 @@ fn restore_pack(
                     )
                     .map_err(|e| e.to_string())
                 }
+                Err(crate::Error::Interrupted) => Err("interrupted".to_string()),
                 Err(e) => Err(format!("cannot read pack {}: {e}", pack.short())),
+            };
+            // A blob this pack does not hold intact may be stored intact in another pack.
+            let elsewhere = match &plain {
+                Err(_) if !progress.cancelled() => repo
+                    .read_blob_avoiding(
+                        &entry.id,
+                        Some(&BlobLocation {
+                            pack,
+                            entry: *entry,
+                        }),
+                    )
+                    .ok(),
+                _ => None,
+            };
+            let plain = match (plain, &elsewhere) {
+                (_, Some(copy)) => Ok(copy.as_slice()),
+                (plain, None) => plain,
             };
             for &(file, offset) in targets {
                 match &plain {
