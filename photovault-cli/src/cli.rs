@@ -34,6 +34,22 @@ pub struct GlobalArgs {
     /// Keep the index cache in memory only
     #[arg(long, global = true)]
     pub no_cache: bool,
+    /// Try key files asking for at most this much Argon2id memory, in KiB (default 1 GiB)
+    #[arg(
+        long,
+        env = "PVAULT_KDF_LIMIT_MEMORY",
+        global = true,
+        value_name = "KIB"
+    )]
+    pub kdf_limit_memory: Option<u32>,
+    /// Try key files asking for at most this many Argon2id passes (default 16)
+    #[arg(
+        long,
+        env = "PVAULT_KDF_LIMIT_ITERATIONS",
+        global = true,
+        value_name = "N"
+    )]
+    pub kdf_limit_iterations: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod password;
 mod progress;
+mod terminal;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -29,8 +30,14 @@ impl CliError {
 
 impl From<Error> for CliError {
     fn from(e: Error) -> Self {
+        let advice = match &e {
+            Error::KeyFilesOverLimit { .. } => {
+                " (--kdf-limit-memory and --kdf-limit-iterations raise the limit)"
+            }
+            _ => "",
+        };
         CliError {
-            message: e.to_string(),
+            message: format!("{e}{advice}"),
             code: e.exit_code() as u8,
         }
     }
@@ -51,6 +58,14 @@ impl Context {
 
     pub fn open_options(&self) -> OpenOptions {
         let mut options = OpenOptions::default().no_cache(self.global.no_cache);
+        let mut limit = photovault_core::DEFAULT_KDF_LIMIT;
+        if let Some(memory_kib) = self.global.kdf_limit_memory {
+            limit.memory_kib = memory_kib;
+        }
+        if let Some(iterations) = self.global.kdf_limit_iterations {
+            limit.iterations = iterations;
+        }
+        options = options.kdf_limit(limit);
         if let Some(dir) = &self.global.cache_dir {
             options = options.cache_dir(dir);
         }
@@ -71,7 +86,15 @@ impl Context {
             .into());
         }
         let password = password::repository_password(self.global.password_file.as_deref(), false)?;
-        Ok(Repository::open(backend, &password, &self.open_options())?)
+        let repo = Repository::open(backend, &password, &self.open_options())?;
+        for skipped in repo.skipped_key_files() {
+            eprintln!(
+                "warning: key file {} was not tried: it {} (--kdf-limit-memory and --kdf-limit-iterations raise the limit)",
+                &skipped.name[..skipped.name.len().min(8)],
+                skipped.reason
+            );
+        }
+        Ok(repo)
     }
 
     /// Whether to print human-readable progress and summaries.
@@ -119,7 +142,7 @@ fn main() -> ExitCode {
                     &serde_json::json!({"message_type": "exit_error", "code": e.code, "message": e.message}),
                 );
             }
-            eprintln!("pvault: {}", e.message);
+            eprintln!("pvault: {}", terminal::safe(&e.message));
             ExitCode::from(e.code)
         }
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use photovault_core::{BackupProgress, Error, FileStatus, RestoreProgress};
+use photovault_core::{BackupProgress, Error, FileStatus, RestoreProgress, UnverifiedPack};
 
 #[derive(Default)]
 struct Counts {
@@ -25,6 +25,7 @@ pub struct Progress {
     counts: Arc<Counts>,
     stop: Arc<AtomicBool>,
     ticker: Option<std::thread::JoinHandle<()>>,
+    interrupted: Arc<AtomicBool>,
 }
 
 impl Progress {
@@ -63,6 +64,7 @@ impl Progress {
             counts,
             stop,
             ticker,
+            interrupted: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -92,15 +94,27 @@ impl Progress {
 
     fn report_error(&self, path: &Path, message: &str) {
         self.counts.errors.fetch_add(1, Ordering::Relaxed);
-        let line = format!("error: {}: {message}", path.display());
-        match &self.bar {
-            Some(bar) => bar.suspend(|| eprintln!("{line}")),
-            None => eprintln!("{line}"),
-        }
+        self.say(&format!("error: {}: {message}", path.display()));
         if self.json {
             crate::print_json(&serde_json::json!({
                 "message_type": "error", "item": path.display().to_string(), "error": message,
             }));
+        }
+    }
+
+    /// From now on, Ctrl-C (and SIGTERM, SIGHUP) asks the operation to stop cleanly instead
+    /// of killing the process; a second Ctrl-C while it stops is ignored.
+    pub fn stop_on_ctrl_c(&self) {
+        let interrupted = self.interrupted.clone();
+        let _ = ctrlc::set_handler(move || interrupted.store(true, Ordering::Relaxed));
+    }
+
+    /// Prints a line on stderr without tearing the bar.
+    fn say(&self, line: &str) {
+        let line = crate::terminal::safe(line);
+        match &self.bar {
+            Some(bar) => bar.suspend(|| eprintln!("{line}")),
+            None => eprintln!("{line}"),
         }
     }
 
@@ -151,15 +165,35 @@ impl BackupProgress for Progress {
         self.report_error(path, &message);
     }
     fn skipped(&self, path: &Path, reason: &str) {
-        let line = format!("skipped {}: {reason}", path.display());
-        match &self.bar {
-            Some(bar) => bar.suspend(|| eprintln!("{line}")),
-            None => eprintln!("{line}"),
+        self.say(&format!("skipped {}: {reason}", path.display()));
+    }
+    fn warning(&self, path: &Path, message: &str) {
+        self.say(&format!("warning: {}: {message}", path.display()));
+        if self.json {
+            crate::print_json(&serde_json::json!({
+                "message_type": "warning", "item": path.display().to_string(), "warning": message,
+            }));
+        }
+    }
+    fn pack_unverified(&self, unverified: &UnverifiedPack) {
+        self.say(&format!(
+            "warning: pack {} is in the repository but in no index, and does not verify ({}); \
+             it was not used. Run `pvault check --read-data`.",
+            unverified.pack, unverified.reason
+        ));
+        if self.json {
+            crate::print_json(&serde_json::json!({
+                "message_type": "warning", "pack": unverified.pack.to_hex(),
+                "warning": "pack does not verify and was not used", "reason": unverified.reason,
+            }));
         }
     }
 }
 
 impl RestoreProgress for Progress {
+    fn cancelled(&self) -> bool {
+        self.interrupted.load(Ordering::Relaxed)
+    }
     fn planned(&self, files: u64, bytes: u64) {
         self.add_totals(files, bytes);
     }

@@ -5,10 +5,11 @@ use std::io::IsTerminal;
 use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use photovault_core::{CheckOptions, CheckProgress, Problem, ReadData};
+use photovault_core::{CheckOptions, CheckProgress, ReadData};
 use serde_json::json;
 
 use crate::cli::CheckArgs;
+use crate::terminal::safe;
 use crate::{CliError, Context};
 
 pub fn run(ctx: &Context, args: CheckArgs) -> Result<u8, CliError> {
@@ -31,7 +32,7 @@ pub fn run(ctx: &Context, args: CheckArgs) -> Result<u8, CliError> {
         );
     } else {
         for problem in &report.problems {
-            eprintln!("error: {}", describe(problem));
+            eprintln!("error: {}", safe(&problem.to_string()));
         }
         if !report.damaged_files.is_empty() {
             let mut by_path: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -55,9 +56,13 @@ pub fn run(ctx: &Context, args: CheckArgs) -> Result<u8, CliError> {
             eprintln!("{files} in {snaps} cannot be restored intact:");
             for (path, snaps) in &by_path {
                 eprintln!(
-                    "  {path}  (snapshots {})",
+                    "  {}  (snapshots {})",
+                    safe(path),
                     snaps.iter().cloned().collect::<Vec<_>>().join(", ")
                 );
+            }
+            if report.damaged_files_omitted > 0 {
+                eprintln!("  and {} more, not listed", report.damaged_files_omitted);
             }
         }
         if !ctx.global.quiet {
@@ -88,26 +93,6 @@ pub fn run(ctx: &Context, args: CheckArgs) -> Result<u8, CliError> {
             "{} problem(s) found; the repository needs repair",
             report.problems.len()
         )))
-    }
-}
-
-fn describe(p: &Problem) -> String {
-    match p {
-        Problem::KeyFile { name, error } => format!("key file {name}: {error}"),
-        Problem::IndexFile { name, error } => format!("index file {name}: {error}"),
-        Problem::PackMissing { pack, blobs } => format!("pack {pack} is missing ({blobs} blobs)"),
-        Problem::PackHeader { pack, error } => format!("pack {pack}: {error}"),
-        Problem::PackHash { pack } => format!("pack {pack}: content does not match its name"),
-        Problem::BlobDamaged { pack, blob, error } => format!("pack {pack}: blob {blob}: {error}"),
-        Problem::Snapshot { name, error } => format!("snapshot {name}: {error}"),
-        Problem::Tree { tree, path, error } => {
-            format!("tree {tree} at {}: {error}", path.display())
-        }
-        Problem::BlobMissing { blob, path } => format!(
-            "blob {blob} needed by {} is not in the index",
-            path.display()
-        ),
-        other => format!("{other:?}"),
     }
 }
 

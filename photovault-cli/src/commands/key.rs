@@ -20,8 +20,8 @@ pub fn run(ctx: &Context, cmd: KeyCommand) -> Result<u8, CliError> {
                         "{}{:<10} {:<12} {:<20} {}",
                         if k.current { "*" } else { " " },
                         k.id.short(),
-                        k.username,
-                        k.hostname,
+                        crate::terminal::safe(&k.username),
+                        crate::terminal::safe(&k.hostname),
                         k.created
                     );
                 }

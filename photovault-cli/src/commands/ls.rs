@@ -4,6 +4,7 @@ use photovault_core::NodeKind;
 use serde_json::json;
 
 use crate::cli::LsArgs;
+use crate::terminal::safe;
 use crate::{CliError, Context};
 
 pub fn run(ctx: &Context, args: LsArgs) -> Result<u8, CliError> {
@@ -39,9 +40,9 @@ pub fn run(ctx: &Context, args: LsArgs) -> Result<u8, CliError> {
                 "blobs": n.content.len(),
             }));
         } else if args.long {
-            println!("{:>7o} {:>12} {} {}", n.mode & 0o7777, n.size, mtime.format("%Y-%m-%d %H:%M:%S"), e.path.display());
+            println!("{:>7o} {:>12} {} {}", n.mode & 0o7777, n.size, mtime.format("%Y-%m-%d %H:%M:%S"), safe(&e.path.display().to_string()));
         } else {
-            println!("{}", e.path.display());
+            println!("{}", safe(&e.path.display().to_string()));
         }
     })?;
     Ok(0)

@@ -119,7 +119,7 @@ fn snapshots(
             ),
         }
         for path in &r.lost {
-            println!("  lost {path}");
+            println!("  lost {}", crate::terminal::safe(path));
         }
     }
     if !ctx.global.quiet {

@@ -18,7 +18,7 @@ pub fn run(ctx: &Context, args: RestoreArgs) -> Result<u8, CliError> {
         println!(
             "restoring snapshot {} of {} to {}",
             entry.id.short(),
-            entry.snapshot.paths.join(", "),
+            crate::terminal::safe(&entry.snapshot.paths.join(", ")),
             args.target.display()
         );
     }
@@ -26,6 +26,7 @@ pub fn run(ctx: &Context, args: RestoreArgs) -> Result<u8, CliError> {
     options.include = args.include;
     options.threads = args.threads;
     let progress = Progress::new(ctx.global.json, ctx.global.quiet, "restore");
+    progress.stop_on_ctrl_c();
     let outcome = repo.restore(&entry.snapshot, subpath, &args.target, &options, &progress);
     progress.finish();
     let outcome = outcome?;

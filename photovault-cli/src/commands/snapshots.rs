@@ -3,13 +3,17 @@
 use serde_json::Value;
 
 use crate::cli::SnapshotsArgs;
+use crate::terminal::safe;
 use crate::{CliError, Context};
 
 pub fn run(ctx: &Context, args: SnapshotsArgs) -> Result<u8, CliError> {
     let repo = ctx.open()?;
     let (all, errors) = repo.snapshots_and_errors()?;
     for (name, error) in &errors {
-        eprintln!("warning: snapshot {name} cannot be read: {error}");
+        eprintln!(
+            "warning: snapshot {name} cannot be read: {}",
+            safe(&error.to_string())
+        );
     }
     let snapshots: Vec<_> = all
         .into_iter()
@@ -44,10 +48,10 @@ pub fn run(ctx: &Context, args: SnapshotsArgs) -> Result<u8, CliError> {
             "{:<10} {:<20} {:<16} {:<16} {:>10}  {}",
             s.id.short(),
             s.snapshot.time.format("%Y-%m-%d %H:%M:%S"),
-            s.snapshot.hostname,
-            s.snapshot.tags.join(","),
+            safe(&s.snapshot.hostname),
+            safe(&s.snapshot.tags.join(",")),
             size,
-            s.snapshot.paths.join(", ")
+            safe(&s.snapshot.paths.join(", "))
         );
     }
     println!("{}", "-".repeat(90));
