@@ -74,7 +74,9 @@ regression_tests!(
     snapshot,
     key_file,
     config,
-    blob
+    blob,
+    tree_round_trip,
+    index_round_trip
 );
 
 /// The allocation bounds of the checks are only measured when the tracking allocator is this

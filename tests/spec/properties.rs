@@ -106,6 +106,21 @@ fn blob_entry() -> impl Strategy<Value = BlobEntry> {
         )
 }
 
+/// The entries as a writer lays blobs out in a pack: end to end from offset 0, in the
+/// order given (lengths cut so that a pack stays below 4 GiB).
+fn laid_out(entries: Vec<BlobEntry>) -> Vec<BlobEntry> {
+    let mut offset = 0u32;
+    entries
+        .into_iter()
+        .map(|mut e| {
+            e.length = OVERHEAD as u32 + e.length % (1 << 28);
+            e.offset = offset;
+            offset += e.length;
+            e
+        })
+        .collect()
+}
+
 /// Summaries with every counter set, whatever counters a later version adds: the fields are
 /// read from the JSON of the default summary.
 fn summary() -> impl Strategy<Value = SnapshotSummary> {
@@ -166,15 +181,24 @@ fn snapshot() -> impl Strategy<Value = Snapshot> {
 /// A node whose numbers all encode in one byte: bincode charges such a node the most decode
 /// budget per stored byte, which is what once made folders of 600 photos unreadable.
 fn small_node() -> impl Strategy<Value = Node> {
-    (vec(any::<u8>(), 1..12), 0..3u8, 0..250u32, 0..250u64, option::of(media())).prop_map(
-        |(name, kind, small, size, media)| Node {
+    (
+        vec(any::<u8>(), 1..12),
+        0..3u8,
+        0..250u32,
+        0..250u64,
+        option::of(media()),
+    )
+        .prop_map(|(name, kind, small, size, media)| Node {
             name,
             kind: [NodeKind::File, NodeKind::Dir, NodeKind::Symlink][kind as usize],
             mode: small,
             uid: small,
             gid: small,
             size,
-            mtime: Timestamp { secs: size as i64, nanos: small },
+            mtime: Timestamp {
+                secs: size as i64,
+                nanos: small,
+            },
             ctime: Timestamp::default(),
             inode: size,
             device: 0,
@@ -182,8 +206,7 @@ fn small_node() -> impl Strategy<Value = Node> {
             subtree: None,
             link_target: None,
             media,
-        },
-    )
+        })
 }
 
 proptest! {
@@ -236,10 +259,22 @@ proptest! {
         let index = IndexFile {
             packs: packs
                 .into_iter()
-                .map(|(id, blobs)| IndexedPack { id: PackId(id), blobs })
+                .map(|(id, blobs)| IndexedPack { id: PackId(id), blobs: laid_out(blobs) })
                 .collect(),
         };
         prop_assert_eq!(IndexFile::decode(&index.encode()).unwrap(), index);
+    }
+
+    #[test]
+    fn an_index_file_whose_entries_overlap_is_refused(
+        blobs in vec(blob_entry(), 2..6),
+        which in any::<prop::sample::Index>(),
+    ) {
+        let mut blobs = laid_out(blobs);
+        let k = 1 + which.index(blobs.len() - 1);
+        blobs[k].offset = blobs[k - 1].offset + 1; // inside the previous blob
+        let index = IndexFile { packs: vec![IndexedPack { id: PackId([9; 32]), blobs }] };
+        prop_assert!(IndexFile::decode(&index.encode()).is_err());
     }
 
     #[test]

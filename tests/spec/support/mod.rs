@@ -5,10 +5,12 @@
 mod compare;
 mod corpus;
 mod files;
+mod forge;
 
 pub use compare::*;
 pub use corpus::*;
 pub use files::*;
+pub use forge::*;
 
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
@@ -158,6 +160,57 @@ impl Pvault {
 
     /// Runs `pvault ARGS` and collects what happened.
     pub fn run<S: AsRef<OsStr>>(&self, args: impl IntoIterator<Item = S>) -> Output {
+        let out = self
+            .command(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run pvault: {e}"));
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Runs `pvault ARGS`, failing the test if it has not ended after `limit`: for the
+    /// specifications that say a command must not hang (it is killed first).
+    #[track_caller]
+    pub fn run_within<S: AsRef<OsStr>>(
+        &self,
+        limit: std::time::Duration,
+        args: impl IntoIterator<Item = S>,
+    ) -> Output {
+        let child = self
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cannot run pvault");
+        let pid = child.id() as i32;
+        // Output is collected while pvault runs, so that a full pipe cannot stall it.
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || sender.send(child.wait_with_output()));
+        let out = match receiver.recv_timeout(limit) {
+            Ok(out) => out.expect("collect pvault's output"),
+            Err(_) => {
+                // SAFETY: kill has no memory-safety preconditions.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+                let out = receiver.recv().unwrap().expect("collect pvault's output");
+                panic!(
+                    "pvault did not finish within {limit:?} (it hangs):\n{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        };
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// `pvault ARGS` ready to run, with this runner's repository, password, cache and
+    /// environment, and no standard input.
+    pub fn command<S: AsRef<OsStr>>(&self, args: impl IntoIterator<Item = S>) -> Command {
         let bin = env!("CARGO_BIN_EXE_pvault");
         let mut cmd = if self.unprivileged {
             let mut c = Command::new("setpriv");
@@ -193,15 +246,8 @@ impl Pvault {
         if let Some(dir) = &self.cwd {
             cmd.current_dir(dir);
         }
-        let out = cmd
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {bin}: {e}"));
-        Output {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        cmd.stdin(Stdio::null());
+        cmd
     }
 
     /// Runs `pvault ARGS` and asserts it succeeds.
