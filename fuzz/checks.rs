@@ -6,7 +6,8 @@
 //! `fuzz_targets/` call them with libFuzzer's inputs; the CI test `tests/integrity` of the main
 //! workspace includes this very file with `#[path]` and calls them with every file under
 //! `fuzz/regressions/<target>/`, so a regression input is judged the same way in both places.
-//! That is why this file depends on nothing but `photovault-core`, `serde_json` and `std`.
+//! That is why this file depends on nothing but `photovault-core`, `serde_json`, `blake3`
+//! and `std`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -19,9 +20,10 @@ use photovault_core::format::blob::{
 };
 use photovault_core::format::config::Config;
 use photovault_core::format::index_file::IndexFile;
+use photovault_core::format::index_file::IndexedPack;
 use photovault_core::format::key_file::KeyFile;
 use photovault_core::format::pack_header::{decode_plain, encode_plain};
-use photovault_core::format::tree::Tree;
+use photovault_core::format::tree::{MediaInfo, Node, NodeKind, Timestamp, Tree};
 use photovault_core::{BlobId, PackId, Snapshot};
 
 /// One target's check: panics when the input reveals a bug.
@@ -36,6 +38,8 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("key_file", key_file),
     ("config", config),
     ("blob", blob),
+    ("tree_round_trip", tree_round_trip),
+    ("index_round_trip", index_round_trip),
 ];
 
 /// The password tried on key files whose parameters are cheap (that of SPEC.md A.4).
@@ -126,6 +130,139 @@ pub fn tree(data: &[u8]) {
         let _ = node.name_problem();
         let _ = node.display_name();
         let _ = tree.get(&node.name);
+    }
+}
+
+/// Every tree the encoder writes decodes to itself, at any size: the opposite direction
+/// of [`tree`]. Input: `node_count u32 LE (mod 250,001) || node templates, 64 bytes each`;
+/// the tree repeats the templates (made unique by a numbered name) to the count. Folders of
+/// 600 entries once failed exactly this.
+pub fn tree_round_trip(data: &[u8]) {
+    let (count, rest) = split_u32(data);
+    let count = (count % 250_001) as usize;
+    let mut templates: Vec<Node> = rest.chunks(64).map(node_from_bytes).collect();
+    if templates.is_empty() {
+        templates.push(node_from_bytes(&[]));
+    }
+    let nodes = (0..count)
+        .map(|i| {
+            let mut node = templates[i % templates.len()].clone();
+            let mut name = format!("{i:08}").into_bytes();
+            name.extend_from_slice(&node.name);
+            node.name = name;
+            node
+        })
+        .collect();
+    let tree = Tree { nodes };
+    let bytes = tree.encode();
+    match Tree::decode(&bytes) {
+        Ok(read) => assert!(read == tree, "{count} nodes decode to another tree"),
+        Err(e) => panic!(
+            "{count} nodes ({} bytes) written but refused: {e}",
+            bytes.len()
+        ),
+    }
+}
+
+/// Every index file the encoder writes decodes to itself, at any size. Input:
+/// `pack_count u16 LE || blobs_per_pack u16 LE || entry seed bytes`; blobs lie end to end
+/// in each pack, as a writer lays them out.
+pub fn index_round_trip(data: &[u8]) {
+    let (packs, rest) = split_u32(data);
+    let (pack_count, per_pack) = ((packs & 0xff) as usize, ((packs >> 16) % 4096) as usize);
+    let seed = |i: usize| rest.get(i % rest.len().max(1)).copied().unwrap_or(0);
+    let packs = (0..pack_count)
+        .map(|p| {
+            let mut offset = 0u32;
+            let blobs = (0..per_pack)
+                .map(|b| {
+                    let length = 40 + (seed(p * 31 + b) as u32) * 97;
+                    let entry = BlobEntry {
+                        id: BlobId(*blake3::hash(&[p as u8, b as u8, (b >> 8) as u8]).as_bytes()),
+                        kind: if seed(b) & 1 == 0 {
+                            BlobKind::Data
+                        } else {
+                            BlobKind::Tree
+                        },
+                        compression: if seed(b) & 2 == 0 {
+                            Compression::None
+                        } else {
+                            Compression::Zstd
+                        },
+                        offset,
+                        length,
+                        raw_length: length * 3,
+                    };
+                    offset += length;
+                    entry
+                })
+                .collect();
+            IndexedPack {
+                id: PackId([p as u8; 32]),
+                blobs,
+            }
+        })
+        .collect();
+    let file = IndexFile { packs };
+    let bytes = file.encode();
+    assert_eq!(
+        IndexFile::decode(&bytes).as_ref(),
+        Ok(&file),
+        "an encoded index file is refused or changed"
+    );
+}
+
+/// A node whose every field comes from `b` (missing bytes read as zero): small and large
+/// numbers, any name bytes, optional link target and media strings.
+fn node_from_bytes(b: &[u8]) -> Node {
+    let byte = |i: usize| b.get(i).copied().unwrap_or(0);
+    let word = |i: usize| {
+        let mut w = [0u8; 8];
+        for (k, slot) in w.iter_mut().enumerate() {
+            *slot = byte(i + k);
+        }
+        u64::from_le_bytes(w)
+    };
+    // Flag bits choose one-byte or full-width numbers: bincode charges them differently.
+    let flags = byte(0);
+    let number = |i: usize| {
+        if flags & 1 == 0 {
+            word(i) & 0x7f
+        } else {
+            word(i)
+        }
+    };
+    let text = |from: usize, len: usize| {
+        String::from_utf8_lossy(&b[from.min(b.len())..(from + len).min(b.len())]).into_owned()
+    };
+    Node {
+        name: b[1.min(b.len())..(1 + byte(1) as usize % 16).min(b.len())].to_vec(),
+        kind: [NodeKind::File, NodeKind::Dir, NodeKind::Symlink][byte(2) as usize % 3],
+        mode: number(3) as u32,
+        uid: number(4) as u32,
+        gid: number(5) as u32,
+        size: number(6),
+        mtime: Timestamp {
+            secs: number(8) as i64,
+            nanos: (word(16) % 1_000_000_000) as u32,
+        },
+        ctime: Timestamp {
+            secs: -(number(10) as i64),
+            nanos: (word(24) % 1_000_000_000) as u32,
+        },
+        inode: number(12),
+        device: number(14),
+        content: (0..byte(32) % 8)
+            .map(|k| BlobId([byte(33 + k as usize); 32]))
+            .collect(),
+        subtree: (flags & 2 != 0).then(|| BlobId([byte(40); 32])),
+        link_target: (flags & 4 != 0)
+            .then(|| b[..b.len().min(4096)].repeat(1 + byte(41) as usize % 4)),
+        media: (flags & 8 != 0).then(|| MediaInfo {
+            taken: Some(text(42, 25)),
+            make: (flags & 16 != 0).then(|| text(48, 16)),
+            model: None,
+        }),
     }
 }
 
@@ -370,6 +507,14 @@ pub fn test_master_key() -> MasterKey {
     bytes[32..64].fill(0x04);
     bytes[64..].copy_from_slice(&0x0123_4567_89ab_cdef_u64.to_le_bytes());
     MasterKey::from_bytes(&bytes)
+}
+
+/// Splits `u32 LE || rest`; a shorter input is zero-padded.
+fn split_u32(data: &[u8]) -> (u32, &[u8]) {
+    let n = data.len().min(4);
+    let mut b = [0u8; 4];
+    b[..n].copy_from_slice(&data[..n]);
+    (u32::from_le_bytes(b), &data[n..])
 }
 
 /// Splits `u64 LE || rest`; a shorter input is zero-padded.
