@@ -3,6 +3,7 @@
 
 mod support;
 
+mod backend_conformance;
 mod bad_input;
 mod cli_contract;
 mod concurrency;

@@ -75,7 +75,7 @@ impl Backend for CrashAfter {
         self.inner.remove(kind, name)
     }
 
-    fn begin_write(&self, kind: FileKind) -> BackendResult<PendingWrite> {
+    fn begin_write(&self, kind: FileKind) -> BackendResult<Box<dyn PendingWrite>> {
         self.inner.begin_write(kind)
     }
 
@@ -86,7 +86,7 @@ impl Backend for CrashAfter {
     }
 
     /// Counts as one write: the file appears under its name here or not at all.
-    fn finish_write(&self, pending: PendingWrite, name: &str) -> BackendResult<()> {
+    fn finish_write(&self, pending: Box<dyn PendingWrite>, name: &str) -> BackendResult<()> {
         self.admit("write", pending.kind(), name)?;
         self.inner.finish_write(pending, name)
     }

@@ -7,7 +7,10 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use super::{Backend, BackendError, BackendResult, FileInfo, FileKind, PendingWrite, TempFile};
+use super::{
+    layout, pending, Backend, BackendError, BackendResult, FileInfo, FileKind, MemoryWrite,
+    PendingWrite, TempFile,
+};
 
 /// Files under a local folder.
 #[derive(Debug, Clone)]
@@ -27,15 +30,7 @@ impl LocalBackend {
     }
 
     fn path_of(&self, kind: FileKind, name: &str) -> PathBuf {
-        match kind {
-            FileKind::Config => self.root.join("config"),
-            FileKind::Pack => self
-                .root
-                .join("data")
-                .join(name.get(..2).unwrap_or("__"))
-                .join(name),
-            _ => self.root.join(kind.dir()).join(name),
-        }
+        self.root.join(layout::object_key(kind, name))
     }
 
     fn io_err(&self, op: &'static str, path: &Path, source: io::Error) -> BackendError {
@@ -107,24 +102,14 @@ impl LocalBackend {
     }
 }
 
-fn is_valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 128
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-}
-
 impl Backend for LocalBackend {
     fn location(&self) -> String {
         self.root.display().to_string()
     }
 
     fn create(&self) -> BackendResult<()> {
-        for kind in FileKind::FOLDERS {
-            let dir = self.root.join(kind.dir());
-            fs::create_dir_all(&dir).map_err(|e| self.io_err("create", &dir, e))?;
-        }
-        for prefix in 0..=255u8 {
-            let dir = self.root.join("data").join(format!("{prefix:02x}"));
+        for folder in layout::all_folders() {
+            let dir = self.root.join(folder);
             fs::create_dir_all(&dir).map_err(|e| self.io_err("create", &dir, e))?;
         }
         sync_dir(&self.root).map_err(|e| self.io_err("sync", &self.root, e))
@@ -142,19 +127,7 @@ impl Backend for LocalBackend {
                 Err(e) => Err(self.io_err("stat", &path, e)),
             };
         }
-        let dir = self.root.join(kind.dir());
-        let dirs = if kind == FileKind::Pack {
-            let mut subdirs = Vec::new();
-            for entry in fs::read_dir(&dir).map_err(|e| self.io_err("list", &dir, e))? {
-                let entry = entry.map_err(|e| self.io_err("list", &dir, e))?;
-                if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-                    subdirs.push(entry.path());
-                }
-            }
-            subdirs
-        } else {
-            vec![dir]
-        };
+        let dirs = layout::folders(kind).into_iter().map(|f| self.root.join(f));
         let mut out = Vec::new();
         for d in dirs {
             let entries = match fs::read_dir(&d) {
@@ -165,7 +138,7 @@ impl Backend for LocalBackend {
             for entry in entries {
                 let entry = entry.map_err(|e| self.io_err("list", &d, e))?;
                 let name = entry.file_name().to_string_lossy().into_owned();
-                if !is_valid_name(&name) {
+                if !layout::is_object_name(kind, &name) {
                     continue; // temporary files of interrupted writes, or foreign files
                 }
                 let meta = match entry.metadata() {
@@ -261,7 +234,7 @@ impl Backend for LocalBackend {
 
     /// A temporary file in the kind's top folder (`data/` for packs): same filesystem as
     /// the destination, so finishing is a rename.
-    fn begin_write(&self, kind: FileKind) -> BackendResult<PendingWrite> {
+    fn begin_write(&self, kind: FileKind) -> BackendResult<Box<dyn PendingWrite>> {
         let dir = match kind {
             FileKind::Config => self.root.clone(),
             _ => self.root.join(kind.dir()),
@@ -272,12 +245,7 @@ impl Backend for LocalBackend {
             .create_new(true)
             .open(&tmp)
             .map_err(|e| self.io_err("create", &tmp, e))?;
-        Ok(PendingWrite::File(TempFile::new(
-            kind,
-            file,
-            tmp,
-            self.location(),
-        )))
+        Ok(Box::new(TempFile::new(kind, file, tmp, self.location())))
     }
 
     fn remove_unfinished_writes(&self, before: std::time::SystemTime) -> BackendResult<u64> {
@@ -312,12 +280,17 @@ impl Backend for LocalBackend {
         Ok(freed)
     }
 
-    fn finish_write(&self, pending: PendingWrite, name: &str) -> BackendResult<()> {
-        let temp = match pending {
-            PendingWrite::File(temp) => temp,
-            PendingWrite::Memory { kind, bytes } => return self.write(kind, name, &bytes),
+    fn finish_write(&self, pending: Box<dyn PendingWrite>, name: &str) -> BackendResult<()> {
+        let kind = pending.kind();
+        let pending = pending.into_any();
+        let pending = match pending.downcast::<MemoryWrite>() {
+            Ok(memory) => return self.write(kind, name, &memory.into_bytes()),
+            Err(other) => other,
         };
-        let path = self.path_of(temp.kind(), name);
+        let temp = pending
+            .downcast::<TempFile>()
+            .map_err(|_| pending::foreign(self.location(), name))?;
+        let path = self.path_of(kind, name);
         let dir = path
             .parent()
             .expect("repository files live in a folder")

@@ -7,16 +7,21 @@
 //! calls. Packs are written piece by piece ([`Backend::begin_write`]) and named when
 //! complete, so a backup never holds a whole pack in memory.
 
+pub mod conformance;
 mod fault;
+mod layout;
 mod local;
+mod memory;
 mod pending;
 
 use std::fmt;
 use std::io;
 
 pub use fault::CrashAfter;
+pub use layout::{all_folders, folders, is_object_name, object_key};
 pub use local::LocalBackend;
-pub use pending::{PendingWrite, TempFile};
+pub use memory::MemoryBackend;
+pub use pending::{MemoryWrite, PendingWrite, TempFile};
 
 /// The kinds of file a repository holds, each in its own folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -184,25 +189,21 @@ pub trait Backend: Send + Sync + fmt::Debug {
     fn remove(&self, kind: FileKind, name: &str) -> BackendResult<()>;
 
     /// Starts a file that is written piece by piece and named only once complete (a pack is
-    /// named by the hash of its bytes). The default keeps the bytes in memory; a backend
-    /// that can hold them in a temporary file instead keeps a backup's memory flat.
-    fn begin_write(&self, kind: FileKind) -> BackendResult<PendingWrite> {
-        Ok(PendingWrite::Memory {
-            kind,
-            bytes: Vec::new(),
-        })
+    /// named by the hash of its bytes). The default keeps the bytes in memory
+    /// ([`MemoryWrite`]); a backend that can hold them in a temporary or spool file instead
+    /// keeps a backup's memory flat.
+    fn begin_write(&self, kind: FileKind) -> BackendResult<Box<dyn PendingWrite>> {
+        Ok(Box::new(MemoryWrite::new(kind)))
     }
 
     /// Stores a pending file under `name`, as atomically and durably as [`Backend::write`].
-    fn finish_write(&self, pending: PendingWrite, name: &str) -> BackendResult<()> {
-        match pending {
-            PendingWrite::Memory { kind, bytes } => self.write(kind, name, &bytes),
-            PendingWrite::File(temp) => Err(BackendError::Io {
-                location: self.location(),
-                op: "write",
-                path: temp.path().display().to_string(),
-                source: io::Error::other("this backend cannot store a temporary file"),
-            }),
+    /// `pending` came from this backend's [`Backend::begin_write`] (or is a
+    /// [`MemoryWrite`], which every backend takes).
+    fn finish_write(&self, pending: Box<dyn PendingWrite>, name: &str) -> BackendResult<()> {
+        let kind = pending.kind();
+        match pending.into_any().downcast::<MemoryWrite>() {
+            Ok(memory) => self.write(kind, name, &memory.into_bytes()),
+            Err(_) => Err(pending::foreign(self.location(), name)),
         }
     }
 

@@ -1,44 +1,84 @@
 //! Files written piece by piece before they have a name.
+//!
+//! A pack is named by the hash of its bytes, known only once it is complete, so a backup
+//! streams it into a pending write ([`Backend::begin_write`](super::Backend::begin_write))
+//! and names it at the end ([`Backend::finish_write`](super::Backend::finish_write)). Each
+//! backend decides where the bytes wait: in memory ([`MemoryWrite`], the default), in a
+//! temporary file beside their destination ([`TempFile`], the local backend: finishing is a
+//! rename), or in a local spool file that a network backend uploads under the final name.
+//! A backend receives back only the pending writes it began, and recovers its own type with
+//! [`PendingWrite::into_any`].
 
+use std::any::Any;
+use std::fmt;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::{BackendError, BackendResult, FileKind};
 
-/// A file under construction: see [`Backend::begin_write`](super::Backend::begin_write).
-/// Dropping it without [`Backend::finish_write`](super::Backend::finish_write) discards it.
-#[derive(Debug)]
-pub enum PendingWrite {
-    /// Bytes held in memory until the file is stored.
-    Memory {
-        /// What the file will be.
-        kind: FileKind,
-        /// Its bytes so far.
-        bytes: Vec<u8>,
-    },
-    /// Bytes already in a temporary file beside their destination.
-    File(TempFile),
+/// A file under construction. Dropping it without finishing it discards it.
+pub trait PendingWrite: Send + fmt::Debug {
+    /// What the file will be.
+    fn kind(&self) -> FileKind;
+    /// Appends `data`.
+    fn append(&mut self, data: &[u8]) -> BackendResult<()>;
+    /// The bytes so far, when they are held in memory (tests and benchmarks look at them).
+    fn in_memory(&self) -> Option<&[u8]> {
+        None
+    }
+    /// The pending write as [`Any`], for the backend that began it to take it back.
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
 }
 
-impl PendingWrite {
-    /// Appends `data`.
-    pub fn append(&mut self, data: &[u8]) -> BackendResult<()> {
-        match self {
-            PendingWrite::Memory { bytes, .. } => {
-                bytes.extend_from_slice(data);
-                Ok(())
-            }
-            PendingWrite::File(temp) => temp.append(data),
+/// Bytes held in memory until the file is stored with [`Backend::write`](super::Backend::write).
+#[derive(Debug)]
+pub struct MemoryWrite {
+    kind: FileKind,
+    bytes: Vec<u8>,
+}
+
+impl MemoryWrite {
+    /// An empty file of `kind`.
+    pub fn new(kind: FileKind) -> Self {
+        MemoryWrite {
+            kind,
+            bytes: Vec::new(),
         }
     }
 
-    /// What the file will be.
-    pub fn kind(&self) -> FileKind {
-        match self {
-            PendingWrite::Memory { kind, .. } => *kind,
-            PendingWrite::File(temp) => temp.kind(),
-        }
+    /// Its bytes.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
+impl PendingWrite for MemoryWrite {
+    fn kind(&self) -> FileKind {
+        self.kind
+    }
+
+    fn append(&mut self, data: &[u8]) -> BackendResult<()> {
+        self.bytes.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn in_memory(&self) -> Option<&[u8]> {
+        Some(&self.bytes)
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+}
+
+/// The error of a backend handed a pending write another backend began.
+pub(crate) fn foreign(location: String, pending: &str) -> BackendError {
+    BackendError::Io {
+        location,
+        op: "write",
+        path: pending.to_string(),
+        source: io::Error::other("this pending write was begun by another backend"),
     }
 }
 
@@ -67,14 +107,26 @@ impl TempFile {
         }
     }
 
-    /// What it will be.
-    pub fn kind(&self) -> FileKind {
-        self.kind
-    }
-
     /// Where it is.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Makes the contents durable and renames the file to `destination`.
+    pub fn persist(mut self, destination: &Path) -> io::Result<()> {
+        let file = self.file.take().expect("open until persisted");
+        let file = file.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&self.path, destination)?;
+        self.path = PathBuf::new();
+        Ok(())
+    }
+}
+
+impl PendingWrite for TempFile {
+    fn kind(&self) -> FileKind {
+        self.kind
     }
 
     fn append(&mut self, data: &[u8]) -> BackendResult<()> {
@@ -87,15 +139,8 @@ impl TempFile {
         })
     }
 
-    /// Makes the contents durable and renames the file to `destination`.
-    pub fn persist(mut self, destination: &Path) -> io::Result<()> {
-        let file = self.file.take().expect("open until persisted");
-        let file = file.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&self.path, destination)?;
-        self.path = PathBuf::new();
-        Ok(())
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
     }
 }
 

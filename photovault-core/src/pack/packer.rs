@@ -1,6 +1,6 @@
 //! One pack under construction.
 
-use crate::backend::{BackendResult, FileKind, PendingWrite};
+use crate::backend::{BackendResult, FileKind, MemoryWrite, PendingWrite};
 use crate::crypto::MasterKey;
 use crate::format::blob::{BlobEntry, BlobKind, Compression};
 use crate::format::pack_header;
@@ -12,7 +12,7 @@ use crate::id::{BlobId, PackId};
 #[derive(Debug)]
 pub struct Packer {
     target_size: usize,
-    out: PendingWrite,
+    out: Box<dyn PendingWrite>,
     hasher: blake3::Hasher,
     len: usize,
     entries: Vec<BlobEntry>,
@@ -24,7 +24,7 @@ pub struct FinishedPack {
     /// BLAKE3 of its bytes: the pack's name.
     pub id: PackId,
     /// The whole pack file, waiting for [`Backend::finish_write`](crate::backend::Backend::finish_write).
-    pub file: PendingWrite,
+    pub file: Box<dyn PendingWrite>,
     /// Its blobs.
     pub entries: Vec<BlobEntry>,
 }
@@ -32,27 +32,18 @@ pub struct FinishedPack {
 impl FinishedPack {
     /// The pack's bytes, when it was built in memory ([`Packer::new`]).
     pub fn bytes(&self) -> Option<&[u8]> {
-        match &self.file {
-            PendingWrite::Memory { bytes, .. } => Some(bytes),
-            PendingWrite::File(_) => None,
-        }
+        self.file.in_memory()
     }
 }
 
 impl Packer {
     /// A packer that builds its pack in memory and considers it full at `target_size` bytes.
     pub fn new(target_size: usize) -> Self {
-        Self::writing_to(
-            target_size,
-            PendingWrite::Memory {
-                kind: FileKind::Pack,
-                bytes: Vec::new(),
-            },
-        )
+        Self::writing_to(target_size, Box::new(MemoryWrite::new(FileKind::Pack)))
     }
 
     /// A packer that appends its pack to `out` (from [`Backend::begin_write`](crate::backend::Backend::begin_write)).
-    pub fn writing_to(target_size: usize, out: PendingWrite) -> Self {
+    pub fn writing_to(target_size: usize, out: Box<dyn PendingWrite>) -> Self {
         Packer {
             target_size,
             out,

@@ -1,0 +1,133 @@
+//! Every backend keeps the guarantees photovault relies on (SPEC §16.1): the conformance
+//! suite of `photovault_core::backend::conformance`, run against each backend this build
+//! has. The network backends will join this list.
+
+use std::sync::Arc;
+
+use photovault_core::backend::{conformance, Backend, CrashAfter, LocalBackend, MemoryBackend};
+
+#[test]
+fn the_local_backend_conforms() {
+    let dir = tempfile::tempdir().unwrap();
+    let counter = std::sync::atomic::AtomicU32::new(0);
+    conformance::run(&|| {
+        let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Arc::new(LocalBackend::new(dir.path().join(format!("repo-{n}")))) as Arc<dyn Backend>
+    });
+}
+
+#[test]
+fn the_memory_backend_conforms() {
+    conformance::run(&|| Arc::new(MemoryBackend::new("conformance")) as Arc<dyn Backend>);
+}
+
+#[test]
+fn the_fault_injecting_wrapper_conforms_while_it_lets_everything_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let counter = std::sync::atomic::AtomicU32::new(0);
+    conformance::run(&|| {
+        let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let local = Arc::new(LocalBackend::new(dir.path().join(format!("repo-{n}"))));
+        Arc::new(CrashAfter::new(local, u64::MAX)) as Arc<dyn Backend>
+    });
+    conformance::run(&|| {
+        let memory = Arc::new(MemoryBackend::new("behind a wrapper"));
+        Arc::new(CrashAfter::new(memory, u64::MAX)) as Arc<dyn Backend>
+    });
+}
+
+#[test]
+fn a_whole_repository_works_in_memory() {
+    use photovault_core::{
+        BackupOptions, InitOptions, KdfParams, OpenOptions, Repository, RestoreOptions,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    std::fs::write(
+        photos.join("a.jpg"),
+        crate::support::random_bytes(300_000, 1),
+    )
+    .unwrap();
+    let backend = Arc::new(MemoryBackend::new("repository"));
+    let options = InitOptions::default()
+        .kdf(KdfParams {
+            memory_kib: 1024,
+            iterations: 1,
+            parallelism: 1,
+        })
+        .open_options(OpenOptions::default().no_cache(true));
+    let repo = Repository::init(backend.clone(), b"pw", &options).unwrap();
+    repo.backup(&[photos.clone()], &BackupOptions::default(), &())
+        .unwrap();
+    let repo = Repository::open(backend, b"pw", &OpenOptions::default().no_cache(true)).unwrap();
+    let latest = repo.find_snapshot("latest").unwrap();
+    let target = dir.path().join("target");
+    repo.restore(
+        &latest.snapshot,
+        "",
+        &target,
+        &RestoreOptions::default(),
+        &(),
+    )
+    .unwrap();
+    crate::support::assert_same_tree(&photos, &crate::support::restored_path(&target, &photos));
+    assert!(repo.check(&Default::default(), &()).unwrap().is_ok());
+}
+
+/// A backend that returns what it has when asked for a range past an object's end, as a
+/// careless implementation would.
+#[derive(Debug)]
+struct ShortReads(MemoryBackend);
+
+impl Backend for ShortReads {
+    fn location(&self) -> String {
+        self.0.location()
+    }
+    fn create(&self) -> photovault_core::backend::BackendResult<()> {
+        self.0.create()
+    }
+    fn list(
+        &self,
+        kind: photovault_core::backend::FileKind,
+    ) -> photovault_core::backend::BackendResult<Vec<photovault_core::backend::FileInfo>> {
+        self.0.list(kind)
+    }
+    fn read(
+        &self,
+        kind: photovault_core::backend::FileKind,
+        name: &str,
+        offset: u64,
+        length: u64,
+    ) -> photovault_core::backend::BackendResult<Vec<u8>> {
+        let all = self.0.read(kind, name, 0, 0)?;
+        let start = (offset as usize).min(all.len());
+        let end = if length == 0 {
+            all.len()
+        } else {
+            (start + length as usize).min(all.len())
+        };
+        Ok(all[start..end].to_vec())
+    }
+    fn write(
+        &self,
+        kind: photovault_core::backend::FileKind,
+        name: &str,
+        data: &[u8],
+    ) -> photovault_core::backend::BackendResult<()> {
+        self.0.write(kind, name, data)
+    }
+    fn remove(
+        &self,
+        kind: photovault_core::backend::FileKind,
+        name: &str,
+    ) -> photovault_core::backend::BackendResult<()> {
+        self.0.remove(kind, name)
+    }
+}
+
+#[test]
+#[should_panic(expected = "byte ranges read at the start, middle and end")]
+fn the_suite_catches_a_backend_that_returns_short_reads() {
+    conformance::run(&|| Arc::new(ShortReads(MemoryBackend::new("short"))) as Arc<dyn Backend>);
+}
