@@ -175,3 +175,56 @@ fn a_forced_backup_reads_every_file_again_and_adds_no_data() {
     // Folder listings above the source (/tmp's mtime, say) may change; data may not.
     assert!(u64_of(&forced, "data_added") < 4 * KIB, "{forced}");
 }
+
+/// Every blob of every pack, by kind, read from the pack headers.
+fn packed_kinds(
+    repo: &Path,
+) -> Vec<(
+    photovault_core::PackId,
+    Vec<photovault_core::format::blob::BlobEntry>,
+)> {
+    use photovault_core::backend::{Backend, FileKind, LocalBackend};
+    let backend = LocalBackend::new(repo);
+    let (_, key) = open_with_key(repo);
+    backend
+        .list(FileKind::Pack)
+        .unwrap()
+        .into_iter()
+        .map(|f| {
+            let id: photovault_core::PackId = f.name.parse().unwrap();
+            let entries = photovault_core::pack::read_header(&backend, &key, &id, f.size).unwrap();
+            (id, entries)
+        })
+        .collect()
+}
+
+#[test]
+fn a_file_with_the_bytes_of_a_folder_listing_is_stored_apart_from_the_trees() {
+    // An empty folder's tree is the two bytes 01 00; a file holding those bytes has the
+    // same blob id. Deduplication is by kind and id, so tree packs hold only trees.
+    use photovault_core::format::blob::BlobKind;
+    let s = Scratch::with_repo();
+    let src = s.path("src");
+    fs::create_dir_all(src.join("empty")).unwrap();
+    fs::write(src.join("two-bytes.bin"), [1u8, 0]).unwrap();
+    s.pv.backup(&[&src], &[]);
+
+    let (_, key) = open_with_key(s.pv.repo());
+    let shared = key.blob_id(&[1, 0]);
+    let mut kinds_of_shared = Vec::new();
+    for (pack, entries) in packed_kinds(s.pv.repo()) {
+        let kind = entries[0].kind;
+        assert!(
+            entries.iter().all(|e| e.kind == kind),
+            "pack {pack} mixes trees and data"
+        );
+        kinds_of_shared.extend(entries.iter().filter(|e| e.id == shared).map(|e| e.kind));
+    }
+    kinds_of_shared.sort_by_key(|k| *k as u8);
+    assert_eq!(kinds_of_shared, [BlobKind::Data, BlobKind::Tree]);
+
+    let target = s.path("target");
+    s.pv.restore("latest", &target, &[]).success();
+    assert_same_tree(&src, &restored_path(&target, &src));
+    s.pv.ok(["check", "--read-data"]);
+}

@@ -343,6 +343,23 @@ impl IndexCache {
         Ok(out)
     }
 
+    /// Whether the cache lists a blob of this kind (usually one table lookup).
+    pub(crate) fn contains_kind(&self, id: &BlobId, kind: BlobKind) -> Result<bool> {
+        let reader = self.reader()?;
+        let Some(primary) = reader
+            .blobs
+            .get(id.as_bytes().as_slice())
+            .map_err(|e| self.err(e))?
+        else {
+            return Ok(false);
+        };
+        let of_kind = |record: &[u8]| record.get(4) == Some(&(kind as u8));
+        if of_kind(primary.value()) {
+            return Ok(true);
+        }
+        Ok(self.locations(id)?.iter().any(|l| l.entry.kind == kind))
+    }
+
     /// Whether the cache lists a blob (one table lookup, no decoding).
     pub(crate) fn contains(&self, id: &BlobId) -> Result<bool> {
         let reader = self.reader()?;

@@ -14,7 +14,7 @@ use std::sync::{Mutex, RwLock};
 
 use crate::backend::FileKind;
 use crate::error::Result;
-use crate::format::blob::BlobLocation;
+use crate::format::blob::{BlobKind, BlobLocation};
 use crate::format::index_file::{IndexFile, IndexedPack};
 use crate::format::sealed_file;
 use crate::id::{BlobId, IndexId};
@@ -31,7 +31,8 @@ const COMPACT_AFTER_LOADING: usize = 1_000_000;
 /// The repository's blob locations: cache plus pending.
 pub(crate) struct Index {
     cache: IndexCache,
-    pending: RwLock<HashMap<BlobId, BlobLocation>>,
+    /// By id and kind: a blob is deduplicated by both (SPEC §8.1).
+    pending: RwLock<HashMap<(BlobId, BlobKind), BlobLocation>>,
     unflushed: Mutex<Vec<IndexedPack>>,
 }
 
@@ -52,23 +53,25 @@ impl Index {
 
     /// Where a blob is, if the repository has it.
     pub(crate) fn lookup(&self, id: &BlobId) -> Result<Option<BlobLocation>> {
-        if let Some(loc) = self.pending.read().expect("pending index").get(id) {
+        if let Some(loc) = self.pending_locations(id).first() {
             return Ok(Some(*loc));
         }
         self.cache.get(id)
     }
 
+    /// What this process stored of a blob and has not written to an index file yet.
+    fn pending_locations(&self, id: &BlobId) -> Vec<BlobLocation> {
+        let pending = self.pending.read().expect("pending index");
+        [BlobKind::Data, BlobKind::Tree]
+            .iter()
+            .filter_map(|kind| pending.get(&(*id, *kind)).copied())
+            .collect()
+    }
+
     /// Every location of a blob, the preferred one first: what this process stored, then
     /// what the index files list in the order they were indexed.
     pub(crate) fn locations(&self, id: &BlobId) -> Result<Vec<BlobLocation>> {
-        let mut out: Vec<BlobLocation> = self
-            .pending
-            .read()
-            .expect("pending index")
-            .get(id)
-            .copied()
-            .into_iter()
-            .collect();
+        let mut out = self.pending_locations(id);
         for location in self.cache.locations(id)? {
             if !out.contains(&location) {
                 out.push(location);
@@ -79,10 +82,24 @@ impl Index {
 
     /// Whether the repository has a blob.
     pub(crate) fn contains(&self, id: &BlobId) -> Result<bool> {
-        if self.pending.read().expect("pending index").contains_key(id) {
+        if !self.pending_locations(id).is_empty() {
             return Ok(true);
         }
         self.cache.contains(id)
+    }
+
+    /// Whether the repository has a blob of this kind: what deduplication asks, so that a
+    /// tree is stored in a tree pack even when a file's content has the same bytes.
+    pub(crate) fn contains_kind(&self, id: &BlobId, kind: BlobKind) -> Result<bool> {
+        if self
+            .pending
+            .read()
+            .expect("pending index")
+            .contains_key(&(*id, kind))
+        {
+            return Ok(true);
+        }
+        self.cache.contains_kind(id, kind)
     }
 
     /// Records a pack that has been stored. Returns whether enough is pending to flush.
@@ -91,7 +108,7 @@ impl Index {
             let mut pending = self.pending.write().expect("pending index");
             for entry in &pack.blobs {
                 pending.insert(
-                    entry.id,
+                    (entry.id, entry.kind),
                     BlobLocation {
                         pack: pack.id,
                         entry: *entry,
@@ -118,7 +135,7 @@ impl Index {
         let mut pending = self.pending.write().expect("pending index");
         for pack in &file.packs {
             for entry in &pack.blobs {
-                pending.remove(&entry.id);
+                pending.remove(&(entry.id, entry.kind));
             }
         }
         Ok(())

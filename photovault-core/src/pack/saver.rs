@@ -52,7 +52,7 @@ pub(crate) struct BlobSaver {
     data: Mutex<Vec<Packer>>,
     trees: Mutex<Vec<Packer>>,
     pack_size: usize,
-    in_flight: Arc<Mutex<HashSet<BlobId>>>,
+    in_flight: Arc<Mutex<HashSet<(BlobId, BlobKind)>>>,
     uploads: Option<Sender<FinishedPack>>,
     uploader: Option<JoinHandle<Result<()>>>,
     blobs: AtomicU64,
@@ -124,10 +124,15 @@ impl BlobSaver {
         skip_indexed: bool,
     ) -> Result<(BlobId, bool)> {
         let id = self.repo.key.blob_id(plaintext);
-        if skip_indexed && self.repo.index()?.contains(&id)? {
+        if skip_indexed && self.repo.index()?.contains_kind(&id, kind)? {
             return Ok((id, false));
         }
-        if !self.in_flight.lock().expect("in-flight set").insert(id) {
+        if !self
+            .in_flight
+            .lock()
+            .expect("in-flight set")
+            .insert((id, kind))
+        {
             return Ok((id, false));
         }
         let raw_length = u32::try_from(plaintext.len())
@@ -255,11 +260,11 @@ impl Drop for BlobSaver {
 /// lets its ids leave the in-flight set (write order: pack first; a blob is always findable).
 fn store_pack(
     repo: &RepoInner,
-    in_flight: &Mutex<HashSet<BlobId>>,
+    in_flight: &Mutex<HashSet<(BlobId, BlobKind)>>,
     pack: FinishedPack,
 ) -> Result<()> {
     repo.backend.finish_write(pack.file, &pack.id.to_hex())?;
-    let ids: Vec<BlobId> = pack.entries.iter().map(|e| e.id).collect();
+    let ids: Vec<(BlobId, BlobKind)> = pack.entries.iter().map(|e| (e.id, e.kind)).collect();
     let index = repo.index()?;
     let should_flush = index.add_pending(IndexedPack {
         id: pack.id,

@@ -229,10 +229,11 @@ impl RepoInner {
         };
         // Trees of old repositories may be stored as data blobs of the same bytes (SPEC
         // §10.1), so the kind matters only once the bytes are known not to be a tree.
-        let stored_as_data = self
-            .index()?
-            .lookup(id)?
-            .is_some_and(|l| l.entry.kind == crate::format::blob::BlobKind::Data);
+        let locations = self.index()?.locations(id)?;
+        let stored_as_data = !locations.is_empty()
+            && locations
+                .iter()
+                .all(|l| l.entry.kind == crate::format::blob::BlobKind::Data);
         match plain.first() {
             _ if stored_as_data => Err(Error::damaged(
                 shown(),
