@@ -2,7 +2,7 @@
 # peer.sh - end-to-end comparison of pvault with restic and borg on the photo corpus.
 #
 # Usage: benches/peer.sh [options]
-#   --scale S        corpus scale for mkcorpus (default 1: ~3.4 GB, ~20,600 files)
+#   --scale S        corpus scale for mkcorpus (default 1: ~3.5 GB, 20,586 files)
 #   --runs N         repeat the whole sequence N times; the table shows medians (default 1)
 #   --seed N         corpus seed (default 1; the day-2 mutation uses peer-bench's seed 2)
 #   --tools "..."    tools to compare (default "pvault restic borg", and rustic when on PATH)

@@ -14,8 +14,8 @@ use clap::Parser;
 use photovault_testkit::corpus;
 
 /// A deterministic photo-library-like corpus (JPEGs with EXIF, RAWs with XMP sidecars,
-/// HEICs, videos, import duplicates and a preview cache). Scale 1 is about 3.4 GB in
-/// 20,600 files; scale 0.02 about 200 MB in 400 files.
+/// HEICs, videos, import duplicates and a preview cache). Scale 1 is about 3.5 GB in
+/// 20,586 files; scale 0.02 100-250 MB (one video of 50-200 MB) in 413 files.
 #[derive(Parser)]
 #[command(name = "mkcorpus")]
 struct Args {

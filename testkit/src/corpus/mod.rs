@@ -8,7 +8,7 @@
 //! and compression and lets benchmarks be compared across machines, without shipping
 //! gigabytes of photos or depending on tools outside the repository.
 //!
-//! At scale 1 (about 3.4 GB, 20,600 files; every count scales, file sizes do not):
+//! At scale 1 (seed 1: 3.49 GB in 20,586 files; every count scales, file sizes do not):
 //!
 //! | where | what |
 //! |---|---|
@@ -20,9 +20,9 @@
 //!
 //! Files' mtimes are their capture times (UTC); photos are dated 2016-2024. The same
 //! `(seed, scale)` gives a byte-identical tree with the same mtimes whatever the number of
-//! threads: every file's bytes come from its own seeded generator ([`rng`]), and
-//! [`generate`] only decides the order work is done in. [`mutate`] applies a "day 2"
-//! change (see [`mutate`](self::mutate::mutate)).
+//! threads: every file's bytes come from its own seeded generator (`rng.rs`), and
+//! [`generate`] only decides the order work is done in. [`mutate()`] applies a "day 2"
+//! change (see `mutate.rs`).
 
 mod bmff;
 mod capture;
