@@ -54,9 +54,10 @@ pub fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
     out
 }
 
-/// RAW-sensor-like bytes as `/work/shared/bench/mkcorpus.py` makes them: 14-bit samples in
-/// 16-bit little-endian words, a smooth field plus 5 bits of noise in the low byte and a
-/// smooth high byte. zstd -3 saves about a quarter of it, like the corpus's DNG/CR3 files.
+/// RAW-sensor-like bytes shaped like the corpus' DNG/CR3 files (`testkit/src/corpus/raw.rs`):
+/// 14-bit samples in 16-bit little-endian words, a smooth field plus 5 bits of noise in the
+/// low byte (the corpus draws 5 to 7) and a smooth high byte. zstd -3 saves about a quarter
+/// of it, like the corpus's RAW files.
 pub fn raw_like(len: usize, seed: u64) -> Vec<u8> {
     const WIDTH: usize = 4096;
     let noise = pseudo_random(len / 2 + 1, seed);

@@ -1,32 +1,39 @@
 #!/usr/bin/env bash
-# peer.sh - end-to-end comparison of pvault with restic and borg on the shared photo corpus.
+# peer.sh - end-to-end comparison of pvault with restic and borg on the photo corpus.
 #
 # Usage: benches/peer.sh [options]
-#   --scale S        corpus scale for mkcorpus.py (default 1: 3.4 GB, 20,526 files, ~2 min)
+#   --scale S        corpus scale for mkcorpus (default 1: ~3.5 GB, 20,586 files)
 #   --runs N         repeat the whole sequence N times; the table shows medians (default 1)
 #   --seed N         corpus seed (default 1; the day-2 mutation uses peer-bench's seed 2)
 #   --tools "..."    tools to compare (default "pvault restic borg", and rustic when on PATH)
-#   --small          200,000 small files (mksmall.py) and peer-bench --backup-only instead
+#   --small          200,000 small files (mksmall.py beside peer-bench.sh) and peer-bench
+#                    --backup-only instead
 #   --work DIR       work folder: cached corpora and runs (default $PEER_WORK or /tmp/pvault-peer)
-#   --no-build       use the existing target/release/pvault
-#   --install        apt-get/pip install restic, borgbackup and Pillow when missing
+#   --corpus-only    build mkcorpus, generate the corpus into WORK, print its path and stop
+#   --no-build       use the existing target/release/pvault and target/release/mkcorpus
+#   --install        apt-get install restic and borgbackup when missing
 #   --table TSV      only print the comparison table of an existing results.tsv
 #
-# Steps: (a) cargo build --release -p photovault-cli; (b) generate the corpus once into
-# WORK/corpus-s<S>-seed<N> (or WORK/small), reused by later runs; (c) run
-# /work/shared/bench/peer-bench.sh with PVAULT_BIN=target/release/pvault into
-# WORK/run-<time>-<corpus>/ (results.tsv, logs/); (d) print medians per tool and step, the
-# ratios restic/pvault and borg/pvault (above 1: pvault is faster), max RSS, MB/s, the CPU
-# other processes used meanwhile (other_cpu_s: noise), and the final repository sizes.
-# A step that failed (non-zero exit) shows as n/a; pvault has no `check` yet, so its
-# check-read-data step is expected to be n/a.
+# Steps: (a) cargo build --release -p photovault-cli, and -p photovault-testkit --bin
+# mkcorpus (testkit/: the corpus generator); (b) generate the corpus once into
+# WORK/mkcorpus-s<S>-seed<N> (or WORK/small), reused by later runs; (c) run peer-bench.sh
+# with PVAULT_BIN=target/release/pvault into WORK/run-<time>-<corpus>/ (results.tsv,
+# logs/); (d) print medians per tool and step, the ratios restic/pvault and borg/pvault
+# (above 1: pvault is faster), max RSS, MB/s, the CPU other processes used meanwhile
+# (other_cpu_s: noise), and the final repository sizes. A step that failed (non-zero exit)
+# shows as n/a.
+#
+# peer-bench.sh, the harness that times each tool under identical conditions, is not part
+# of this repository: it is kept with the team's shared files, in ../shared/bench beside
+# the repository, or wherever PEER_BENCH_DIR says. The corpus and its day-2 mutation are
+# always ours (target/release/mkcorpus); only the timing harness comes from there.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-BENCH=${PEER_BENCH_DIR:-/work/shared/bench}
+BENCH=${PEER_BENCH_DIR:-$ROOT/../shared/bench}
 WORK=${PEER_WORK:-/tmp/pvault-peer}
-SCALE=1 RUNS=1 SEED=1 TOOLS="pvault restic borg" SMALL=0 BUILD=1 INSTALL=0 TABLE=""
+SCALE=1 RUNS=1 SEED=1 TOOLS="pvault restic borg" SMALL=0 BUILD=1 INSTALL=0 TABLE="" CORPUS_ONLY=0
 command -v rustic >/dev/null && TOOLS+=" rustic"
 
 while [[ $# -gt 0 ]]; do
@@ -37,10 +44,11 @@ while [[ $# -gt 0 ]]; do
     --tools) TOOLS=$2; shift 2 ;;
     --small) SMALL=1; shift ;;
     --work) WORK=$2; shift 2 ;;
+    --corpus-only) CORPUS_ONLY=1; shift ;;
     --no-build) BUILD=0; shift ;;
     --install) INSTALL=1; shift ;;
     --table) TABLE=$2; shift 2 ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -137,37 +145,40 @@ if [[ -n $TABLE ]]; then
 fi
 
 # ---- prerequisites ------------------------------------------------------------------------
-missing=()
-for t in $TOOLS; do
-  case $t in
-    restic) command -v restic >/dev/null || missing+=(restic) ;;
-    borg) command -v borg >/dev/null || missing+=(borgbackup) ;;
-  esac
-done
-if [[ ${#missing[@]} -gt 0 ]]; then
-  if [[ $INSTALL -eq 1 ]]; then
-    apt-get install -y "${missing[@]}"
-  else
-    echo "missing: ${missing[*]} (run: apt-get install -y ${missing[*]}, or pass --install)" >&2
+if [[ $CORPUS_ONLY -eq 0 ]]; then
+  if [[ ! -x $BENCH/peer-bench.sh ]]; then
+    echo "no peer-bench.sh in $BENCH: set PEER_BENCH_DIR to the folder that holds it" \
+      "(or pass --corpus-only to only generate the corpus)" >&2
     exit 1
   fi
-fi
-if ! python3 -c 'import PIL' 2>/dev/null; then
-  if [[ $INSTALL -eq 1 ]]; then
-    python3 -m pip install Pillow
-  elif [[ $SMALL -eq 0 ]]; then
-    echo "python3 cannot import PIL (run: python3 -m pip install Pillow, or pass --install)" >&2
-    exit 1
+  missing=()
+  for t in $TOOLS; do
+    case $t in
+      restic) command -v restic >/dev/null || missing+=(restic) ;;
+      borg) command -v borg >/dev/null || missing+=(borgbackup) ;;
+    esac
+  done
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    if [[ $INSTALL -eq 1 ]]; then
+      apt-get install -y "${missing[@]}"
+    else
+      echo "missing: ${missing[*]} (run: apt-get install -y ${missing[*]}, or pass --install)" >&2
+      exit 1
+    fi
   fi
+  [[ -x /usr/bin/time ]] || { echo "peer-bench.sh needs GNU time at /usr/bin/time (apt-get install -y time)" >&2; exit 1; }
 fi
-[[ -x /usr/bin/time ]] || { echo "peer-bench.sh needs GNU time at /usr/bin/time (apt-get install -y time)" >&2; exit 1; }
 
 # ---- (a) build -----------------------------------------------------------------------------
 if [[ $BUILD -eq 1 ]]; then
-  (cd "$ROOT" && cargo build --release -p photovault-cli)
+  (cd "$ROOT" && cargo build --release -p photovault-testkit --bin mkcorpus)
+  [[ $CORPUS_ONLY -eq 1 ]] || (cd "$ROOT" && cargo build --release -p photovault-cli)
 fi
-PVAULT_BIN=$ROOT/target/release/pvault
-[[ -x $PVAULT_BIN ]] || { echo "no $PVAULT_BIN (drop --no-build)" >&2; exit 1; }
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+MKCORPUS_BIN=$TARGET/release/mkcorpus
+PVAULT_BIN=$TARGET/release/pvault
+[[ -x $MKCORPUS_BIN ]] || { echo "no $MKCORPUS_BIN (drop --no-build)" >&2; exit 1; }
+[[ $CORPUS_ONLY -eq 1 || -x $PVAULT_BIN ]] || { echo "no $PVAULT_BIN (drop --no-build)" >&2; exit 1; }
 
 # ---- (b) corpus, generated once into a .partial folder and renamed when complete ----------
 mkdir -p "$WORK"
@@ -175,8 +186,9 @@ if [[ $SMALL -eq 1 ]]; then
   CORPUS=$WORK/small NAME=small
   GEN=(python3 "$BENCH/mksmall.py")
 else
-  CORPUS=$WORK/corpus-s$SCALE-seed$SEED NAME=s$SCALE-seed$SEED
-  GEN=(python3 "$BENCH/mkcorpus.py")
+  # "mkcorpus-": corpora of the earlier Python generator (corpus-s*) are not reused.
+  CORPUS=$WORK/mkcorpus-s$SCALE-seed$SEED NAME=s$SCALE-seed$SEED
+  GEN=("$MKCORPUS_BIN")
 fi
 if [[ ! -d $CORPUS ]]; then
   rm -rf "$CORPUS.partial"
@@ -192,6 +204,19 @@ if [[ ! -d $CORPUS ]]; then
 else
   echo "reusing corpus $CORPUS" >&2
 fi
+if [[ $CORPUS_ONLY -eq 1 ]]; then
+  echo "$CORPUS"
+  exit 0
+fi
+
+# peer-bench.sh applies the day-2 change as `python3 "$MKCORPUS" SRC --seed N --mutate`:
+# this launcher passes that on to our mkcorpus, so the mutation is ours too.
+LAUNCHER=$WORK/mkcorpus-launcher.py
+cat > "$LAUNCHER" <<'PY'
+import os, sys
+binary = os.environ["PEER_MKCORPUS_BIN"]
+os.execv(binary, [binary] + sys.argv[1:])
+PY
 
 # ---- (c) peer-bench ------------------------------------------------------------------------
 RUN=$WORK/run-$(date +%Y%m%d-%H%M%S)-$NAME
@@ -199,7 +224,8 @@ mkdir -p "$RUN"
 args=(--tools "$TOOLS" --runs "$RUNS")
 [[ $SMALL -eq 1 ]] && args+=(--backup-only)
 echo "running peer-bench into $RUN (pvault $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores)" >&2
-PVAULT_BIN=$PVAULT_BIN "$BENCH/peer-bench.sh" "${args[@]}" "$CORPUS" "$RUN" 2>&1 | tee "$RUN/peer-bench.log"
+PEER_MKCORPUS_BIN=$MKCORPUS_BIN MKCORPUS=$LAUNCHER PVAULT_BIN=$PVAULT_BIN \
+  "$BENCH/peer-bench.sh" "${args[@]}" "$CORPUS" "$RUN" 2>&1 | tee "$RUN/peer-bench.log"
 
 # ---- (d) table -----------------------------------------------------------------------------
 print_table "$RUN/results.tsv" | tee "$RUN/table.md"

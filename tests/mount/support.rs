@@ -109,19 +109,8 @@ pub fn fixture() -> &'static Fixture {
     FIXTURE.get_or_init(|| {
         let source = scratch("source");
         let corpus = source.join("corpus");
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/bench/mkcorpus.py");
-        let script = std::env::var_os("PVAULT_MKCORPUS").map_or(script, PathBuf::from);
-        let out = Command::new("python3")
-            .arg(&script)
-            .arg(&corpus)
-            .args(["--seed", "1", "--scale", "0.02"])
-            .output()
-            .expect("cannot run python3");
-        assert!(
-            out.status.success(),
-            "mkcorpus.py failed (it needs Pillow: python3 -m pip install Pillow):\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        photovault_testkit::corpus::generate(&corpus, 1, 0.02)
+            .unwrap_or_else(|e| panic!("generating the corpus in {corpus:?}: {e}"));
         crate::extras::make(&source.join("extras"));
         let repo = scratch("repo").join("repo");
         init_repo(&repo);

@@ -11,8 +11,8 @@ use std::path::PathBuf;
 use crate::extras::EXPECTED_TIMELINE;
 use crate::support::{fixture, mount, walk};
 
-/// Photos, RAW files, their sidecars and videos of the corpus, by extension.
-const CORPUS_MEDIA: &[&str] = &["jpg", "dng", "cr3", "xmp", "mov", "mp4"];
+/// Photos, RAW files, their sidecars, HEIC stills and videos of the corpus, by extension.
+const CORPUS_MEDIA: &[&str] = &["jpg", "dng", "cr3", "xmp", "heic", "mov", "mp4"];
 
 #[test]
 fn photos_are_placed_by_capture_date_once_with_their_companions() {
@@ -20,7 +20,8 @@ fn photos_are_placed_by_capture_date_once_with_their_companions() {
     let Some(m) = mount(&fx.repo, "timeline", &[]) else {
         return;
     };
-    // The corpus' originals are dated (EXIF and mtime alike) by their capture time in UTC;
+    // The corpus' originals have their capture time as mtime (UTC), and EXIF or `mvhd`
+    // dates in the same month (local times never cross a month boundary there);
     // its Imports/ are later copies of some of them, its Previews/ a thumbnail cache.
     let mut expected: BTreeMap<String, PathBuf> = BTreeMap::new();
     let photos = fx.source.join("corpus/Photos");

@@ -75,12 +75,7 @@ fn photos_whose_exif_was_rewritten_in_place_cost_a_fraction_of_their_size() {
     let before = list_files(&library);
     s.pv.backup(&[&library], &[]);
 
-    mkcorpus([
-        library.as_os_str(),
-        "--seed".as_ref(),
-        "2".as_ref(),
-        "--mutate".as_ref(),
-    ]);
+    mutate_corpus(&library, 2);
     let after = list_files(&library);
     let day2 = s.pv.backup(&[&library], &[]);
 
@@ -125,10 +120,17 @@ fn renaming_a_folder_of_photos_adds_only_folder_listings() {
     let s = Scratch::with_repo();
     let library = s.path("library");
     fs::create_dir(&library).unwrap();
-    copy_tree(&corpus().join("Photos/2018"), &library.join("2018"));
+    // The smallest year of the corpus that holds a few MiB of photos.
+    let year = fs::read_dir(corpus().join("Photos"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| dir_size(p) > 2 * MIB)
+        .min_by_key(|p| (dir_size(p), p.clone()))
+        .expect("a year of photos");
+    copy_tree(&year, &library.join("year"));
     s.pv.backup(&[&library], &[]);
 
-    fs::rename(library.join("2018"), library.join("2018 Holidays")).unwrap();
+    fs::rename(library.join("year"), library.join("year Holidays")).unwrap();
     let renamed = s.pv.backup(&[&library], &[]);
     assert!(u64_of(&renamed, "total_bytes_processed") > MIB, "{renamed}");
     assert!(
