@@ -61,6 +61,7 @@ pub mod crypto;
 mod depth;
 mod error;
 pub mod format;
+mod host;
 mod id;
 pub mod index;
 pub mod ls;
@@ -81,6 +82,7 @@ pub use depth::MAX_DEPTH;
 pub use error::{Damage, Error, Result};
 pub use format::snapshot::{Snapshot, SnapshotSummary};
 pub use format::tree::{MediaInfo, Node, NodeKind, Timestamp, Tree};
+pub use host::{hostname, username};
 pub use id::{BlobId, IndexId, InvalidId, KeyId, PackId, SnapshotId};
 pub use ls::LsEntry;
 pub use mount::{MountHandle, MountOptions};
@@ -90,8 +92,8 @@ pub use repair::{
 pub use restore::{RestoreOptions, RestoreOutcome, RestoreProgress};
 
 pub use repository::{
-    hostname, username, InitOptions, KeyInfo, LockGuard, OpenOptions, Repository, SkippedKeyFile,
-    SnapshotEntry, DEFAULT_KDF_LIMIT, DEFAULT_PACK_SIZE,
+    InitOptions, KeyInfo, LockGuard, LockKind, OpenOptions, Repository, SkippedKeyFile,
+    SnapshotEntry, Unlock, DEFAULT_KDF_LIMIT, DEFAULT_PACK_SIZE,
 };
 
 /// This library's version, recorded in snapshots.

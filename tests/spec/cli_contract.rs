@@ -312,7 +312,7 @@ fn a_backup_while_an_exclusive_lock_is_held_exits_11() {
         &OpenOptions::default().no_cache(true),
     )
     .unwrap();
-    let lock = repo.lock(true).unwrap();
+    let lock = repo.lock(photovault_core::LockKind::Exclusive).unwrap();
     let out = s.pv.run(["backup".as_ref(), src.as_os_str()]).code(11);
     assert!(out.stderr.contains("locked"), "{out}");
     assert_eq!(

@@ -136,7 +136,7 @@ fn a_backup_that_runs_alone_removes_the_temporary_packs_killed_backups_left() {
 
     // While another process holds a lock, any temporary file may be its pack in progress.
     let (other, _) = open_with_key(repo);
-    let other_lock = other.lock(false).unwrap();
+    let other_lock = other.lock(photovault_core::LockKind::Shared).unwrap();
     s.pv.backup(&[&src], &[]);
     assert!(killed.exists() && just_begun.exists());
 

@@ -5,7 +5,12 @@ use crate::{CliError, Context};
 
 pub fn run(ctx: &Context, args: UnlockArgs) -> Result<u8, CliError> {
     let repo = ctx.open()?;
-    let removed = repo.unlock(args.remove_all)?;
+    let which = if args.remove_all {
+        photovault_core::Unlock::All
+    } else {
+        photovault_core::Unlock::Stale
+    };
+    let removed = repo.unlock(which)?;
     if !ctx.global.quiet {
         println!("removed {removed} lock(s)");
     }

@@ -359,28 +359,3 @@ impl From<std::io::Error> for ChunkError {
         ChunkError::Io(e)
     }
 }
-
-/// Counts files and bytes under `sources` (for the progress bar's ETA).
-pub(super) fn scan(sources: &[PathBuf], excludes: &PathPatterns, progress: &dyn BackupProgress) {
-    let (mut files, mut bytes) = (0u64, 0u64);
-    let mut stack: Vec<PathBuf> = sources.to_vec();
-    while let Some(path) = stack.pop() {
-        let Ok(meta) = fs::symlink_metadata(&path) else {
-            continue;
-        };
-        if meta.is_dir() {
-            if let Ok(listing) = fs::read_dir(&path) {
-                for entry in listing.flatten() {
-                    let child = entry.path();
-                    if !excludes.matches(&child) {
-                        stack.push(child);
-                    }
-                }
-            }
-        } else if meta.is_file() {
-            files += 1;
-            bytes += meta.len();
-        }
-    }
-    progress.totals(files, bytes);
-}

@@ -19,9 +19,11 @@ use chrono::{DateTime, FixedOffset};
 
 use crate::error::Result;
 use crate::format::snapshot::{Snapshot, SnapshotSummary, SNAPSHOT_VERSION};
+use crate::host::{hostname, username};
 use crate::id::SnapshotId;
 use crate::pack::BlobSaver;
-use crate::repository::{hostname, username, Repository};
+use crate::repository::LockKind;
+use crate::repository::Repository;
 use crate::source::PathPatterns;
 use crate::workers::{self, Work};
 
@@ -118,7 +120,7 @@ impl Repository {
         let host = options.host.clone().unwrap_or_else(hostname);
         let sources = root::absolute_sources(paths)?;
         let excludes = PathPatterns::new(&options.excludes)?;
-        let lock = self.lock(false)?;
+        let lock = self.lock(LockKind::Shared)?;
         if let Some(since) = lock.alone_since() {
             // Nobody else is writing: temporary packs of killed backups are garbage.
             self.inner.backend.remove_unfinished_writes(since)?;
@@ -143,7 +145,10 @@ impl Repository {
             archiver::Archiver::new(Arc::clone(&self.inner), &saver, &excludes, progress);
         let root_tree = std::thread::scope(|scope| {
             if progress.wants_totals() {
-                scope.spawn(|| archiver::scan(&sources, &excludes, progress));
+                scope.spawn(|| {
+                    let (files, bytes) = crate::source::count_files(&sources, &excludes);
+                    progress.totals(files, bytes);
+                });
             }
             pool.install(|| root::archive_roots(&archiver, &sources, parent_tree.as_ref()))
         })?;

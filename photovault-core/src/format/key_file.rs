@@ -55,8 +55,8 @@ impl KeyFile {
         Ok(KeyFile {
             version: KEY_FILE_VERSION,
             created: chrono::Local::now().to_rfc3339(),
-            hostname: crate::repository::hostname(),
-            username: crate::repository::username(),
+            hostname: crate::host::hostname(),
+            username: crate::host::username(),
             kdf: "argon2id".into(),
             params,
             salt: hex::encode(salt),

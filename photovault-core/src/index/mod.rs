@@ -31,9 +31,11 @@ const COMPACT_AFTER_LOADING: usize = 1_000_000;
 /// The repository's blob locations: cache plus pending.
 pub(crate) struct Index {
     cache: IndexCache,
-    /// By id and kind: a blob is deduplicated by both (SPEC §8.1).
-    pending: RwLock<HashMap<(BlobId, BlobKind), BlobLocation>>,
-    unflushed: Mutex<Vec<IndexedPack>>,
+    /// Blobs stored by this process whose index file is not written yet, by id and kind
+    /// (a blob is deduplicated by both, SPEC §8.1).
+    pending_blobs: RwLock<HashMap<(BlobId, BlobKind), BlobLocation>>,
+    /// The packs holding them: what the next index file lists.
+    pending_packs: Mutex<Vec<IndexedPack>>,
 }
 
 impl Index {
@@ -46,8 +48,8 @@ impl Index {
         }
         Ok(Index {
             cache,
-            pending: RwLock::new(HashMap::new()),
-            unflushed: Mutex::new(Vec::new()),
+            pending_blobs: RwLock::new(HashMap::new()),
+            pending_packs: Mutex::new(Vec::new()),
         })
     }
 
@@ -61,7 +63,7 @@ impl Index {
 
     /// What this process stored of a blob and has not written to an index file yet.
     fn pending_locations(&self, id: &BlobId) -> Vec<BlobLocation> {
-        let pending = self.pending.read().expect("pending index");
+        let pending = self.pending_blobs.read().expect("pending index");
         [BlobKind::Data, BlobKind::Tree]
             .iter()
             .filter_map(|kind| pending.get(&(*id, *kind)).copied())
@@ -92,7 +94,7 @@ impl Index {
     /// tree is stored in a tree pack even when a file's content has the same bytes.
     pub(crate) fn contains_kind(&self, id: &BlobId, kind: BlobKind) -> Result<bool> {
         if self
-            .pending
+            .pending_blobs
             .read()
             .expect("pending index")
             .contains_key(&(*id, kind))
@@ -105,7 +107,7 @@ impl Index {
     /// Records a pack that has been stored. Returns whether enough is pending to flush.
     pub(crate) fn add_pending(&self, pack: IndexedPack) -> Result<bool> {
         {
-            let mut pending = self.pending.write().expect("pending index");
+            let mut pending = self.pending_blobs.write().expect("pending index");
             for entry in &pack.blobs {
                 pending.insert(
                     (entry.id, entry.kind),
@@ -116,14 +118,14 @@ impl Index {
                 );
             }
         }
-        let mut unflushed = self.unflushed.lock().expect("unflushed packs");
-        unflushed.push(pack);
-        Ok(unflushed.iter().map(|p| p.blobs.len()).sum::<usize>() >= FLUSH_BLOBS)
+        let mut pending_packs = self.pending_packs.lock().expect("pending packs");
+        pending_packs.push(pack);
+        Ok(pending_packs.iter().map(|p| p.blobs.len()).sum::<usize>() >= FLUSH_BLOBS)
     }
 
     /// Writes every pending pack to a new index file, then moves them into the cache.
     pub(crate) fn flush(&self, repo: &RepoInner) -> Result<()> {
-        let packs = std::mem::take(&mut *self.unflushed.lock().expect("unflushed packs"));
+        let packs = std::mem::take(&mut *self.pending_packs.lock().expect("pending packs"));
         if packs.is_empty() {
             return Ok(());
         }
@@ -132,7 +134,7 @@ impl Index {
         let id = IndexId::hash_of(&sealed);
         repo.backend.write(FileKind::Index, &id.to_hex(), &sealed)?;
         self.cache.insert_index_file(&id, &file)?;
-        let mut pending = self.pending.write().expect("pending index");
+        let mut pending = self.pending_blobs.write().expect("pending index");
         for pack in &file.packs {
             for entry in &pack.blobs {
                 pending.remove(&(entry.id, entry.kind));
@@ -145,9 +147,9 @@ impl Index {
     pub(crate) fn known_packs(&self) -> Result<std::collections::HashSet<crate::id::PackId>> {
         let mut packs = self.cache.pack_ids()?;
         packs.extend(
-            self.unflushed
+            self.pending_packs
                 .lock()
-                .expect("unflushed packs")
+                .expect("pending packs")
                 .iter()
                 .map(|p| p.id),
         );

@@ -115,7 +115,7 @@ impl Repository {
                 "the mount point must be an existing folder",
             )));
         }
-        let lock = self.lock(false)?;
+        let lock = self.lock(crate::repository::LockKind::Shared)?;
         let (snapshots, errors) = self.snapshots_and_errors()?;
         for (name, error) in errors {
             report(

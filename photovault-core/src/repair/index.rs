@@ -31,7 +31,7 @@ impl Repository {
     /// Rebuilds the index from the pack headers: the existing index files may be missing or
     /// damaged. Takes an exclusive lock.
     pub fn repair_index(&self) -> Result<RepairIndexReport> {
-        let _lock = self.lock(true)?;
+        let _lock = self.lock(crate::repository::LockKind::Exclusive)?;
         self.rebuild_index(&[])
     }
 

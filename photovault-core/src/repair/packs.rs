@@ -31,7 +31,7 @@ impl Repository {
     /// `check --read-data`). Takes an exclusive lock.
     pub fn repair_packs(&self, packs: &[PackId]) -> Result<RepairPacksReport> {
         let mut report = RepairPacksReport::default();
-        let _lock = self.lock(true)?;
+        let _lock = self.lock(crate::repository::LockKind::Exclusive)?;
         let saver = BlobSaver::new(self.inner.clone())?;
         for pack in packs {
             let bytes = self.backend().read_all(FileKind::Pack, &pack.to_hex())?;

@@ -66,7 +66,7 @@ impl Repository {
         &self,
         options: &RepairSnapshotsOptions,
     ) -> Result<RepairSnapshotsReport> {
-        let _lock = self.lock(true)?;
+        let _lock = self.lock(crate::repository::LockKind::Exclusive)?;
         let saver = if options.dry_run {
             None
         } else {

@@ -14,7 +14,8 @@ use crate::format::lock::Lock;
 use crate::format::sealed_file;
 use crate::id::BlobId;
 
-use super::{hostname, username, RepoInner, Repository};
+use super::{RepoInner, Repository};
+use crate::host::{hostname, username};
 
 const REFRESH_EVERY: Duration = Duration::from_secs(5 * 60);
 
@@ -39,10 +40,29 @@ impl LockGuard {
     }
 }
 
+/// Which lock an operation takes (SPEC §11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockKind {
+    /// For operations that add or read (backup, restore, check): many may hold one at once.
+    Shared,
+    /// For operations that remove packs or index files (repair, prune): held alone.
+    Exclusive,
+}
+
+/// Which locks [`Repository::unlock`] removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unlock {
+    /// Stale locks, unreadable ones, and suspect ones dated in the future (SPEC L5, L6).
+    Stale,
+    /// Every lock, live or not: only when no other process can be running.
+    All,
+}
+
 impl Repository {
-    /// Takes a lock: shared (`exclusive = false`) fails only if an exclusive lock is held;
-    /// exclusive fails if any other lock is held. Stale locks are ignored.
-    pub fn lock(&self, exclusive: bool) -> Result<LockGuard> {
+    /// Takes a lock: a shared one fails only if an exclusive lock is held; an exclusive one
+    /// fails if any other lock is held. Stale locks are ignored.
+    pub fn lock(&self, kind: LockKind) -> Result<LockGuard> {
+        let exclusive = kind == LockKind::Exclusive;
         let repo = self.inner.clone();
         let name = write_lock(&repo, exclusive)?;
         let checked_at = SystemTime::now();
@@ -73,10 +93,9 @@ impl Repository {
         })
     }
 
-    /// Removes locks: only stale ones (and suspect ones dated in the future, see
-    /// [`Lock::is_from_the_future`](crate::format::lock::Lock::is_from_the_future)), or all
-    /// with `all`. Returns how many were removed.
-    pub fn unlock(&self, all: bool) -> Result<usize> {
+    /// Removes the locks `which` says (see [`Unlock`]). Returns how many were removed.
+    pub fn unlock(&self, which: Unlock) -> Result<usize> {
+        let all = which == Unlock::All;
         let now = chrono::Local::now().fixed_offset();
         let host = hostname();
         let mut removed = 0;

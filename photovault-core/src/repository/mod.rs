@@ -25,7 +25,7 @@ use crate::id::{BlobId, IndexId, KeyId};
 use crate::index::Index;
 
 pub use keys::{KeyInfo, SkippedKeyFile};
-pub use locking::LockGuard;
+pub use locking::{LockGuard, LockKind, Unlock};
 pub use snapshots::SnapshotEntry;
 
 /// How to create a repository.
@@ -413,26 +413,4 @@ impl Repository {
             .write(FileKind::Index, &id.to_hex(), &sealed)?;
         Ok(id)
     }
-}
-
-/// This machine's host name.
-pub fn hostname() -> String {
-    let mut buf = [0u8; 256];
-    // SAFETY: gethostname writes at most buf.len() bytes into the buffer we own.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
-    if rc != 0 {
-        return "unknown".into();
-    }
-    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    String::from_utf8_lossy(&buf[..end]).into_owned()
-}
-
-/// The user running this process.
-pub fn username() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| {
-            // SAFETY: getuid has no preconditions.
-            format!("uid {}", unsafe { libc::getuid() })
-        })
 }

@@ -5,7 +5,9 @@
 mod media;
 mod metadata;
 mod patterns;
+mod scan;
 
 pub use media::{probe as probe_media, probe_movie};
 pub use metadata::{node_from_metadata, timestamp, unchanged_since};
 pub use patterns::PathPatterns;
+pub use scan::count_files;
