@@ -16,7 +16,7 @@
 use std::cell::RefCell;
 
 use crate::error::Damage;
-use crate::format::blob::Compression;
+use crate::format::blob_kind::Compression;
 
 /// Files at least this large are probed for 16-bit structure; smaller ones are compressed as
 /// they are (the probe would cost more than it could save).

@@ -4,7 +4,7 @@
 //! place of another blob, a tree in place of file data, or an index file in place of a
 //! snapshot. The exact bytes are part of the format (SPEC.md, "Associated data").
 
-use crate::format::blob::{BlobKind, Compression};
+use crate::format::blob_kind::{BlobKind, Compression};
 use crate::id::BlobId;
 
 /// Associated data of a stored file other than a pack (config, snapshot, index, lock).

@@ -5,55 +5,11 @@
 //! Opening checks the tag, decompresses to at most `raw_length` bytes, and checks that the
 //! plaintext hashes (keyed BLAKE3) to `id`.
 
-use serde::{Deserialize, Serialize};
-
 use crate::crypto::{self, aad, MasterKey};
 use crate::error::{Damage, Error, Result};
 use crate::id::{BlobId, PackId};
 
-/// What a blob holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[repr(u8)]
-pub enum BlobKind {
-    /// A chunk of file content.
-    Data = 0,
-    /// A directory listing (a [`Tree`](crate::format::tree::Tree)).
-    Tree = 1,
-}
-
-impl BlobKind {
-    pub(crate) fn from_u8(v: u8) -> Option<Self> {
-        match v {
-            0 => Some(BlobKind::Data),
-            1 => Some(BlobKind::Tree),
-            _ => None,
-        }
-    }
-}
-
-/// How the payload of a stored blob is encoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[repr(u8)]
-pub enum Compression {
-    /// Stored as is (already-compressed media, or compression did not pay).
-    None = 0,
-    /// One zstd frame.
-    Zstd = 1,
-    /// One zstd frame of the plaintext's two byte planes as 16-bit words
-    /// ([`split_planes`](crate::compress::split_planes)): for uncompressed RAW sensor data.
-    ZstdWords16 = 2,
-}
-
-impl Compression {
-    pub(crate) fn from_u8(v: u8) -> Option<Self> {
-        match v {
-            0 => Some(Compression::None),
-            1 => Some(Compression::Zstd),
-            2 => Some(Compression::ZstdWords16),
-            _ => None,
-        }
-    }
-}
+pub use super::blob_kind::{BlobKind, Compression};
 
 /// Where a blob lives and how to read it: one record of a pack header or index file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,6 +5,7 @@
 //! by the bytes that are actually there, and every failure is a [`Damage`](crate::Damage).
 
 pub mod blob;
+pub(crate) mod blob_kind;
 pub mod config;
 pub mod index_file;
 pub mod key_file;
