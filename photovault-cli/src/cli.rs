@@ -34,6 +34,9 @@ pub struct GlobalArgs {
     /// Keep the index cache in memory only
     #[arg(long, global = true)]
     pub no_cache: bool,
+    /// Read without taking a lock (restore, check, mount), for a repository on read-only media
+    #[arg(long, global = true)]
+    pub no_lock: bool,
     /// Try key files asking for at most this much Argon2id memory, in KiB (default 1 GiB)
     #[arg(
         long,

@@ -57,7 +57,9 @@ impl Context {
     }
 
     pub fn open_options(&self) -> OpenOptions {
-        let mut options = OpenOptions::default().no_cache(self.global.no_cache);
+        let mut options = OpenOptions::default()
+            .no_cache(self.global.no_cache)
+            .no_lock(self.global.no_lock);
         let mut limit = photovault_core::DEFAULT_KDF_LIMIT;
         if let Some(memory_kib) = self.global.kdf_limit_memory {
             limit.memory_kib = memory_kib;

@@ -214,7 +214,7 @@ impl Repository {
         options: &CheckOptions,
         progress: &dyn CheckProgress,
     ) -> Result<CheckReport> {
-        let _lock = self.lock(crate::repository::LockKind::Shared)?;
+        let _lock = self.lock_for_reading()?;
         let pool = workers::pool("check", options.threads, Work::Io)?;
         let mut report = CheckReport::default();
         let found = |report: &mut CheckReport, p: Problem| {

@@ -86,7 +86,7 @@ impl MountOptions {
 pub struct MountHandle {
     mountpoint: PathBuf,
     session: Option<BackgroundSession>,
-    _lock: LockGuard,
+    _lock: Option<LockGuard>,
 }
 
 impl Repository {
@@ -115,7 +115,7 @@ impl Repository {
                 "the mount point must be an existing folder",
             )));
         }
-        let lock = self.lock(crate::repository::LockKind::Shared)?;
+        let lock = self.lock_for_reading()?;
         let (snapshots, errors) = self.snapshots_and_errors()?;
         for (name, error) in errors {
             report(

@@ -93,6 +93,15 @@ impl Repository {
         })
     }
 
+    /// The shared lock of an operation that only reads (restore, check, mount), or none
+    /// when the repository was opened with [`OpenOptions::no_lock`](crate::OpenOptions::no_lock).
+    pub(crate) fn lock_for_reading(&self) -> Result<Option<LockGuard>> {
+        if self.inner.no_lock() {
+            return Ok(None);
+        }
+        self.lock(LockKind::Shared).map(Some)
+    }
+
     /// Removes the locks `which` says (see [`Unlock`]). Returns how many were removed.
     pub fn unlock(&self, which: Unlock) -> Result<usize> {
         let all = which == Unlock::All;

@@ -92,6 +92,9 @@ pub struct OpenOptions {
     /// The most Argon2id work a key file may ask for before it is tried; key files asking
     /// for more are skipped and named (default [`DEFAULT_KDF_LIMIT`]).
     pub kdf_limit: KdfParams,
+    /// Read without taking a lock (restore, check, mount): for repositories on read-only
+    /// media, where no lock can be written and nothing can be deleted. Writers always lock.
+    pub no_lock: bool,
 }
 
 /// The most Argon2id work a reader does for one key file unless told otherwise: 1 GiB of
@@ -109,11 +112,18 @@ impl Default for OpenOptions {
             cache_dir: None,
             no_cache: false,
             kdf_limit: DEFAULT_KDF_LIMIT,
+            no_lock: false,
         }
     }
 }
 
 impl OpenOptions {
+    /// Reads without a lock (see [`OpenOptions::no_lock`]).
+    pub fn no_lock(mut self, no_lock: bool) -> Self {
+        self.no_lock = no_lock;
+        self
+    }
+
     /// Sets the most Argon2id work a key file may ask for before it is tried.
     pub fn kdf_limit(mut self, limit: KdfParams) -> Self {
         self.kdf_limit = limit;
@@ -152,6 +162,11 @@ pub(crate) struct RepoInner {
 }
 
 impl RepoInner {
+    /// Whether readers skip their lock ([`OpenOptions::no_lock`]).
+    pub(crate) fn no_lock(&self) -> bool {
+        self.options.no_lock
+    }
+
     /// The index, loaded (and the cache synchronised) on first use.
     pub(crate) fn index(&self) -> Result<&Index> {
         if let Some(index) = self.index.get() {
@@ -277,7 +292,7 @@ impl Repository {
             pack_size: options.pack_size,
             compression_level: options.compression_level,
         };
-        config.check_supported()?;
+        config.check_values().map_err(Error::InvalidArgument)?;
         backend.create()?;
         let key = MasterKey::generate();
         let key_file = KeyFile::wrap(&key, password, options.kdf)?.encode();

@@ -80,7 +80,7 @@ impl Repository {
             path: target.to_path_buf(),
             source: e,
         })?;
-        let _lock = self.lock(crate::repository::LockKind::Shared)?;
+        let _lock = self.lock_for_reading()?;
         let pool = workers::pool("restore", options.threads, Work::Io)?;
         let base = if subpath.trim_matches('/').is_empty() {
             String::new()
