@@ -31,6 +31,16 @@ impl CliError {
 impl From<Error> for CliError {
     fn from(e: Error) -> Self {
         let advice = match &e {
+            Error::RepositoryNotFound { .. } => {
+                ": create one with `pvault init`, or check the path"
+            }
+            Error::Locked { .. } => {
+                "; if no other pvault is running, remove stale locks with `pvault unlock`"
+            }
+            Error::Damaged { .. } => "; run `pvault check --read-data` to see what is affected",
+            Error::BlobNotFound { .. } => "; run `pvault check`",
+            Error::SnapshotNotFound { .. } => " (see `pvault snapshots`)",
+            Error::Cache { .. } => ", or run with --no-cache",
             Error::KeyFilesOverLimit { .. } => {
                 " (--kdf-limit-memory and --kdf-limit-iterations raise the limit)"
             }

@@ -1,7 +1,9 @@
 //! The errors photovault reports, each naming what went wrong and what to do about it.
 //!
 //! One enum for the whole crate keeps matching simple for embedders and for `pvault`, which
-//! maps variants to restic-compatible exit codes (see [`Error::exit_code`]). Errors that
+//! maps variants to restic-compatible exit codes (see [`Error::exit_code`]). Messages say
+//! what is wrong and what helps, in words any front end can use; which command or flag of a
+//! front end helps is that front end's to say (`pvault` adds it). Errors that
 //! concern one file during backup or restore do not abort the operation: they reach the
 //! caller through the progress traits and the operation's summary.
 
@@ -40,7 +42,7 @@ pub enum Damage {
 #[non_exhaustive]
 pub enum Error {
     /// No repository at the given location.
-    #[error("no repository at {location}: create one with `pvault init` or check the path")]
+    #[error("no repository at {location}")]
     RepositoryNotFound {
         /// Where we looked.
         location: String,
@@ -65,7 +67,7 @@ pub enum Error {
     #[error("the password must not be empty")]
     EmptyPassword,
     /// Another process holds a conflicting lock.
-    #[error("repository is locked: {holder}; if no other pvault is running, remove stale locks with `pvault unlock`")]
+    #[error("repository is locked: {holder}")]
     Locked {
         /// Who holds the lock.
         holder: String,
@@ -74,9 +76,7 @@ pub enum Error {
     #[error(transparent)]
     Backend(#[from] BackendError),
     /// A stored object is damaged.
-    #[error(
-        "{object} is damaged: {damage}; run `pvault check --read-data` to see what is affected"
-    )]
+    #[error("{object} is damaged: {damage}")]
     Damaged {
         /// Which object, e.g. `pack 1a2b3c4d` or `blob 5e6f7a8b in pack 1a2b3c4d`.
         object: String,
@@ -84,13 +84,13 @@ pub enum Error {
         damage: Damage,
     },
     /// A blob that should exist is not in the index.
-    #[error("blob {id} is not in the repository index; run `pvault check`")]
+    #[error("blob {id} is not in the repository index")]
     BlobNotFound {
         /// The missing blob.
         id: crate::BlobId,
     },
     /// No snapshot matches what the user asked for.
-    #[error("no snapshot matches '{spec}': use an id, a unique id prefix, or `latest` (see `pvault snapshots`)")]
+    #[error("no snapshot matches '{spec}': use an id, a unique id prefix, or 'latest'")]
     SnapshotNotFound {
         /// What was asked for.
         spec: String,
@@ -139,7 +139,7 @@ pub enum Error {
     },
     /// The local cache failed (it can always be deleted; it holds nothing that is not in the
     /// repository).
-    #[error("local cache at {path}: {message}; it can be deleted safely, or run with --no-cache")]
+    #[error("local cache at {path}: {message}; it holds nothing the repository does not, and can be deleted")]
     Cache {
         /// Where the cache lives.
         path: String,

@@ -226,7 +226,7 @@ pub fn open_location(location: &str) -> crate::Result<std::sync::Arc<dyn Backend
     let path = location.strip_prefix("local:").unwrap_or(location);
     if path.is_empty() {
         return Err(crate::Error::InvalidArgument(
-            "no repository given: use -r/--repo or PVAULT_REPOSITORY".into(),
+            "no repository location given".into(),
         ));
     }
     if let Some((scheme, _)) = path.split_once("://") {
