@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use photovault_core::backend::{conformance, Backend, CrashAfter, LocalBackend, MemoryBackend};
 
+use crate::support::Misbehaving;
+
 #[test]
 fn the_local_backend_conforms() {
     let dir = tempfile::tempdir().unwrap();
@@ -75,59 +77,11 @@ fn a_whole_repository_works_in_memory() {
     assert!(repo.check(&Default::default(), &()).unwrap().is_ok());
 }
 
-/// A backend that returns what it has when asked for a range past an object's end, as a
-/// careless implementation would.
-#[derive(Debug)]
-struct ShortReads(MemoryBackend);
-
-impl Backend for ShortReads {
-    fn location(&self) -> String {
-        self.0.location()
-    }
-    fn create(&self) -> photovault_core::backend::BackendResult<()> {
-        self.0.create()
-    }
-    fn list(
-        &self,
-        kind: photovault_core::backend::FileKind,
-    ) -> photovault_core::backend::BackendResult<Vec<photovault_core::backend::FileInfo>> {
-        self.0.list(kind)
-    }
-    fn read(
-        &self,
-        kind: photovault_core::backend::FileKind,
-        name: &str,
-        offset: u64,
-        length: u64,
-    ) -> photovault_core::backend::BackendResult<Vec<u8>> {
-        let all = self.0.read(kind, name, 0, 0)?;
-        let start = (offset as usize).min(all.len());
-        let end = if length == 0 {
-            all.len()
-        } else {
-            (start + length as usize).min(all.len())
-        };
-        Ok(all[start..end].to_vec())
-    }
-    fn write(
-        &self,
-        kind: photovault_core::backend::FileKind,
-        name: &str,
-        data: &[u8],
-    ) -> photovault_core::backend::BackendResult<()> {
-        self.0.write(kind, name, data)
-    }
-    fn remove(
-        &self,
-        kind: photovault_core::backend::FileKind,
-        name: &str,
-    ) -> photovault_core::backend::BackendResult<()> {
-        self.0.remove(kind, name)
-    }
-}
-
 #[test]
 #[should_panic(expected = "byte ranges read at the start, middle and end")]
 fn the_suite_catches_a_backend_that_returns_short_reads() {
-    conformance::run(&|| Arc::new(ShortReads(MemoryBackend::new("short"))) as Arc<dyn Backend>);
+    conformance::run(&|| {
+        let memory = Arc::new(MemoryBackend::new("short"));
+        Arc::new(Misbehaving::short_reads(memory)) as Arc<dyn Backend>
+    });
 }

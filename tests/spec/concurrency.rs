@@ -154,54 +154,6 @@ fn a_backup_that_runs_alone_removes_the_temporary_packs_killed_backups_left() {
     s.pv.ok(["check"]);
 }
 
-/// A repository on read-only media: every write fails as on a read-only file system.
-#[derive(Debug)]
-struct ReadOnly(photovault_core::backend::LocalBackend);
-
-impl photovault_core::backend::Backend for ReadOnly {
-    fn location(&self) -> String {
-        self.0.location()
-    }
-    fn create(&self) -> photovault_core::backend::BackendResult<()> {
-        Ok(())
-    }
-    fn list(
-        &self,
-        kind: photovault_core::backend::FileKind,
-    ) -> photovault_core::backend::BackendResult<Vec<photovault_core::backend::FileInfo>> {
-        self.0.list(kind)
-    }
-    fn read(
-        &self,
-        kind: photovault_core::backend::FileKind,
-        name: &str,
-        offset: u64,
-        length: u64,
-    ) -> photovault_core::backend::BackendResult<Vec<u8>> {
-        self.0.read(kind, name, offset, length)
-    }
-    fn write(
-        &self,
-        kind: photovault_core::backend::FileKind,
-        name: &str,
-        _: &[u8],
-    ) -> photovault_core::backend::BackendResult<()> {
-        Err(photovault_core::backend::BackendError::Io {
-            location: self.location(),
-            op: "write",
-            path: format!("{}/{name}", kind.dir()),
-            source: std::io::Error::from_raw_os_error(libc::EROFS),
-        })
-    }
-    fn remove(
-        &self,
-        kind: photovault_core::backend::FileKind,
-        name: &str,
-    ) -> photovault_core::backend::BackendResult<()> {
-        self.write(kind, name, &[])
-    }
-}
-
 #[test]
 fn a_repository_on_read_only_media_restores_and_checks_with_no_lock() {
     use photovault_core::{CheckOptions, OpenOptions, Repository, RestoreOptions};
@@ -211,7 +163,9 @@ fn a_repository_on_read_only_media_restores_and_checks_with_no_lock() {
     fs::write(src.join("a.jpg"), random_bytes(70_000, 4)).unwrap();
     s.pv.backup(&[&src], &[]);
 
-    let backend = Arc::new(ReadOnly(LocalBackend::new(s.pv.repo())));
+    let backend = Arc::new(Misbehaving::read_only(Arc::new(LocalBackend::new(
+        s.pv.repo(),
+    ))));
     let open = |no_lock: bool| {
         let options = OpenOptions::default().no_cache(true).no_lock(no_lock);
         Repository::open(backend.clone(), PASSWORD.as_bytes(), &options).unwrap()

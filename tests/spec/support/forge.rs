@@ -7,7 +7,9 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use photovault_core::backend::{Backend, FileKind, LocalBackend};
+use photovault_core::backend::{
+    Backend, BackendError, BackendResult, FileInfo, FileKind, LocalBackend,
+};
 use photovault_core::crypto::MasterKey;
 use photovault_core::format::blob::{seal_blob, BlobEntry, BlobKind, Compression};
 use photovault_core::format::index_file::{IndexFile, IndexedPack};
@@ -203,4 +205,82 @@ pub fn pack_files(repo_path: &Path) -> Vec<std::path::PathBuf> {
     }
     out.sort();
     out
+}
+
+/// A backend that breaks one rule on purpose, in front of a real one: to show that the
+/// conformance suite notices, or how photovault copes with storage that misbehaves.
+#[derive(Debug)]
+pub struct Misbehaving {
+    inner: std::sync::Arc<dyn Backend>,
+    short_reads: bool,
+    read_only: bool,
+}
+
+impl Misbehaving {
+    /// Returns what it has when a range runs past an object's end, instead of failing.
+    pub fn short_reads(inner: std::sync::Arc<dyn Backend>) -> Self {
+        Misbehaving {
+            inner,
+            short_reads: true,
+            read_only: false,
+        }
+    }
+
+    /// Fails every write and removal as a read-only file system does (EROFS).
+    pub fn read_only(inner: std::sync::Arc<dyn Backend>) -> Self {
+        Misbehaving {
+            inner,
+            short_reads: false,
+            read_only: true,
+        }
+    }
+
+    fn refuse(&self, kind: FileKind, name: &str) -> BackendResult<()> {
+        if !self.read_only {
+            return Ok(());
+        }
+        Err(BackendError::Io {
+            location: self.location(),
+            op: "write",
+            path: format!("{}/{name}", kind.dir()),
+            source: std::io::Error::from_raw_os_error(libc::EROFS),
+        })
+    }
+}
+
+impl Backend for Misbehaving {
+    fn location(&self) -> String {
+        self.inner.location()
+    }
+
+    fn create(&self) -> BackendResult<()> {
+        self.inner.create()
+    }
+
+    fn list(&self, kind: FileKind) -> BackendResult<Vec<FileInfo>> {
+        self.inner.list(kind)
+    }
+
+    fn read(&self, kind: FileKind, name: &str, offset: u64, length: u64) -> BackendResult<Vec<u8>> {
+        if !self.short_reads {
+            return self.inner.read(kind, name, offset, length);
+        }
+        let all = self.inner.read(kind, name, 0, 0)?;
+        let start = (offset as usize).min(all.len());
+        let end = match length {
+            0 => all.len(),
+            n => (start + n as usize).min(all.len()),
+        };
+        Ok(all[start..end].to_vec())
+    }
+
+    fn write(&self, kind: FileKind, name: &str, data: &[u8]) -> BackendResult<()> {
+        self.refuse(kind, name)?;
+        self.inner.write(kind, name, data)
+    }
+
+    fn remove(&self, kind: FileKind, name: &str) -> BackendResult<()> {
+        self.refuse(kind, name)?;
+        self.inner.remove(kind, name)
+    }
 }
