@@ -63,7 +63,7 @@ pub(super) fn adopt_unindexed_packs(repo: &RepoInner) -> Result<Adoption> {
             Err(unverified) => adoption.unverified.push(unverified),
         }
     }
-    index.flush(repo)?;
+    index.flush()?;
     Ok(adoption)
 }
 

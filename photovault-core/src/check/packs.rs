@@ -71,7 +71,7 @@ pub(super) fn check_index_files(
     let results: Vec<_> = names
         .par_iter()
         .map(|f| {
-            let r = read_index_file(&repo.inner, &f.name);
+            let r = read_index_file(repo.backend().as_ref(), &repo.inner.key, &f.name);
             progress.advance(1);
             (f.name.clone(), r)
         })

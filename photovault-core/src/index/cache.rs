@@ -18,13 +18,14 @@ use redb::{
     TableDefinition,
 };
 
-use crate::backend::FileKind;
-use crate::error::{Damage, Error, Result};
+use crate::backend::{Backend, FileKind};
+use crate::crypto::MasterKey;
+use crate::error::{Error, Result};
 use crate::format::blob::{BlobEntry, BlobKind, BlobLocation, Compression};
 use crate::format::index_file::IndexFile;
-use crate::format::sealed_file;
 use crate::id::{BlobId, IndexId, PackId};
-use crate::repository::RepoInner;
+
+use super::files::read_index_file;
 
 const BLOBS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("blobs");
 const PACKS: TableDefinition<u32, &[u8]> = TableDefinition::new("packs");
@@ -109,9 +110,8 @@ impl IndexCache {
 
     /// Loads index files the cache has not seen; starts over if one it mirrors is gone.
     /// Returns how many blob records it loaded.
-    pub(crate) fn sync(&self, repo: &RepoInner) -> Result<usize> {
-        let listed: Vec<String> = repo
-            .backend
+    pub(crate) fn sync(&self, backend: &dyn Backend, key: &MasterKey) -> Result<usize> {
+        let listed: Vec<String> = backend
             .list(FileKind::Index)?
             .into_iter()
             .map(|f| f.name)
@@ -121,23 +121,28 @@ impl IndexCache {
             listed.iter().map(String::as_str).collect();
         if known.iter().any(|k| !listed_set.contains(k.as_str())) {
             self.clear()?;
-            return self.load_files(repo, &listed);
+            return self.load_files(backend, key, &listed);
         }
         let known_set: std::collections::HashSet<&str> = known.iter().map(String::as_str).collect();
         let missing: Vec<String> = listed
             .into_iter()
             .filter(|n| !known_set.contains(n.as_str()))
             .collect();
-        self.load_files(repo, &missing)
+        self.load_files(backend, key, &missing)
     }
 
-    fn load_files(&self, repo: &RepoInner, names: &[String]) -> Result<usize> {
+    fn load_files(
+        &self,
+        backend: &dyn Backend,
+        key: &MasterKey,
+        names: &[String],
+    ) -> Result<usize> {
         let mut loaded = 0;
         // A few files at a time: each decoded file holds up to 50,000 entries in memory.
         for batch in names.chunks(8) {
             let files: Vec<(IndexId, IndexFile)> = batch
                 .par_iter()
-                .map(|name| read_index_file(repo, name))
+                .map(|name| read_index_file(backend, key, name))
                 .collect::<Result<_>>()?;
             let files: Vec<(&IndexId, &IndexFile)> = files.iter().map(|(i, f)| (i, f)).collect();
             self.insert_index_files(&files)?;
@@ -391,21 +396,6 @@ impl IndexCache {
         let blobs = txn.open_table(BLOBS).map_err(|e| self.err(e))?;
         blobs.len().map_err(|e| self.err(e))
     }
-}
-
-/// Reads, verifies and decodes one index file.
-pub(crate) fn read_index_file(repo: &RepoInner, name: &str) -> Result<(IndexId, IndexFile)> {
-    let shown = format!("index file {}", &name[..name.len().min(8)]);
-    let id: IndexId = name.parse().map_err(|_| {
-        Error::damaged(shown.clone(), Damage::Malformed("name is not an id".into()))
-    })?;
-    let sealed = repo.backend.read_all(FileKind::Index, name)?;
-    if IndexId::hash_of(&sealed) != id {
-        return Err(Error::damaged(shown, Damage::IdMismatch));
-    }
-    let plain = sealed_file::open(&repo.key, "index", &shown, &sealed)?;
-    let file = IndexFile::decode(&plain).map_err(|d| Error::damaged(shown, d))?;
-    Ok((id, file))
 }
 
 /// `pack_number u32 || kind u8 || compression u8 || offset u32 || length u32 || raw u32`.

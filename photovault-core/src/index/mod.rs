@@ -7,20 +7,19 @@
 //! pending set; every [`FLUSH_BLOBS`] blobs they are written out as a new index file.
 
 mod cache;
+mod files;
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Mutex, RwLock};
 
-use crate::backend::FileKind;
 use crate::error::Result;
 use crate::format::blob::{BlobKind, BlobLocation};
 use crate::format::index_file::{IndexFile, IndexedPack};
-use crate::format::sealed_file;
-use crate::id::{BlobId, IndexId};
-use crate::repository::RepoInner;
+use crate::id::BlobId;
 
-pub(crate) use cache::{read_index_file, IndexCache, CACHE_FILE, OLD_CACHE_FILES};
+pub(crate) use cache::{IndexCache, CACHE_FILE, OLD_CACHE_FILES};
+pub(crate) use files::{read_index_file, write_index_file};
 
 /// Pending blobs are written to an index file once there are this many.
 pub const FLUSH_BLOBS: usize = 50_000;
@@ -28,8 +27,13 @@ pub const FLUSH_BLOBS: usize = 50_000;
 /// A cache that had to load at least this many blob records at once is compacted afterwards.
 const COMPACT_AFTER_LOADING: usize = 1_000_000;
 
-/// The repository's blob locations: cache plus pending.
+/// The repository's blob locations: cache plus pending. Opened from explicit inputs (the
+/// backend, the key, where the cache lives), not from a repository, so that every operation
+/// (backup, check, repair, and prune and copy next) shares one index and one way of
+/// writing index files.
 pub(crate) struct Index {
+    backend: std::sync::Arc<dyn crate::backend::Backend>,
+    key: crate::crypto::MasterKey,
     cache: IndexCache,
     /// Blobs stored by this process whose index file is not written yet, by id and kind
     /// (a blob is deduplicated by both, SPEC §8.1).
@@ -40,17 +44,31 @@ pub(crate) struct Index {
 
 impl Index {
     /// Opens the cache at `cache_path` (in memory when `None`) and brings it up to date with
-    /// the repository's index files.
-    pub(crate) fn load(repo: &RepoInner, cache_path: Option<&Path>) -> Result<Index> {
+    /// the index files in `backend`.
+    pub(crate) fn open(
+        backend: std::sync::Arc<dyn crate::backend::Backend>,
+        key: crate::crypto::MasterKey,
+        cache_path: Option<&Path>,
+    ) -> Result<Index> {
         let mut cache = IndexCache::open(cache_path)?;
-        if cache.sync(repo)? >= COMPACT_AFTER_LOADING {
+        if cache.sync(backend.as_ref(), &key)? >= COMPACT_AFTER_LOADING {
             cache.compact();
         }
         Ok(Index {
+            backend,
+            key,
             cache,
             pending_blobs: RwLock::new(HashMap::new()),
             pending_packs: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Brings the cache up to date after index files were added, removed or replaced
+    /// (repair, prune): new files are loaded, and a vanished one makes it start over.
+    pub(crate) fn refresh(&self) -> Result<()> {
+        self.cache
+            .sync(self.backend.as_ref(), &self.key)
+            .map(|_| ())
     }
 
     /// Where a blob is, if the repository has it.
@@ -124,15 +142,13 @@ impl Index {
     }
 
     /// Writes every pending pack to a new index file, then moves them into the cache.
-    pub(crate) fn flush(&self, repo: &RepoInner) -> Result<()> {
+    pub(crate) fn flush(&self) -> Result<()> {
         let packs = std::mem::take(&mut *self.pending_packs.lock().expect("pending packs"));
         if packs.is_empty() {
             return Ok(());
         }
         let file = IndexFile { packs };
-        let sealed = sealed_file::seal(&repo.key, "index", &file.encode());
-        let id = IndexId::hash_of(&sealed);
-        repo.backend.write(FileKind::Index, &id.to_hex(), &sealed)?;
+        let id = write_index_file(self.backend.as_ref(), &self.key, &file)?;
         self.cache.insert_index_file(&id, &file)?;
         let mut pending = self.pending_blobs.write().expect("pending index");
         for pack in &file.packs {

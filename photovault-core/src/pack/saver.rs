@@ -226,7 +226,7 @@ impl BlobSaver {
             .unwrap_or(Ok(()));
         result?;
         upload_result?;
-        self.repo.index()?.flush(&self.repo)?;
+        self.repo.index()?.flush()?;
         Ok(SaveStats {
             blobs: self.blobs.load(Ordering::Relaxed),
             raw_bytes: self.raw_bytes.load(Ordering::Relaxed),
@@ -278,7 +278,7 @@ fn store_pack(
     }
     if should_flush {
         // Bounds memory and what an interrupted backup has to store again.
-        index.flush(repo)?;
+        index.flush()?;
     }
     Ok(())
 }

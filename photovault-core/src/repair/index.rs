@@ -6,8 +6,8 @@ use serde::Serialize;
 use crate::backend::FileKind;
 use crate::error::Result;
 use crate::format::index_file::{IndexFile, IndexedPack};
-use crate::format::sealed_file;
-use crate::id::{IndexId, PackId};
+use crate::id::PackId;
+use crate::index::write_index_file;
 use crate::index::FLUSH_BLOBS;
 use crate::pack::read_header;
 use crate::repository::Repository;
@@ -67,9 +67,7 @@ impl Repository {
             if batch.packs.is_empty() {
                 return Ok(());
             }
-            let sealed = sealed_file::seal(&self.inner.key, "index", &batch.encode());
-            let id = IndexId::hash_of(&sealed);
-            backend.write(FileKind::Index, &id.to_hex(), &sealed)?;
+            let id = write_index_file(backend.as_ref(), &self.inner.key, batch)?;
             written.push(id.to_hex());
             report.index_files_written += 1;
             batch.packs.clear();
@@ -94,6 +92,10 @@ impl Repository {
         for name in old.iter().filter(|n| !written.contains(n)) {
             backend.remove(FileKind::Index, name)?;
             report.index_files_removed += 1;
+        }
+        // An index this process already loaded still lists what the removed files did.
+        if let Some(index) = self.inner.loaded_index() {
+            index.refresh()?;
         }
         Ok(report)
     }

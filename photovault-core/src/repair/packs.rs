@@ -71,7 +71,9 @@ impl Repository {
     fn indexed_entries(&self, pack: &PackId) -> Result<Vec<crate::format::blob::BlobEntry>> {
         let mut out = Vec::new();
         for file in self.backend().list(FileKind::Index)? {
-            if let Ok((_, index)) = crate::index::read_index_file(&self.inner, &file.name) {
+            if let Ok((_, index)) =
+                crate::index::read_index_file(self.backend().as_ref(), &self.inner.key, &file.name)
+            {
                 for p in index.packs.into_iter().filter(|p| p.id == *pack) {
                     out.extend(p.blobs);
                 }

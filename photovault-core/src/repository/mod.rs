@@ -167,6 +167,11 @@ impl RepoInner {
         self.options.no_lock
     }
 
+    /// The index if this process has loaded it already.
+    pub(crate) fn loaded_index(&self) -> Option<&Index> {
+        self.index.get()
+    }
+
     /// The index, loaded (and the cache synchronised) on first use.
     pub(crate) fn index(&self) -> Result<&Index> {
         if let Some(index) = self.index.get() {
@@ -183,7 +188,7 @@ impl RepoInner {
             }
             folder.join(crate::index::CACHE_FILE)
         });
-        let index = Index::load(self, path.as_deref())?;
+        let index = Index::open(self.backend.clone(), self.key.clone(), path.as_deref())?;
         let _ = self.index.set(index);
         Ok(self.index.get().expect("just set"))
     }
@@ -421,11 +426,6 @@ impl Repository {
     /// an index themselves (an importer, a benchmark of a large index): every pack it lists
     /// must exist with exactly those blobs, or `check` reports the repository as damaged.
     pub fn write_index_file(&self, file: &IndexFile) -> Result<IndexId> {
-        let sealed = sealed_file::seal(&self.inner.key, "index", &file.encode());
-        let id = IndexId::hash_of(&sealed);
-        self.inner
-            .backend
-            .write(FileKind::Index, &id.to_hex(), &sealed)?;
-        Ok(id)
+        crate::index::write_index_file(self.inner.backend.as_ref(), &self.inner.key, file)
     }
 }
