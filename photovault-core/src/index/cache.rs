@@ -348,6 +348,50 @@ impl IndexCache {
         Ok(out)
     }
 
+    /// Calls `each` with every location the cache holds, primary and further ones, in blob
+    /// id order: one pass over the table, in constant memory (prune and repair group them
+    /// by pack).
+    pub(crate) fn for_each_location(&self, each: &mut dyn FnMut(BlobLocation)) -> Result<()> {
+        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        let packs = txn.open_table(PACKS).map_err(|e| self.err(e))?;
+        let mut pack_ids: std::collections::HashMap<u32, PackId> = std::collections::HashMap::new();
+        let mut pack_of = |number: u32| -> Result<PackId> {
+            if let Some(id) = pack_ids.get(&number) {
+                return Ok(*id);
+            }
+            let id = packs
+                .get(number)
+                .map_err(|e| self.err(e))?
+                .ok_or_else(|| self.err(format!("pack number {number} missing")))?;
+            let id = PackId(
+                id.value()
+                    .try_into()
+                    .map_err(|_| self.err("bad pack id length"))?,
+            );
+            pack_ids.insert(number, id);
+            Ok(id)
+        };
+        for table in [BLOBS, ELSEWHERE] {
+            let table = txn.open_table(table).map_err(|e| self.err(e))?;
+            for row in table.iter().map_err(|e| self.err(e))? {
+                let (key, value) = row.map_err(|e| self.err(e))?;
+                let id = BlobId(
+                    key.value()
+                        .try_into()
+                        .map_err(|_| self.err("bad blob id length"))?,
+                );
+                for record in value.value().chunks_exact(18) {
+                    let (number, entry) = decode_value(id, record).map_err(|e| self.err(e))?;
+                    each(BlobLocation {
+                        pack: pack_of(number)?,
+                        entry,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Whether the cache lists a blob of this kind (usually one table lookup).
     pub(crate) fn contains_kind(&self, id: &BlobId, kind: BlobKind) -> Result<bool> {
         let reader = self.reader()?;
@@ -486,5 +530,41 @@ mod tests {
         }
         assert_eq!(together.known_index_files().unwrap().len(), 12);
         assert_eq!(together.get(&BlobId([0; 32])).unwrap(), None);
+    }
+
+    #[test]
+    fn a_blob_in_two_packs_keeps_its_first_location_and_lists_both() {
+        let cache = IndexCache::open(None).unwrap();
+        let (first_id, first) = index_file(1, 1);
+        let mut second = first.clone();
+        second.packs[0].id = PackId([0xEE; 32]);
+        for (i, entry) in second.packs[0].blobs.iter_mut().enumerate() {
+            entry.offset = 7 + i as u32 * 1000;
+        }
+        let second_id = IndexId::hash_of(b"second");
+        cache.insert_index_file(&first_id, &first).unwrap();
+        cache.insert_index_file(&second_id, &second).unwrap();
+
+        let blob = first.packs[0].blobs[3];
+        let locations = cache.locations(&blob.id).unwrap();
+        assert_eq!(locations.len(), 2);
+        assert_eq!(
+            locations[0].pack, first.packs[0].id,
+            "the first location stays primary"
+        );
+        assert_eq!(locations[1].pack, PackId([0xEE; 32]));
+        assert_eq!(
+            cache.get(&blob.id).unwrap().unwrap().pack,
+            first.packs[0].id
+        );
+
+        let mut by_pack: std::collections::HashMap<PackId, usize> = Default::default();
+        cache
+            .for_each_location(&mut |l| *by_pack.entry(l.pack).or_default() += 1)
+            .unwrap();
+        assert_eq!(by_pack[&first.packs[0].id], 100);
+        assert_eq!(by_pack[&PackId([0xEE; 32])], 100);
+        assert!(cache.contains_kind(&blob.id, BlobKind::Data).unwrap());
+        assert!(!cache.contains_kind(&blob.id, BlobKind::Tree).unwrap());
     }
 }

@@ -159,6 +159,31 @@ impl Index {
         Ok(())
     }
 
+    /// Calls `each` with every location the index holds (cache and pending): the index as
+    /// blob → location turned around, for the operations that work pack by pack.
+    pub(crate) fn for_each_location(&self, each: &mut dyn FnMut(BlobLocation)) -> Result<()> {
+        for location in self.pending_blobs.read().expect("pending index").values() {
+            each(*location);
+        }
+        self.cache.for_each_location(each)
+    }
+
+    /// The blobs the index says `pack` holds (pack → blobs), in offset order.
+    pub(crate) fn pack_entries(
+        &self,
+        pack: &crate::id::PackId,
+    ) -> Result<Vec<crate::format::blob::BlobEntry>> {
+        let mut out = Vec::new();
+        self.for_each_location(&mut |location| {
+            if location.pack == *pack {
+                out.push(location.entry);
+            }
+        })?;
+        out.sort_by_key(|e| e.offset);
+        out.dedup();
+        Ok(out)
+    }
+
     /// Every pack the index knows (cache and pending).
     pub(crate) fn known_packs(&self) -> Result<std::collections::HashSet<crate::id::PackId>> {
         let mut packs = self.cache.pack_ids()?;

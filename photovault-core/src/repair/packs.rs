@@ -69,16 +69,7 @@ impl Repository {
     }
 
     fn indexed_entries(&self, pack: &PackId) -> Result<Vec<crate::format::blob::BlobEntry>> {
-        let mut out = Vec::new();
-        for file in self.backend().list(FileKind::Index)? {
-            if let Ok((_, index)) =
-                crate::index::read_index_file(self.backend().as_ref(), &self.inner.key, &file.name)
-            {
-                for p in index.packs.into_iter().filter(|p| p.id == *pack) {
-                    out.extend(p.blobs);
-                }
-            }
-        }
+        let out = self.inner.index()?.pack_entries(pack)?;
         if out.is_empty() {
             return Err(Error::InvalidArgument(format!(
                 "pack {pack} has neither a readable header nor index entries; remove it by hand if it is not needed"
