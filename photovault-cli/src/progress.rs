@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use photovault_core::{BackupProgress, Error, FileStatus, RestoreProgress, UnverifiedPack};
+use photovault_core::{BackupProgress, EntryReport, FileStatus, RestoreProgress, UnverifiedPack};
 
 #[derive(Default)]
 struct Counts {
@@ -157,17 +157,14 @@ impl BackupProgress for Progress {
     fn file_done(&self, _path: &Path, _size: u64, _status: FileStatus) {
         self.file();
     }
-    fn error(&self, path: &Path, error: &Error) {
-        let message = match error {
-            Error::Source { source, .. } => source.to_string(),
-            other => other.to_string(),
-        };
-        self.report_error(path, &message);
+    fn error(&self, report: &EntryReport) {
+        self.report_error(&report.path, &report.problem.to_string());
     }
     fn skipped(&self, path: &Path, reason: &str) {
         self.say(&format!("skipped {}: {reason}", path.display()));
     }
-    fn warning(&self, path: &Path, message: &str) {
+    fn warning(&self, report: &EntryReport) {
+        let (path, message) = (&report.path, report.problem.to_string());
         self.say(&format!("warning: {}: {message}", path.display()));
         if self.json {
             crate::print_json(&serde_json::json!({
@@ -203,8 +200,8 @@ impl RestoreProgress for Progress {
     fn file_done(&self, _path: &Path, _size: u64) {
         self.file();
     }
-    fn error(&self, path: &Path, message: &str) {
-        self.report_error(path, message);
+    fn error(&self, report: &EntryReport) {
+        self.report_error(&report.path, &report.problem.to_string());
     }
 }
 

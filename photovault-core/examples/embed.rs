@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use photovault_core::{
-    backend, BackupOptions, BackupProgress, Error, NodeKind, OpenOptions, Repository,
+    backend, BackupOptions, BackupProgress, EntryReport, Error, NodeKind, OpenOptions, Repository,
     RestoreOptions,
 };
 
@@ -17,8 +17,8 @@ use photovault_core::{
 struct PrintErrors;
 
 impl BackupProgress for PrintErrors {
-    fn error(&self, path: &Path, error: &Error) {
-        eprintln!("could not back up {}: {error}", path.display());
+    fn error(&self, report: &EntryReport) {
+        eprintln!("could not back up {report}");
     }
 }
 

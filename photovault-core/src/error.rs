@@ -155,6 +155,13 @@ pub enum Error {
         /// Why reading it back failed.
         damage: Damage,
     },
+    /// photovault itself failed: a worker thread could not start or stopped, a limit no
+    /// input should reach was reached. Nothing half-written was kept.
+    #[error("photovault failed: {what}; nothing half-written was kept; if it happens again, please report it")]
+    Internal {
+        /// What failed.
+        what: String,
+    },
     /// A snapshot nests folders deeper than photovault follows ([`crate::MAX_DEPTH`]).
     #[error(
         "{path}: folders nested deeper than {} levels are not followed",

@@ -59,6 +59,7 @@ pub mod chunk;
 pub mod compress;
 pub mod crypto;
 mod depth;
+mod entry_report;
 mod error;
 pub mod format;
 mod host;
@@ -79,6 +80,7 @@ pub use backup::{
 pub use check::{CheckOptions, CheckProgress, CheckReport, DamagedFile, Problem, ReadData};
 pub use crypto::KdfParams;
 pub use depth::MAX_DEPTH;
+pub use entry_report::{EntryProblem, EntryReport};
 pub use error::{Damage, Error, Result};
 pub use format::snapshot::{Snapshot, SnapshotSummary};
 pub use format::tree::{MediaInfo, Node, NodeKind, Timestamp, Tree};

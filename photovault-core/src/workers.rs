@@ -30,5 +30,7 @@ pub(crate) fn pool(name: &'static str, threads: usize, work: Work) -> Result<ray
         .stack_size(64 << 20)
         .thread_name(move |i| format!("pvault-{name}-{i}"))
         .build()
-        .map_err(|e| Error::InvalidArgument(format!("cannot start worker threads: {e}")))
+        .map_err(|e| Error::Internal {
+            what: format!("cannot start worker threads: {e}"),
+        })
 }

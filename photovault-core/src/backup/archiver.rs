@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use super::progress::{BackupProgress, FileStatus};
 use crate::compress::{ContentClass, PROBE_MIN_FILE_SIZE};
 use crate::depth::MAX_DEPTH;
+use crate::entry_report::{EntryProblem, EntryReport};
 use crate::error::{Error, Result};
 use crate::format::blob::BlobKind;
 use crate::format::snapshot::SnapshotSummary;
@@ -47,8 +48,8 @@ pub(super) struct Archiver<'a> {
     excludes: &'a PathPatterns,
     progress: &'a dyn BackupProgress,
     counters: Counters,
-    errors: Mutex<Vec<(PathBuf, String)>>,
-    warnings: Mutex<Vec<(PathBuf, String)>>,
+    errors: Mutex<Vec<EntryReport>>,
+    warnings: Mutex<Vec<EntryReport>>,
 }
 
 impl<'a> Archiver<'a> {
@@ -84,24 +85,23 @@ impl<'a> Archiver<'a> {
         }
     }
 
-    pub(super) fn take_errors(&self) -> Vec<(PathBuf, String)> {
+    pub(super) fn take_errors(&self) -> Vec<EntryReport> {
         std::mem::take(&mut *self.errors.lock().expect("error list"))
     }
 
-    pub(super) fn take_warnings(&self) -> Vec<(PathBuf, String)> {
+    pub(super) fn take_warnings(&self) -> Vec<EntryReport> {
         std::mem::take(&mut *self.warnings.lock().expect("warning list"))
     }
 
     fn source_error(&self, path: &Path, source: std::io::Error) {
-        let error = Error::Source {
-            path: path.to_path_buf(),
-            source,
-        };
-        self.progress.error(path, &error);
-        self.errors
-            .lock()
-            .expect("error list")
-            .push((path.to_path_buf(), error.to_string()));
+        self.left_out(path, EntryProblem::Unreadable(Arc::new(source)));
+    }
+
+    /// Reports an entry that is not in the snapshot.
+    fn left_out(&self, path: &Path, problem: EntryProblem) {
+        let report = EntryReport::new(path, problem);
+        self.progress.error(&report);
+        self.errors.lock().expect("error list").push(report);
     }
 
     /// Stores the tree of the directory at `dir` and returns its id.
@@ -142,10 +142,7 @@ impl<'a> Archiver<'a> {
         match node.kind {
             NodeKind::File => self.archive_file(path, node, parent),
             NodeKind::Dir if path.components().count() - 1 > MAX_DEPTH => {
-                let too_deep = std::io::Error::other(format!(
-                    "folder nested deeper than {MAX_DEPTH} levels: left out, as no reader would follow it"
-                ));
-                self.source_error(path, too_deep);
+                self.left_out(path, EntryProblem::TooDeep);
                 Ok(None)
             }
             NodeKind::Dir => self.archive_dir(path, node, parent),
@@ -314,17 +311,16 @@ impl<'a> Archiver<'a> {
             m.mtime() != before.mtime.secs || m.mtime_nsec() as u32 != before.mtime.nanos
         });
         if read != before.size || modified {
-            let message = format!(
-                "changed while it was read ({} bytes when the backup reached it, {read} read{}); \
-                 the snapshot holds what was read, back it up again for a consistent copy",
-                before.size,
-                if modified { ", modified meanwhile" } else { "" }
+            let report = EntryReport::new(
+                path,
+                EntryProblem::ChangedWhileRead {
+                    recorded: before.size,
+                    read,
+                    modified,
+                },
             );
-            self.progress.warning(path, &message);
-            self.warnings
-                .lock()
-                .expect("warning list")
-                .push((path.to_path_buf(), message));
+            self.progress.warning(&report);
+            self.warnings.lock().expect("warning list").push(report);
         }
     }
 

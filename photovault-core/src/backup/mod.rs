@@ -96,9 +96,9 @@ pub struct BackupOutcome {
     /// Its counters.
     pub summary: SnapshotSummary,
     /// Source entries that could not be read, with the reason; the snapshot holds the rest.
-    pub errors: Vec<(PathBuf, String)>,
+    pub errors: Vec<crate::EntryReport>,
     /// Files stored with a warning (they changed while they were read), with the warning.
-    pub warnings: Vec<(PathBuf, String)>,
+    pub warnings: Vec<crate::EntryReport>,
     /// Packs in the repository that no index lists and that did not verify: left alone and
     /// not used (`check --read-data` reports them too).
     pub unverified_packs: Vec<UnverifiedPack>,

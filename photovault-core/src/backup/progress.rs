@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::error::Error;
+use crate::entry_report::EntryReport;
 
 /// Whether a file's content was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,10 +29,10 @@ pub trait BackupProgress: Sync {
     /// A file is done.
     fn file_done(&self, _path: &Path, _size: u64, _status: FileStatus) {}
     /// An entry could not be backed up; it is left out of the snapshot.
-    fn error(&self, _path: &Path, _error: &Error) {}
+    fn error(&self, _report: &EntryReport) {}
     /// An entry was stored, but something about it deserves a word (it changed while it
     /// was read).
-    fn warning(&self, _path: &Path, _message: &str) {}
+    fn warning(&self, _report: &EntryReport) {}
     /// An entry was skipped on purpose (special files).
     fn skipped(&self, _path: &Path, _reason: &str) {}
     /// A pack no index lists was found and does not verify: it is left alone, not used.

@@ -67,7 +67,10 @@ pub(super) fn archive_roots(
     if sources.len() == 1 && sources[0] == Path::new("/") {
         return archiver
             .archive_dir_tree(Path::new("/"), parent)?
-            .ok_or_else(|| Error::InvalidArgument("cannot read /".into()));
+            .ok_or_else(|| Error::Source {
+                path: "/".into(),
+                source: std::io::Error::other("the root folder cannot be listed"),
+            });
     }
     let mut root: BTreeMap<Vec<u8>, Entry> = BTreeMap::new();
     for source in sources {
@@ -119,9 +122,11 @@ fn archive_level(
                     path: path.clone(),
                     source: e,
                 })?;
-                let mut node: Node = node_from_metadata(name.clone(), &meta).map_err(|reason| {
-                    Error::InvalidArgument(format!("{}: {reason}", path.display()))
-                })?;
+                let mut node: Node =
+                    node_from_metadata(name.clone(), &meta).map_err(|reason| Error::Source {
+                        path: path.clone(),
+                        source: std::io::Error::other(reason),
+                    })?;
                 node.kind = NodeKind::Dir;
                 node.mode = (node.mode & 0o7777) | libc::S_IFDIR;
                 let parent_subtree = match parent_node {

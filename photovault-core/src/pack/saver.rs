@@ -135,8 +135,9 @@ impl BlobSaver {
         {
             return Ok((id, false));
         }
-        let raw_length = u32::try_from(plaintext.len())
-            .map_err(|_| Error::InvalidArgument("a blob is larger than 4 GiB".into()))?;
+        let raw_length = u32::try_from(plaintext.len()).map_err(|_| Error::Internal {
+            what: "a blob larger than 4 GiB was about to be stored".into(),
+        })?;
         let sealed_len = SCRATCH.with(|scratch| {
             let Scratch { compressed, sealed } = &mut *scratch.borrow_mut();
             let wanted = compression_for(class);
@@ -210,7 +211,9 @@ impl BlobSaver {
     }
 
     fn upload_error(&self) -> Error {
-        Error::InvalidArgument("the upload thread stopped".into())
+        Error::Internal {
+            what: "the thread storing packs stopped".into(),
+        }
     }
 
     /// Stores the open packs, waits for uploads, and writes the index for everything stored.

@@ -71,9 +71,13 @@ impl Repository {
     fn indexed_entries(&self, pack: &PackId) -> Result<Vec<crate::format::blob::BlobEntry>> {
         let out = self.inner.index()?.pack_entries(pack)?;
         if out.is_empty() {
-            return Err(Error::InvalidArgument(format!(
-                "pack {pack} has neither a readable header nor index entries; remove it by hand if it is not needed"
-            )));
+            return Err(Error::damaged(
+                format!("pack {}", pack.short()),
+                crate::Damage::Malformed(
+                    "neither a readable header nor index entries; remove it by hand if it is not needed"
+                        .into(),
+                ),
+            ));
         }
         Ok(out)
     }

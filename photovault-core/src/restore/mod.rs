@@ -12,7 +12,7 @@ mod plan;
 mod progress;
 mod writer;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::format::snapshot::Snapshot;
@@ -54,7 +54,7 @@ pub struct RestoreOutcome {
     pub symlinks: u64,
     /// Entries that could not be restored, with the reason (damaged data, unsafe names,
     /// write errors). Everything else was restored.
-    pub errors: Vec<(PathBuf, String)>,
+    pub errors: Vec<crate::EntryReport>,
 }
 
 impl Repository {

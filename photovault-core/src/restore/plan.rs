@@ -6,6 +6,7 @@ use std::fs;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::ThreadPool;
 
@@ -14,6 +15,7 @@ use super::progress::RestoreProgress;
 use super::writer::{self, FileJob};
 use super::RestoreOutcome;
 use crate::depth::MAX_DEPTH;
+use crate::entry_report::{EntryProblem, EntryReport};
 use crate::error::{Error, Result};
 use crate::format::tree::{Node, NodeKind};
 use crate::id::BlobId;
@@ -71,9 +73,10 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn report(&mut self, path: &Path, message: String) {
-        self.progress.error(path, &message);
-        self.outcome.errors.push((path.to_path_buf(), message));
+    fn report(&mut self, path: &Path, problem: EntryProblem) {
+        let report = EntryReport::new(path, problem);
+        self.progress.error(&report);
+        self.outcome.errors.push(report);
     }
 
     /// Restores the node a restore starts at: a folder's content into the target, or a
@@ -87,7 +90,7 @@ impl<'a> Planner<'a> {
             _ => {
                 let path = self.target.join(OsStr::from_bytes(&start.name));
                 match start.name_problem() {
-                    Some(problem) => self.report(&path, format!("unsafe entry skipped: {problem}")),
+                    Some(problem) => self.report(&path, EntryProblem::UnsafeName(problem)),
                     None => self.restore_node(start, path, included),
                 }
                 Ok(())
@@ -105,7 +108,7 @@ impl<'a> Planner<'a> {
         let tree = match self.repo.read_tree(tree_id) {
             Ok(tree) => tree,
             Err(e) => {
-                self.report(&dir, format!("folder content cannot be read: {e}"));
+                self.report(&dir, EntryProblem::FolderUnreadable(Arc::new(e)));
                 return Ok(());
             }
         };
@@ -117,21 +120,20 @@ impl<'a> Planner<'a> {
             let path = dir.join(OsStr::from_bytes(&node.name));
             if let Some(problem) = node.name_problem() {
                 let shown = dir.join(node.display_name().replace('/', "\u{2215}"));
-                self.report(&shown, format!("unsafe entry skipped: {problem}"));
+                self.report(&shown, EntryProblem::UnsafeName(problem));
                 continue;
             }
             if previous.is_some_and(|p| p >= node.name.as_slice()) {
-                self.report(&path, "duplicate or unsorted entry skipped".into());
+                self.report(&path, EntryProblem::OutOfOrder);
                 continue;
             }
             previous = Some(&node.name);
             let child_path = format!("{snapshot_path}/{}", node.display_name());
             let child_included = included || self.include.matches(Path::new(&child_path));
             match (node.kind, node.subtree) {
-                (NodeKind::Dir, Some(_)) if self.stack.len() > MAX_DEPTH => self.report(
-                    &path,
-                    format!("folder nested deeper than {MAX_DEPTH} levels skipped"),
-                ),
+                (NodeKind::Dir, Some(_)) if self.stack.len() > MAX_DEPTH => {
+                    self.report(&path, EntryProblem::NestedTooDeep)
+                }
                 (NodeKind::Dir, Some(subtree)) => {
                     self.stack.push(PendingDir {
                         path: path.clone(),
@@ -145,9 +147,7 @@ impl<'a> Planner<'a> {
                     self.restore_tree(&subtree, path, &child_path, child_included)?;
                     self.stack.pop();
                 }
-                (NodeKind::Dir, None) => {
-                    self.report(&path, "folder without content skipped".into())
-                }
+                (NodeKind::Dir, None) => self.report(&path, EntryProblem::FolderWithoutContent),
                 _ => self.restore_node(node, path, child_included),
             }
             if self.batch_refs >= BATCH_BLOB_REFS {
@@ -169,10 +169,7 @@ impl<'a> Planner<'a> {
             let path = self.stack[i].path.clone();
             if let Err(e) = create_dir_no_follow(&path) {
                 self.stack[i].failed = true;
-                self.report(
-                    &path,
-                    format!("cannot create folder: {e}; nothing below it was restored"),
-                );
+                self.report(&path, EntryProblem::CannotCreateFolder(Arc::new(e)));
                 return false;
             }
             self.stack[i].created = true;
@@ -199,14 +196,14 @@ impl<'a> Planner<'a> {
             }
             NodeKind::Symlink => {
                 let Some(target) = &node.link_target else {
-                    self.report(&path, "symlink without target skipped".into());
+                    self.report(&path, EntryProblem::SymlinkWithoutTarget);
                     return;
                 };
                 match make_symlink(OsStr::from_bytes(target), &path)
                     .and_then(|_| metadata::apply(&path, node))
                 {
                     Ok(()) => self.outcome.symlinks += 1,
-                    Err(e) => self.report(&path, format!("cannot create symlink: {e}")),
+                    Err(e) => self.report(&path, EntryProblem::CannotCreateSymlink(Arc::new(e))),
                 }
             }
             NodeKind::Dir => {}
@@ -222,9 +219,9 @@ impl<'a> Planner<'a> {
                     self.outcome.files += 1;
                     self.outcome.bytes += size;
                 }
-                Err((path, message)) => {
-                    self.progress.error(&path, &message);
-                    self.outcome.errors.push((path, message));
+                Err(report) => {
+                    self.progress.error(&report);
+                    self.outcome.errors.push(report);
                 }
             }
         }
@@ -238,7 +235,7 @@ impl<'a> Planner<'a> {
         }
         for (path, node) in std::mem::take(&mut self.dirs_done).iter().rev() {
             if let Err(e) = metadata::apply(path, node) {
-                self.report(path, format!("cannot set folder metadata: {e}"));
+                self.report(path, EntryProblem::CannotSetFolderMetadata(Arc::new(e)));
             }
         }
         Ok(self.outcome)

@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use crate::entry_report::EntryReport;
+
 /// Receives progress and per-entry problems from a running restore, from many threads.
 pub trait RestoreProgress: Sync {
     /// More work was planned: this many files and bytes.
@@ -11,7 +13,7 @@ pub trait RestoreProgress: Sync {
     /// A file is complete.
     fn file_done(&self, _path: &Path, _size: u64) {}
     /// An entry could not be restored; the restore goes on.
-    fn error(&self, _path: &Path, _message: &str) {}
+    fn error(&self, _report: &EntryReport) {}
     /// Whether the restore should stop (the user pressed Ctrl-C). Asked between entries and
     /// between reads: the restore then stops soon, keeps the files it completed, removes
     /// the one it was writing, and returns [`Error::Interrupted`](crate::Error::Interrupted).

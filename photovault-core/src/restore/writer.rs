@@ -6,7 +6,7 @@ use std::fs::{self, File, OpenOptions};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 use rayon::ThreadPool;
@@ -14,6 +14,7 @@ use rayon::ThreadPool;
 use super::metadata;
 use super::progress::RestoreProgress;
 use crate::backend::FileKind;
+use crate::entry_report::{EntryProblem, EntryReport};
 use crate::format::blob::{open_blob_in_place, BlobEntry, BlobLocation};
 use crate::format::tree::Node;
 use crate::id::{BlobId, PackId};
@@ -30,7 +31,7 @@ pub(super) struct FileJob {
     pub(super) node: Node,
 }
 
-type FileResult = Result<u64, (PathBuf, String)>;
+type FileResult = Result<u64, EntryReport>;
 
 struct FileState {
     path: PathBuf,
@@ -43,7 +44,7 @@ struct FileState {
 #[derive(Default)]
 struct Open {
     temp: Option<(PathBuf, File)>,
-    error: Option<String>,
+    error: Option<EntryProblem>,
     result: Option<FileResult>,
 }
 
@@ -105,16 +106,16 @@ pub(super) fn write_files(
                 .into_inner()
                 .expect("file state")
                 .result
-                .unwrap_or_else(|| Err((path, "internal error: file was never completed".into())))
+                .unwrap_or_else(|| Err(EntryReport::new(path, EntryProblem::Interrupted)))
         })
         .collect()
 }
 
 /// The file's blob locations and total size, or why it cannot be restored.
-fn locate(repo: &RepoInner, node: &Node) -> (u64, Result<Vec<BlobLocation>, String>) {
+fn locate(repo: &RepoInner, node: &Node) -> (u64, Result<Vec<BlobLocation>, EntryProblem>) {
     let index = match repo.index() {
         Ok(index) => index,
-        Err(e) => return (0, Err(e.to_string())),
+        Err(e) => return (0, Err(e.into())),
     };
     let mut blobs = Vec::with_capacity(node.content.len());
     let mut size = 0u64;
@@ -124,25 +125,17 @@ fn locate(repo: &RepoInner, node: &Node) -> (u64, Result<Vec<BlobLocation>, Stri
                 size += loc.entry.raw_length as u64;
                 blobs.push(loc);
             }
-            Ok(None) => {
-                return (
-                    0,
-                    Err(format!(
-                        "data blob {} is missing from the repository",
-                        id.short()
-                    )),
-                )
-            }
-            Err(e) => return (0, Err(e.to_string())),
+            Ok(None) => return (0, Err(EntryProblem::BlobMissing(*id))),
+            Err(e) => return (0, Err(e.into())),
         }
     }
     if size != node.size {
         return (
             0,
-            Err(format!(
-                "content adds up to {size} bytes but the snapshot records {}",
-                node.size
-            )),
+            Err(EntryProblem::SizeMismatch {
+                found: size,
+                recorded: node.size,
+            }),
         );
     }
     (size, Ok(blobs))
@@ -176,11 +169,11 @@ fn restore_pack(
             .max()
             .expect("i < j");
         let mut read = if progress.cancelled() {
-            Err(crate::Error::Interrupted)
+            Err(EntryProblem::Interrupted)
         } else {
             repo.backend
                 .read(FileKind::Pack, &pack.to_hex(), start, end - start)
-                .map_err(crate::Error::from)
+                .map_err(|e| EntryProblem::from(crate::Error::from(e)))
         };
         for (k, (entry, targets)) in blobs.iter().enumerate().take(j).skip(i) {
             let overlaps_later = blobs
@@ -199,10 +192,9 @@ fn restore_pack(
                         overlaps_later,
                         &mut scratch,
                     )
-                    .map_err(|e| e.to_string())
+                    .map_err(EntryProblem::from)
                 }
-                Err(crate::Error::Interrupted) => Err("interrupted".to_string()),
-                Err(e) => Err(format!("cannot read pack {}: {e}", pack.short())),
+                Err(problem) => Err(problem.clone()),
             };
             // A blob this pack does not hold intact may be stored intact in another pack.
             let elsewhere = match &plain {
@@ -238,7 +230,7 @@ impl FileState {
             let mut open = self.inner.lock().expect("file state");
             if open.error.is_none() {
                 if let Err(e) = open.write_at(&self.path, self.size, offset, data) {
-                    open.error = Some(format!("cannot write: {e}"));
+                    open.error = Some(EntryProblem::CannotWrite(Arc::new(e)));
                 } else {
                     progress.bytes_done(data.len() as u64);
                 }
@@ -247,12 +239,12 @@ impl FileState {
         self.blob_done(progress);
     }
 
-    fn fail(&self, message: String, progress: &dyn RestoreProgress) {
+    fn fail(&self, problem: EntryProblem, progress: &dyn RestoreProgress) {
         self.inner
             .lock()
             .expect("file state")
             .error
-            .get_or_insert(message);
+            .get_or_insert(problem);
         self.blob_done(progress);
     }
 
@@ -268,7 +260,7 @@ impl FileState {
         if open.error.is_none() && open.temp.is_none() {
             // An empty file: nothing was written yet.
             if let Err(e) = open.create(&self.path, 0) {
-                open.error = Some(format!("cannot create: {e}"));
+                open.error = Some(EntryProblem::CannotWrite(Arc::new(e)));
             }
         }
         let temp = open.temp.take();
@@ -283,7 +275,10 @@ impl FileState {
                     }
                     Err(e) => {
                         let _ = fs::remove_file(&temp);
-                        Err((self.path.clone(), format!("cannot finish file: {e}")))
+                        Err(EntryReport::new(
+                            &self.path,
+                            EntryProblem::CannotFinish(Arc::new(e)),
+                        ))
                     }
                 }
             }
@@ -292,9 +287,9 @@ impl FileState {
                     drop(file);
                     let _ = fs::remove_file(&temp);
                 }
-                Err((
-                    self.path.clone(),
-                    error.unwrap_or_else(|| "not restored".into()),
+                Err(EntryReport::new(
+                    &self.path,
+                    error.unwrap_or(EntryProblem::Interrupted),
                 ))
             }
         };
