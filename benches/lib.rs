@@ -40,18 +40,10 @@ pub fn bench_chunker() -> Chunker {
     Chunker::new(ChunkerParams::default(), bench_key().chunker_seed())
 }
 
-/// Incompressible bytes (xorshift64*), standing in for JPEG, HEIC and video content.
+/// Incompressible bytes, standing in for JPEG, HEIC and video content (the tests' one
+/// generator, `photovault_testkit::files`).
 pub fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        out.extend_from_slice(&x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
-    }
-    out.truncate(len);
-    out
+    photovault_testkit::files::random_bytes(len, seed)
 }
 
 /// RAW-sensor-like bytes shaped like the corpus' DNG/CR3 files (`testkit/src/corpus/raw.rs`):

@@ -4,3 +4,4 @@
 //! mkcorpus -- --help` does the same from a shell.
 
 pub mod corpus;
+pub mod files;

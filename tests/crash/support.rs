@@ -2,68 +2,22 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// Deterministic pseudo-random bytes (xorshift64*), incompressible like photo data.
-pub fn random_bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        out.extend_from_slice(&x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
-
 /// Writes a file of pseudo-random content.
 pub fn write_random(path: &Path, seed: u64, len: usize) {
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::File::create(path)
-        .unwrap()
-        .write_all(&random_bytes(seed, len))
-        .unwrap();
+    photovault_testkit::files::write_random_file(path, len as u64, seed).unwrap();
 }
 
 /// Relative path → content of every regular file below `root`.
 pub fn contents(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            let meta = fs::symlink_metadata(&path).unwrap();
-            if meta.is_dir() {
-                stack.push(path);
-            } else if meta.is_file() {
-                out.insert(
-                    path.strip_prefix(root).unwrap().to_path_buf(),
-                    fs::read(&path).unwrap(),
-                );
-            }
-        }
-    }
-    out
+    photovault_testkit::files::contents(root).unwrap()
 }
 
-/// Copies a folder tree (files and folders only).
+/// Copies a folder tree.
 pub fn copy_tree(from: &Path, to: &Path) {
-    let status = Command::new("cp")
-        .arg("-a")
-        .arg(from)
-        .arg(to)
-        .status()
-        .unwrap();
-    assert!(
-        status.success(),
-        "cp -a {} {}",
-        from.display(),
-        to.display()
-    );
+    photovault_testkit::files::copy_tree(from, to).unwrap();
 }
 
 /// Bytes in complete pack files (64-hex names) of a local repository. `data/` also holds

@@ -62,13 +62,14 @@ struct Fixture {
     index_files: BTreeMap<String, IndexFile>,
 }
 
+/// Content named by a label (one seed per label).
 fn pseudo_random(label: &str, len: usize) -> Vec<u8> {
-    let mut out = vec![0u8; len];
-    blake3::Hasher::new()
-        .update(label.as_bytes())
-        .finalize_xof()
-        .fill(&mut out);
-    out
+    let seed = u64::from_le_bytes(
+        blake3::hash(label.as_bytes()).as_bytes()[..8]
+            .try_into()
+            .unwrap(),
+    );
+    photovault_testkit::files::random_bytes(len, seed)
 }
 
 fn open(repo: &Path) -> photovault_core::Result<Repository> {

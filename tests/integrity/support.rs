@@ -22,18 +22,9 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Copies the folder `from` into `to` (created), files and folders only.
+/// Copies the folder `from` to `to` (which must not exist yet).
 pub fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
+    photovault_testkit::files::copy_tree(from, to).unwrap();
 }
 
 /// Everything below `root` as (relative path, file type), depth first, sorted by name bytes.

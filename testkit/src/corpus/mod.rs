@@ -32,7 +32,7 @@ mod mutate;
 mod picture;
 mod plan;
 mod raw;
-mod rng;
+pub(crate) mod rng;
 mod write;
 mod xmp;
 

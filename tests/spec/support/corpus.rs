@@ -3,7 +3,6 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 use photovault_testkit::corpus;
@@ -42,11 +41,5 @@ pub fn corpus() -> &'static Path {
 /// `cp -a from to`.
 #[track_caller]
 pub fn copy_tree(from: &Path, to: &Path) {
-    let status = Command::new("cp")
-        .arg("-a")
-        .arg(from)
-        .arg(to)
-        .status()
-        .expect("cannot run cp");
-    assert!(status.success(), "cp -a {from:?} {to:?} failed");
+    photovault_testkit::files::copy_tree(from, to).expect("copy a folder tree");
 }

@@ -2,8 +2,7 @@
 //! library's view of a test repository (its master key), for tests that look inside.
 
 use std::ffi::OsStr;
-use std::fs::{self, File};
-use std::io::{BufWriter, Write};
+use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -16,58 +15,11 @@ use photovault_core::{OpenOptions, Repository};
 
 use super::PASSWORD;
 
-/// A xorshift64 stream: fast, deterministic, incompressible bytes.
-pub struct XorShift(u64);
-
-impl XorShift {
-    /// A stream for `seed` (any value).
-    pub fn new(seed: u64) -> Self {
-        XorShift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    /// The next 8 bytes.
-    pub fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    /// Fills `buf`.
-    pub fn fill(&mut self, buf: &mut [u8]) {
-        let mut words = buf.chunks_exact_mut(8);
-        for w in &mut words {
-            w.copy_from_slice(&self.next_u64().to_le_bytes());
-        }
-        let rest = words.into_remainder();
-        let last = self.next_u64().to_le_bytes();
-        let n = rest.len();
-        rest.copy_from_slice(&last[..n]);
-    }
-}
-
-/// `len` pseudo-random bytes.
-pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
-    let mut v = vec![0u8; len];
-    XorShift::new(seed).fill(&mut v);
-    v
-}
+pub use photovault_testkit::files::random_bytes;
 
 /// Writes `len` pseudo-random bytes to `path`, streaming.
 pub fn write_random_file(path: &Path, len: u64, seed: u64) {
-    let mut rng = XorShift::new(seed);
-    let mut out = BufWriter::new(File::create(path).expect("create file"));
-    let mut buf = vec![0u8; 1 << 20];
-    let mut left = len;
-    while left > 0 {
-        let n = left.min(buf.len() as u64) as usize;
-        rng.fill(&mut buf[..n]);
-        out.write_all(&buf[..n]).expect("write file");
-        left -= n as u64;
-    }
-    out.flush().expect("flush file");
+    photovault_testkit::files::write_random_file(path, len, seed).expect("write a random file");
 }
 
 /// Total bytes of the files below `dir` (what `du --apparent-size` says).
