@@ -28,9 +28,9 @@
 #   Env: RESTIC_BIN BORG_BIN RUSTIC_BIN (default: from PATH), PEER_PASSWORD (the password
 #   of every repository), BORG_ENCRYPTION (default repokey).
 #
-# Per run and tool, in a fresh work folder RUNDIR/work/r<run>-<tool>/, untimed set-up first:
-# `cp -a CORPUS src` (the cached corpus is never modified), an empty repository folder and
-# cache folder. Then these steps, each timed on its own:
+# Per run and tool, in a fresh work folder RUNDIR/scratch/r<run>-<tool>/, untimed set-up
+# first: `cp -a CORPUS src` (the cached corpus is never modified), an empty repository
+# folder and cache folder. Then these steps, each timed on its own:
 #   init              pvault init | restic init (format 2 where offered) | borg init -e repokey
 #                     | rustic init
 #   backup1-initial   first backup of src
@@ -292,7 +292,7 @@ verify_restore() {
 
 run_tool() {  # run_tool TOOL: all steps of one tool in one run
   local tool=$1 wd bytes
-  wd=$RUNDIR/work/r$RUN_NO-$tool
+  wd=$RUNDIR/scratch/r$RUN_NO-$tool
   rm -rf "$wd"
   mkdir -p "$wd/cache"
   REPO=$wd/repo CACHE=$wd/cache DEST=$wd/restore
@@ -428,7 +428,7 @@ run_main() {
   for RUN_NO in $(seq 1 "$RUNS"); do
     for t in "${TOOLS[@]}"; do run_tool "$t"; done
   done
-  rmdir "$RUNDIR/work" 2>/dev/null || true
+  rmdir "$RUNDIR/scratch" 2>/dev/null || true
   say "results: $RES"
 }
 
