@@ -1,39 +1,45 @@
 #!/usr/bin/env bash
-# peer.sh - end-to-end comparison of pvault with restic and borg on the photo corpus.
+# peer.sh - end-to-end comparison of pvault with restic, borg and rustic on the photo corpus.
 #
 # Usage: benches/peer.sh [options]
 #   --scale S        corpus scale for mkcorpus (default 1: ~3.5 GB, 20,586 files)
 #   --runs N         repeat the whole sequence N times; the table shows medians (default 1)
-#   --seed N         corpus seed (default 1; the day-2 mutation uses peer-bench's seed 2)
-#   --tools "..."    tools to compare (default "pvault restic borg", and rustic when on PATH)
-#   --small          200,000 small files (mksmall.py beside peer-bench.sh) and peer-bench
-#                    --backup-only instead
+#   --seed N         corpus seed (default 1; the day-2 mutation uses seed 2)
+#   --tools "..."    tools to compare (default "pvault restic borg", and rustic when on PATH);
+#                    a tool that is not installed is skipped, with a warning
+#   --small          200,000 small files (`harness.sh gen-small`) instead, init and the two
+#                    first backups only (harness --backup-only)
+#   --small-files N  with --small: N files instead of 200,000
+#   --drop-caches    drop the page cache before each timed step (root only; default warm)
+#   --keep           keep each tool's work folder (repository, cache, corpus copy)
 #   --work DIR       work folder: cached corpora and runs (default $PEER_WORK or /tmp/pvault-peer)
 #   --corpus-only    build mkcorpus, generate the corpus into WORK, print its path and stop
 #   --no-build       use the existing target/release/pvault and target/release/mkcorpus
-#   --install        apt-get install restic and borgbackup when missing
+#   --install        apt-get install restic and borgbackup when missing and asked for
 #   --table TSV      only print the comparison table of an existing results.tsv
 #
-# Steps: (a) cargo build --release -p photovault-cli, and -p photovault-testkit --bin
-# mkcorpus (testkit/: the corpus generator); (b) generate the corpus once into
-# WORK/mkcorpus-s<S>-seed<N> (or WORK/small), reused by later runs; (c) run peer-bench.sh
-# with PVAULT_BIN=target/release/pvault into WORK/run-<time>-<corpus>/ (results.tsv,
-# logs/); (d) print medians per tool and step, the ratios restic/pvault and borg/pvault
-# (above 1: pvault is faster), max RSS, MB/s, the CPU other processes used meanwhile
-# (other_cpu_s: noise), and the final repository sizes. A step that failed (non-zero exit)
-# shows as n/a.
+# Steps: (a) cargo build --release -p photovault-cli -p photovault-testkit --bin pvault
+# --bin mkcorpus (testkit/: the corpus generator); (b) generate the corpus once into
+# WORK/mkcorpus-s<S>-seed<N> (or WORK/smallfiles-n<N>), reused by later runs; (c) run
+# benches/peer/harness.sh with target/release/pvault and mkcorpus into
+# WORK/run-<time>-<corpus>/ (machine.txt, results.tsv, logs/): it prints the machine facts,
+# then times each tool's steps (init, three backups, restore with a bit-for-bit check,
+# check --read-data) under GNU time; see its header; (d) print medians per tool and step,
+# the ratios restic/pvault and borg/pvault (above 1: pvault is faster), max RSS, MB/s, the
+# CPU other processes used meanwhile (other_cpu_s: noise), and the final repository sizes.
+# A step that failed (non-zero exit, or a restore that does not match) shows as n/a.
 #
-# peer-bench.sh, the harness that times each tool under identical conditions, is not part
-# of this repository: it is kept with the team's shared files, in ../shared/bench beside
-# the repository, or wherever PEER_BENCH_DIR says. The corpus and its day-2 mutation are
-# always ours (target/release/mkcorpus); only the timing harness comes from there.
+# Needs: cargo, python3, GNU time at /usr/bin/time (Debian package `time`), and the tools to
+# compare: restic and borg (apt-get install -y restic borgbackup), rustic (cargo install
+# rustic-rs).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-BENCH=${PEER_BENCH_DIR:-$ROOT/../shared/bench}
+HARNESS=$HERE/peer/harness.sh
 WORK=${PEER_WORK:-/tmp/pvault-peer}
-SCALE=1 RUNS=1 SEED=1 TOOLS="pvault restic borg" SMALL=0 BUILD=1 INSTALL=0 TABLE="" CORPUS_ONLY=0
+SCALE=1 RUNS=1 SEED=1 TOOLS="pvault restic borg" SMALL=0 SMALL_FILES=200000 BUILD=1 INSTALL=0
+TABLE="" CORPUS_ONLY=0 HARNESS_ARGS=()
 command -v rustic >/dev/null && TOOLS+=" rustic"
 
 while [[ $# -gt 0 ]]; do
@@ -43,17 +49,22 @@ while [[ $# -gt 0 ]]; do
     --seed) SEED=$2; shift 2 ;;
     --tools) TOOLS=$2; shift 2 ;;
     --small) SMALL=1; shift ;;
+    --small-files) SMALL_FILES=$2; shift 2 ;;
+    --drop-caches|--keep) HARNESS_ARGS+=("$1"); shift ;;
     --work) WORK=$2; shift 2 ;;
     --corpus-only) CORPUS_ONLY=1; shift ;;
     --no-build) BUILD=0; shift ;;
     --install) INSTALL=1; shift ;;
     --table) TABLE=$2; shift 2 ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 
-# ---- (d) the comparison table, from peer-bench's results.tsv ----------------------------
+# ---- (d) the comparison table, from the harness's results.tsv ----------------------------
+# Also reads the results.tsv of runs made before benches/peer/harness.sh (columns run tool
+# step wall_s cpu_s maxRSS_MiB MB/s repo_bytes other_cpu_s, "!rc=N" after a failed step's
+# name, and verify notes as rows whose wall_s is "-").
 print_table() {
   python3 - "$1" "$TOOLS" <<'PY'
 import csv, statistics, sys
@@ -68,16 +79,23 @@ last_repo = defaultdict(dict)   # tool -> run -> repo bytes after its last step
 with open(path) as f:
     for r in csv.DictReader(f, delimiter="\t"):
         step = r["step"]
-        if r["wall_s"] == "-":
+        if "status" in r:       # benches/peer/harness.sh
+            r["failed"] = r["status"] != "ok"
+            r["MB/s"] = r["mb_s"]
+            r["maxRSS_MiB"] = "-" if r["maxrss_kib"] == "-" else str(int(r["maxrss_kib"]) / 1024)
+            if r["verify"] not in ("", "-"):
+                notes[r["tool"]].append(r["verify"])
+        elif r["wall_s"] == "-":  # earlier harness: a verify note
             notes[r["tool"]].append(step)
             continue
-        failed = "!rc=" in step
-        step = step.split("!")[0]
-        r["failed"] = failed
+        else:
+            r["failed"] = "!rc=" in step
+            step = step.split("!")[0]
         rows[(r["tool"], step)].append(r)
         if r["repo_bytes"] not in ("", "-"):
             last_repo[r["tool"]][r["run"]] = int(r["repo_bytes"])
-tools = [t for t in tools if any(k[0] == t for k in rows)]
+found = list(dict.fromkeys(k[0] for k in rows))
+tools = [t for t in tools if t in found] + [t for t in found if t not in tools]
 steps = [s for s in STEPS if any((t, s) in rows for t in tools)]
 
 def med(tool, step, col):
@@ -146,11 +164,6 @@ fi
 
 # ---- prerequisites ------------------------------------------------------------------------
 if [[ $CORPUS_ONLY -eq 0 ]]; then
-  if [[ ! -x $BENCH/peer-bench.sh ]]; then
-    echo "no peer-bench.sh in $BENCH: set PEER_BENCH_DIR to the folder that holds it" \
-      "(or pass --corpus-only to only generate the corpus)" >&2
-    exit 1
-  fi
   missing=()
   for t in $TOOLS; do
     case $t in
@@ -162,17 +175,26 @@ if [[ $CORPUS_ONLY -eq 0 ]]; then
     if [[ $INSTALL -eq 1 ]]; then
       apt-get install -y "${missing[@]}"
     else
-      echo "missing: ${missing[*]} (run: apt-get install -y ${missing[*]}, or pass --install)" >&2
-      exit 1
+      echo "WARNING: not installed: ${missing[*]}; the harness skips them" \
+        "(apt-get install -y ${missing[*]}, or pass --install)" >&2
     fi
   fi
-  [[ -x /usr/bin/time ]] || { echo "peer-bench.sh needs GNU time at /usr/bin/time (apt-get install -y time)" >&2; exit 1; }
+  if ! /usr/bin/time --version 2>&1 | grep -q GNU; then
+    echo "GNU time is missing: the harness times every step with /usr/bin/time" \
+      "(Debian/Ubuntu: apt-get install -y time)" >&2
+    exit 1
+  fi
 fi
 
 # ---- (a) build -----------------------------------------------------------------------------
+# One cargo call for both binaries (two calls could resolve dependency features differently
+# and build the shared crates twice).
 if [[ $BUILD -eq 1 ]]; then
-  (cd "$ROOT" && cargo build --release -p photovault-testkit --bin mkcorpus)
-  [[ $CORPUS_ONLY -eq 1 ]] || (cd "$ROOT" && cargo build --release -p photovault-cli)
+  if [[ $CORPUS_ONLY -eq 1 ]]; then
+    (cd "$ROOT" && cargo build --release -p photovault-testkit --bin mkcorpus)
+  else
+    (cd "$ROOT" && cargo build --release -p photovault-cli -p photovault-testkit --bin pvault --bin mkcorpus)
+  fi
 fi
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 MKCORPUS_BIN=$TARGET/release/mkcorpus
@@ -183,8 +205,9 @@ PVAULT_BIN=$TARGET/release/pvault
 # ---- (b) corpus, generated once into a .partial folder and renamed when complete ----------
 mkdir -p "$WORK"
 if [[ $SMALL -eq 1 ]]; then
-  CORPUS=$WORK/small NAME=small
-  GEN=(python3 "$BENCH/mksmall.py")
+  # "smallfiles-": the small corpus of the earlier generator (WORK/small) is not reused.
+  CORPUS=$WORK/smallfiles-n$SMALL_FILES NAME=smallfiles-n$SMALL_FILES
+  GEN=("$HARNESS" gen-small)
 else
   # "mkcorpus-": corpora of the earlier Python generator (corpus-s*) are not reused.
   CORPUS=$WORK/mkcorpus-s$SCALE-seed$SEED NAME=s$SCALE-seed$SEED
@@ -195,7 +218,7 @@ if [[ ! -d $CORPUS ]]; then
   echo "generating $CORPUS ..." >&2
   start=$(date +%s)
   if [[ $SMALL -eq 1 ]]; then
-    "${GEN[@]}" "$CORPUS.partial"
+    "${GEN[@]}" "$CORPUS.partial" --files "$SMALL_FILES"
   else
     "${GEN[@]}" "$CORPUS.partial" --seed "$SEED" --scale "$SCALE"
   fi
@@ -209,23 +232,14 @@ if [[ $CORPUS_ONLY -eq 1 ]]; then
   exit 0
 fi
 
-# peer-bench.sh applies the day-2 change as `python3 "$MKCORPUS" SRC --seed N --mutate`:
-# this launcher passes that on to our mkcorpus, so the mutation is ours too.
-LAUNCHER=$WORK/mkcorpus-launcher.py
-cat > "$LAUNCHER" <<'PY'
-import os, sys
-binary = os.environ["PEER_MKCORPUS_BIN"]
-os.execv(binary, [binary] + sys.argv[1:])
-PY
-
-# ---- (c) peer-bench ------------------------------------------------------------------------
+# ---- (c) the harness ----------------------------------------------------------------------
 RUN=$WORK/run-$(date +%Y%m%d-%H%M%S)-$NAME
 mkdir -p "$RUN"
-args=(--tools "$TOOLS" --runs "$RUNS")
+args=(--tools "$TOOLS" --runs "$RUNS" --pvault "$PVAULT_BIN" --mkcorpus "$MKCORPUS_BIN"
+      "${HARNESS_ARGS[@]}")
 [[ $SMALL -eq 1 ]] && args+=(--backup-only)
-echo "running peer-bench into $RUN (pvault $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores)" >&2
-PEER_MKCORPUS_BIN=$MKCORPUS_BIN MKCORPUS=$LAUNCHER PVAULT_BIN=$PVAULT_BIN \
-  "$BENCH/peer-bench.sh" "${args[@]}" "$CORPUS" "$RUN" 2>&1 | tee "$RUN/peer-bench.log"
+echo "running benches/peer/harness.sh into $RUN" >&2
+"$HARNESS" run "${args[@]}" "$CORPUS" "$RUN" 2>&1 | tee "$RUN/harness.log"
 
 # ---- (d) table -----------------------------------------------------------------------------
 print_table "$RUN/results.tsv" | tee "$RUN/table.md"
