@@ -7,7 +7,8 @@
 //!
 //! | stage | module |
 //! |---|---|
-//! | walk the source tree, read metadata and photo EXIF | [`source`] |
+//! | walk the source tree, read metadata | [`source`] |
+//! | know what a file is; read photo EXIF and movie dates | [`media`] |
 //! | cut files into content-defined chunks (FastCDC) | [`chunk`] |
 //! | name each chunk by keyed BLAKE3, skip what is stored | [`crypto`], [`index`] |
 //! | compress what compresses (zstd) | [`compress`] |
@@ -64,6 +65,7 @@ pub mod format;
 mod id;
 pub mod index;
 pub mod ls;
+pub mod media;
 pub mod mount;
 pub mod pack;
 pub mod repair;

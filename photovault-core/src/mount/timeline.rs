@@ -2,10 +2,10 @@
 //! capture date. Pure logic over tree nodes; [`super::layout`] walks the trees and makes
 //! the folders.
 //!
-//! - What counts: photos, RAW files and videos, by extension. Sidecars (`.xmp`, `.aae`)
-//!   and Live Photo movies travel with their primary file ([`group_folder`]). Empty files
-//!   are left out, and preview caches and hidden folders are not looked into
-//!   ([`skip_folder`]).
+//! - What counts: photos, RAW files and videos, by name ([`MediaKind::from_name`]).
+//!   Sidecars (`.xmp`, `.aae`) and Live Photo movies travel with their primary file
+//!   ([`group_folder`]). Empty files are left out, and preview caches and hidden folders
+//!   are not looked into ([`skip_folder`]).
 //! - When: `media.taken` (EXIF DateTimeOriginal, or a movie's `mvhd` creation time), read
 //!   at backup time; else the file's mtime, in UTC ([`capture_month`]).
 //! - Distinct: one entry per content (list of blobs). Of several copies the one with the
@@ -22,6 +22,7 @@ use chrono::Datelike;
 
 use crate::format::tree::Node;
 use crate::id::BlobId;
+use crate::media::{split_extension, MediaKind};
 
 /// A photo or video and the files that belong with it.
 #[derive(Debug, Clone)]
@@ -43,9 +44,10 @@ pub(super) struct Month {
     pub(super) entries: Vec<(Vec<u8>, Arc<Node>)>,
 }
 
+/// The part a file plays in the timeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Class {
-    /// A photo that can be the still of a Live Photo.
+enum Role {
+    /// A photo that can be the still of a Live Photo (JPEG, HEIF).
     Still,
     /// Any other photo (RAW, PNG, TIFF, ...).
     Photo,
@@ -54,19 +56,14 @@ enum Class {
     Other,
 }
 
-fn class_of(name: &[u8]) -> Class {
-    let (_, ext) = split_extension(name);
-    let ext = ext.get(1..).unwrap_or_default().to_ascii_lowercase();
-    match ext.as_slice() {
-        b"jpg" | b"jpeg" | b"heic" | b"heif" => Class::Still,
-        b"png" | b"tif" | b"tiff" | b"webp" | b"gif" | b"avif" | b"jxl" | b"bmp" | b"dng"
-        | b"cr2" | b"cr3" | b"crw" | b"nef" | b"nrw" | b"arw" | b"srf" | b"sr2" | b"raf"
-        | b"orf" | b"rw2" | b"pef" | b"srw" | b"x3f" | b"3fr" | b"iiq" | b"erf" | b"mef"
-        | b"mos" | b"kdc" | b"rwl" => Class::Photo,
-        b"mov" | b"mp4" | b"m4v" | b"3gp" | b"avi" | b"mts" | b"m2ts" | b"mkv" | b"webm"
-        | b"wmv" | b"mpg" | b"mpeg" => Class::Video,
-        b"xmp" | b"aae" => Class::Sidecar,
-        _ => Class::Other,
+fn role_of(kind: MediaKind) -> Role {
+    use MediaKind::*;
+    match kind {
+        Jpeg | Heif => Role::Still,
+        Avif | TiffRaw | Cr3 | OtherRaw | Png | Gif | WebP | OtherImage => Role::Photo,
+        IsoBmffVideo | Matroska | OtherVideo => Role::Video,
+        Sidecar => Role::Sidecar,
+        Archive | Other => Role::Other,
     }
 }
 
@@ -79,7 +76,11 @@ pub(super) fn skip_folder(name: &[u8]) -> bool {
 /// The photos and videos of one folder (`dir`: its full path, `files`: its regular files),
 /// each with its companions.
 pub(super) fn group_folder(dir: &[u8], files: &[Arc<Node>]) -> Vec<Candidate> {
-    let classes: Vec<Class> = files.iter().map(|f| class_of(&f.name)).collect();
+    let kinds: Vec<MediaKind> = files
+        .iter()
+        .map(|f| MediaKind::from_name(&f.name))
+        .collect();
+    let roles: Vec<Role> = kinds.iter().map(|&kind| role_of(kind)).collect();
     let stem = |i: usize| split_extension(&files[i].name).0;
     let mut by_stem: HashMap<&[u8], Vec<usize>> = HashMap::new();
     let mut by_name: HashMap<&[u8], usize> = HashMap::new();
@@ -92,26 +93,26 @@ pub(super) fn group_folder(dir: &[u8], files: &[Arc<Node>]) -> Vec<Candidate> {
     }
     // owner[i]: the primary file i travels with, if it is a companion.
     let mut owner: Vec<Option<usize>> = vec![None; files.len()];
-    for i in (0..files.len()).filter(|&i| classes[i] == Class::Video) {
+    for i in (0..files.len()).filter(|&i| roles[i] == Role::Video) {
         let still = by_stem[stem(i)]
             .iter()
             .copied()
-            .filter(|&j| classes[j] == Class::Still)
-            .min_by_key(|&j| (!is_heif(&files[j].name), j));
+            .filter(|&j| roles[j] == Role::Still)
+            .min_by_key(|&j| (kinds[j] != MediaKind::Heif, j));
         owner[i] = still;
     }
-    for i in (0..files.len()).filter(|&i| classes[i] == Class::Sidecar) {
+    for i in (0..files.len()).filter(|&i| roles[i] == Role::Sidecar) {
         // `IMG_1.CR3.xmp` (darktable) names its file in full; `IMG_1.xmp` (Lightroom) shares
         // the stem, and then a RAW or other photo is preferred over a still, then a video.
         let target = by_name.get(stem(i)).copied().or_else(|| {
             by_stem[stem(i)]
                 .iter()
                 .copied()
-                .filter(|&j| matches!(classes[j], Class::Photo | Class::Still | Class::Video))
-                .min_by_key(|&j| (classes[j] != Class::Photo, classes[j] == Class::Video, j))
+                .filter(|&j| matches!(roles[j], Role::Photo | Role::Still | Role::Video))
+                .min_by_key(|&j| (roles[j] != Role::Photo, roles[j] == Role::Video, j))
         });
         owner[i] = target
-            .filter(|&j| classes[j] != Class::Sidecar && classes[j] != Class::Other)
+            .filter(|&j| roles[j] != Role::Sidecar && roles[j] != Role::Other)
             .map(|j| owner[j].unwrap_or(j));
     }
     let mut companions: Vec<Vec<Arc<Node>>> = vec![Vec::new(); files.len()];
@@ -122,7 +123,7 @@ pub(super) fn group_folder(dir: &[u8], files: &[Arc<Node>]) -> Vec<Candidate> {
     }
     let mut out = Vec::new();
     for (i, companions) in companions.into_iter().enumerate() {
-        let media = matches!(classes[i], Class::Still | Class::Photo | Class::Video);
+        let media = matches!(roles[i], Role::Still | Role::Photo | Role::Video);
         if !media || owner[i].is_some() || files[i].content.is_empty() {
             continue;
         }
@@ -138,11 +139,6 @@ pub(super) fn group_folder(dir: &[u8], files: &[Arc<Node>]) -> Vec<Candidate> {
         });
     }
     out
-}
-
-fn is_heif(name: &[u8]) -> bool {
-    let ext = split_extension(name).1.to_ascii_lowercase();
-    ext == b".heic" || ext == b".heif"
 }
 
 /// The year and month a file belongs to: from `media.taken` (`YYYY-MM-...`), else from its
@@ -232,14 +228,6 @@ fn name_entries(candidates: &[&Candidate]) -> Vec<(Vec<u8>, Arc<Node>)> {
     }
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     entries
-}
-
-/// `(stem, extension with its dot)`; a leading dot does not start an extension.
-fn split_extension(name: &[u8]) -> (&[u8], &[u8]) {
-    match name.iter().rposition(|&b| b == b'.') {
-        Some(dot) if dot > 0 => name.split_at(dot),
-        _ => (name, &[]),
-    }
 }
 
 /// `IMG_1.JPG` with suffix 2 is `IMG_1 (2).JPG`; suffix 1 is the name itself.
@@ -447,6 +435,32 @@ mod tests {
         assert_eq!(all.len(), 2000);
         assert!(all.contains(&"IMG_0001.JPG".to_string()));
         assert!(all.contains(&"IMG_0001 (2000).JPG".to_string()));
+    }
+
+    #[test]
+    fn roles_come_from_the_extension_in_any_case() {
+        let role = |name: &str| role_of(MediaKind::from_name(name.as_bytes()));
+        for ext in ["jpg", "JPEG", "heic", "HEIF"] {
+            assert_eq!(role(&format!("a.{ext}")), Role::Still, "{ext}");
+        }
+        let photos = "png tif tiff webp gif avif jxl bmp dng cr2 cr3 crw nef nrw arw srf sr2 \
+                      raf orf rw2 pef srw x3f 3fr iiq erf mef mos kdc rwl";
+        for ext in photos.split_whitespace() {
+            assert_eq!(
+                role(&format!("a.{}", ext.to_uppercase())),
+                Role::Photo,
+                "{ext}"
+            );
+        }
+        let videos = "mov mp4 m4v 3gp avi mts m2ts mkv webm wmv mpg mpeg";
+        for ext in videos.split_whitespace() {
+            assert_eq!(role(&format!("a.{ext}")), Role::Video, "{ext}");
+        }
+        assert_eq!(role("a.XMP"), Role::Sidecar);
+        assert_eq!(role("a.aae"), Role::Sidecar);
+        for name in ["notes.txt", "a.zip", ".jpg", "jpg", "a."] {
+            assert_eq!(role(name), Role::Other, "{name}");
+        }
     }
 
     #[test]
