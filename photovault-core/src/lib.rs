@@ -17,9 +17,9 @@
 //! | store on a backend, atomically | [`backend`] |
 //!
 //! The repository format is in [`format`] and in SPEC.md, byte by byte. Operations each
-//! have a module: [`backup`], [`restore`], [`check`], [`ls`], [`mount`] (snapshots as
-//! folders, with a photo timeline). Everything a program needs is re-exported at the
-//! crate root.
+//! have a module: [`backup`], [`restore`], [`check`], [`ls`], [`browse`] (folders, byte
+//! ranges and the photo timeline of snapshots, for programs that show them) and [`mount`]
+//! (the same as FUSE folders). Everything a program needs is re-exported at the crate root.
 //!
 //! ```
 //! use photovault_core::{backend::LocalBackend, BackupOptions, InitOptions, KdfParams,
@@ -55,6 +55,7 @@
 
 pub mod backend;
 pub mod backup;
+pub mod browse;
 pub mod check;
 pub mod chunk;
 pub mod compress;

@@ -1,28 +1,54 @@
-//! The timeline: every distinct photo and video of one snapshot, in `YYYY/MM` folders by
-//! capture date. Pure logic over tree nodes; [`super::layout`] walks the trees and makes
-//! the folders.
-//!
-//! - What counts: photos, RAW files and videos, by name ([`MediaKind::from_name`]).
-//!   Sidecars (`.xmp`, `.aae`) and Live Photo movies travel with their primary file
-//!   ([`group_folder`]). Empty files are left out, and preview caches and hidden folders
-//!   are not looked into ([`skip_folder`]).
-//! - When: `media.taken` (EXIF DateTimeOriginal, or a movie's `mvhd` creation time), read
-//!   at backup time; else the file's mtime, in UTC ([`capture_month`]).
-//! - Distinct: one entry per content (list of blobs). Of several copies the one with the
-//!   most companions is shown, then the oldest (earliest mtime: the original import), then
-//!   the first by path.
-//! - Names: candidates of a month are taken in order of their full snapshot path; the first
-//!   keeps its name, later ones get ` (2)`, ` (3)`, ... before the extension, and a
-//!   primary's companions get the same suffix, so pairs stay recognisable side by side.
+//! The photo timeline, as pure logic over tree nodes: which files are photos and videos,
+//! which travel together, which month each belongs to, and the names they are shown
+//! under. [`Browser::timeline`](super::Browser::timeline) walks the trees; the rules are
+//! [`Timeline`]'s.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::Datelike;
 
+use crate::error::Error;
 use crate::format::tree::Node;
 use crate::id::BlobId;
 use crate::media::{split_extension, MediaKind};
+
+/// Every distinct photo and video of one snapshot, in months by capture date: what the
+/// mount shows as `timeline/YYYY/MM/`.
+///
+/// - What counts: photos, RAW files and videos, by name
+///   ([`MediaKind::from_name`](crate::media::MediaKind::from_name)). Sidecars (`.xmp`,
+///   `.aae`) and Live Photo movies travel with their primary file. Empty files are left
+///   out, and preview caches (`*.lrdata`, `@eaDir`) and hidden folders are not looked into.
+/// - When: `media.taken` (EXIF DateTimeOriginal, or a movie's `mvhd` creation time), read
+///   at backup time; else the file's mtime, in UTC.
+/// - Distinct: one entry per content (list of blobs). Of several copies the one with the
+///   most companions is shown, then the oldest (earliest mtime: the original import), then
+///   the first by path.
+/// - Names: candidates of a month are taken in order of their full snapshot path; the first
+///   keeps its name, later ones get ` (2)`, ` (3)`, ... before the extension, and a
+///   primary's companions get the same suffix, so pairs stay recognisable side by side.
+#[derive(Debug, Default)]
+pub struct Timeline {
+    /// The months that hold photos or videos, oldest first.
+    pub months: Vec<Month>,
+    /// Folders that could not be read (by path in the snapshot), and why: what they hold
+    /// is missing from the timeline.
+    pub unreadable: Vec<(PathBuf, Error)>,
+}
+
+/// One month of the [`Timeline`].
+#[derive(Debug)]
+pub struct Month {
+    /// The year, e.g. 2021.
+    pub year: i32,
+    /// The month, 1 to 12.
+    pub month: u32,
+    /// Names (unique, sorted) and the files they show: photos and videos, with their
+    /// companions beside them.
+    pub entries: Vec<(Vec<u8>, Arc<Node>)>,
+}
 
 /// A photo or video and the files that belong with it.
 #[derive(Debug, Clone)]
@@ -33,15 +59,6 @@ pub(super) struct Candidate {
     pub(super) primary: Arc<Node>,
     /// Sidecars and Live Photo movies in the same folder, by name.
     pub(super) companions: Vec<Arc<Node>>,
-}
-
-/// One `YYYY/MM` folder.
-#[derive(Debug)]
-pub(super) struct Month {
-    pub(super) year: i32,
-    pub(super) month: u32,
-    /// Names (unique, sorted) and the nodes they show.
-    pub(super) entries: Vec<(Vec<u8>, Arc<Node>)>,
 }
 
 /// The part a file plays in the timeline.
