@@ -18,8 +18,9 @@
 //!
 //! The repository format is in [`format`] and in SPEC.md, byte by byte. Operations each
 //! have a module: [`backup`], [`restore`], [`check`], [`ls`], [`browse`] (folders, byte
-//! ranges and the photo timeline of snapshots, for programs that show them) and [`mount`]
-//! (the same as FUSE folders). Everything a program needs is re-exported at the crate root.
+//! ranges and the photo timeline of snapshots, for programs that show them) and `mount`
+//! (the same as FUSE folders, with the cargo feature `mount`, off by default). Everything
+//! a program needs is re-exported at the crate root.
 //!
 //! ```
 //! use photovault_core::{backend::LocalBackend, BackupOptions, InitOptions, KdfParams,
@@ -67,6 +68,7 @@ mod id;
 pub mod index;
 pub mod ls;
 pub mod media;
+#[cfg(feature = "mount")]
 pub mod mount;
 pub mod pack;
 pub mod repair;
@@ -86,6 +88,7 @@ pub use format::snapshot::{Snapshot, SnapshotSummary};
 pub use format::tree::{MediaInfo, Node, NodeKind, Timestamp, Tree};
 pub use id::{BlobId, IndexId, InvalidId, KeyId, PackId, SnapshotId};
 pub use ls::LsEntry;
+#[cfg(feature = "mount")]
 pub use mount::{MountHandle, MountOptions};
 pub use repair::{
     RepairIndexReport, RepairPacksReport, RepairSnapshotsOptions, RepairSnapshotsReport,
