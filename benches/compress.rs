@@ -5,6 +5,7 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughpu
 use photovault_benches::{bench_chunker, chunks, pseudo_random, raw_like, INPUT_LEN};
 use photovault_core::compress::{compress_into, decompress, ContentClass};
 use photovault_core::format::blob::Compression;
+use photovault_core::media::MediaKind;
 
 fn sniff(c: &mut Criterion) {
     let heads: [&[u8]; 6] = [
@@ -20,7 +21,7 @@ fn sniff(c: &mut Criterion) {
     g.bench_function("sniff/6_heads", |b| {
         b.iter(|| {
             for h in &heads {
-                black_box(ContentClass::sniff(black_box(h)));
+                black_box(ContentClass::of(MediaKind::from_content(black_box(h))));
             }
         })
     });

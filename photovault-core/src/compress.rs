@@ -1,8 +1,8 @@
 //! Compression: zstd for what compresses (RAW sensor data, sidecars, trees), nothing for
 //! what is already compressed (JPEG, HEIC, PNG, video, archives).
 //!
-//! The decision is made per file. Its first bytes ([`ContentClass::sniff`]) say whether it
-//! is a compressed format, so photos and videos cost no compression CPU at all. For a large
+//! The decision is made per file. Its first bytes say whether it is a compressed format
+//! ([`MediaKind::is_compressed`]), so photos and videos cost no compression CPU at all. For a large
 //! file of any other kind, [`ContentClass::probe`] compresses its first chunk twice, as it
 //! is and as two byte planes of 16-bit words, and keeps the better form for the whole file:
 //! uncompressed RAW sensor data and 16-bit scans are 16-bit samples whose high bytes are
@@ -17,6 +17,7 @@ use std::cell::RefCell;
 
 use crate::error::Damage;
 use crate::format::blob_kind::Compression;
+use crate::media::MediaKind;
 
 /// Files at least this large are probed for 16-bit structure; smaller ones are compressed as
 /// they are (the probe would cost more than it could save).
@@ -52,22 +53,11 @@ pub enum ContentClass {
 }
 
 impl ContentClass {
-    /// Classifies a file by its first bytes.
-    pub fn sniff(head: &[u8]) -> Self {
-        let starts = |magic: &[u8]| head.starts_with(magic);
-        let compressed = starts(b"\xFF\xD8\xFF") // JPEG
-            || starts(b"\x89PNG\r\n\x1a\n")
-            || starts(b"GIF8")
-            || (starts(b"RIFF") && head.get(8..12) == Some(b"WEBP"))
-            || starts(b"PK\x03\x04") // zip, docx, ...
-            || starts(b"\x1f\x8b") // gzip
-            || starts(b"\x28\xb5\x2f\xfd") // zstd
-            || starts(b"\xfd7zXZ\x00") // xz
-            || starts(b"7z\xbc\xaf\x27\x1c")
-            || starts(b"BZh")
-            || starts(b"\x1a\x45\xdf\xa3") // Matroska / WebM
-            || is_compressed_iso_bmff(head);
-        if compressed {
+    /// What a file of `kind` calls for, before [`ContentClass::probe`]. Backup takes the
+    /// kind from the file's first bytes alone ([`MediaKind::from_content`]): a misnamed
+    /// file is compressed as what it is.
+    pub fn of(kind: MediaKind) -> Self {
+        if kind.is_compressed() {
             ContentClass::Compressed
         } else {
             ContentClass::Try
@@ -89,15 +79,6 @@ impl ContentClass {
             ContentClass::Try
         }
     }
-}
-
-/// ISO base media files (MP4, MOV, HEIC, AVIF, 3GP) hold compressed video or images; Canon's
-/// CR3 (brand `crx `) also uses the container but holds RAW data, which may compress.
-fn is_compressed_iso_bmff(head: &[u8]) -> bool {
-    if head.get(4..8) != Some(b"ftyp") {
-        return false;
-    }
-    !matches!(head.get(8..12), Some(b"crx "))
 }
 
 struct Contexts {
@@ -327,24 +308,13 @@ mod tests {
 
     #[test]
     fn media_is_not_compressed_and_raw_data_is_tried() {
-        assert_eq!(
-            ContentClass::sniff(b"\xFF\xD8\xFF\xE1..Exif"),
-            ContentClass::Compressed
-        );
-        assert_eq!(
-            ContentClass::sniff(b"\0\0\0\x18ftypheic"),
-            ContentClass::Compressed
-        );
-        assert_eq!(
-            ContentClass::sniff(b"\0\0\0\x18ftypqt  "),
-            ContentClass::Compressed
-        );
-        assert_eq!(
-            ContentClass::sniff(b"\0\0\0\x18ftypcrx "),
-            ContentClass::Try
-        );
-        assert_eq!(ContentClass::sniff(b"II*\0"), ContentClass::Try);
-        assert_eq!(ContentClass::sniff(b"<x:xmpmeta"), ContentClass::Try);
+        let class = |head: &[u8]| ContentClass::of(MediaKind::from_content(head));
+        assert_eq!(class(b"\xFF\xD8\xFF\xE1..Exif"), ContentClass::Compressed);
+        assert_eq!(class(b"\0\0\0\x18ftypheic"), ContentClass::Compressed);
+        assert_eq!(class(b"\0\0\0\x18ftypqt  "), ContentClass::Compressed);
+        assert_eq!(class(b"\0\0\0\x18ftypcrx "), ContentClass::Try);
+        assert_eq!(class(b"II*\0"), ContentClass::Try);
+        assert_eq!(class(b"<x:xmpmeta"), ContentClass::Try);
     }
 
     #[test]

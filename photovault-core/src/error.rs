@@ -187,6 +187,14 @@ pub enum Error {
     /// so); what it completed stays, nothing is left half-written.
     #[error("interrupted: files completed so far are in place, none is left half-written")]
     Interrupted,
+    /// A file's content cannot be read while browsing a snapshot ([`crate::browse`], and
+    /// so the mount): one of its blobs is missing or damaged, or its blobs do not add up to
+    /// the size the snapshot records. Other files still read.
+    #[error("{reason}")]
+    ContentUnreadable {
+        /// What is wrong, naming the blob where one is to blame.
+        reason: String,
+    },
     /// FUSE cannot be used on this machine (mount).
     #[error("FUSE is not available: {reason}")]
     FuseUnavailable {

@@ -7,7 +7,8 @@
 //!
 //! | stage | module |
 //! |---|---|
-//! | walk the source tree, read metadata and photo EXIF | [`source`] |
+//! | walk the source tree, read metadata | [`source`] |
+//! | know what a file is; read photo EXIF and movie dates | [`media`] |
 //! | cut files into content-defined chunks (FastCDC) | [`chunk`] |
 //! | name each chunk by keyed BLAKE3, skip what is stored | [`crypto`], [`index`] |
 //! | compress what compresses (zstd) | [`compress`] |
@@ -16,9 +17,10 @@
 //! | store on a backend, atomically | [`backend`] |
 //!
 //! The repository format is in [`format`] and in SPEC.md, byte by byte. Operations each
-//! have a module: [`backup`], [`restore`], [`check`], [`ls`], [`mount`] (snapshots as
-//! folders, with a photo timeline). Everything a program needs is re-exported at the
-//! crate root.
+//! have a module: [`backup`], [`restore`], [`check`], [`ls`], [`browse`] (folders, byte
+//! ranges and the photo timeline of snapshots, for programs that show them) and `mount`
+//! (the same as FUSE folders, with the cargo feature `mount`, off by default). Everything
+//! a program needs is re-exported at the crate root.
 //!
 //! ```
 //! use photovault_core::{backend::LocalBackend, BackupOptions, InitOptions, KdfParams,
@@ -54,6 +56,7 @@
 
 pub mod backend;
 pub mod backup;
+pub mod browse;
 pub mod check;
 pub mod chunk;
 pub mod compress;
@@ -66,6 +69,8 @@ mod host;
 mod id;
 pub mod index;
 pub mod ls;
+pub mod media;
+#[cfg(feature = "mount")]
 pub mod mount;
 pub mod pack;
 pub mod repair;
@@ -87,6 +92,7 @@ pub use format::tree::{MediaInfo, Node, NodeKind, Timestamp, Tree};
 pub use host::{hostname, username};
 pub use id::{BlobId, IndexId, InvalidId, KeyId, PackId, SnapshotId};
 pub use ls::LsEntry;
+#[cfg(feature = "mount")]
 pub use mount::{MountHandle, MountOptions};
 pub use repair::{
     RepairIndexReport, RepairPacksReport, RepairSnapshotsOptions, RepairSnapshotsReport,

@@ -22,9 +22,10 @@ use crate::format::blob::BlobKind;
 use crate::format::snapshot::SnapshotSummary;
 use crate::format::tree::{Node, NodeKind, Tree};
 use crate::id::BlobId;
+use crate::media::{probe_exif, probe_movie, MediaKind};
 use crate::pack::BlobSaver;
 use crate::repository::RepoInner;
-use crate::source::{node_from_metadata, probe_media, probe_movie, unchanged_since, PathPatterns};
+use crate::source::{node_from_metadata, unchanged_since, PathPatterns};
 
 thread_local! {
     /// Each worker reuses one read buffer for every file it chunks.
@@ -265,11 +266,11 @@ impl<'a> Archiver<'a> {
                 .chunker
                 .chunk_reader::<_, ChunkError>(&file, &mut buffer, |chunk| {
                     if content.is_empty() {
-                        class = ContentClass::sniff(chunk);
+                        class = ContentClass::of(MediaKind::from_content(chunk));
                         if node.size >= PROBE_MIN_FILE_SIZE {
                             class = class.probe(chunk, self.repo.config.compression_level);
                         }
-                        media = probe_media(chunk);
+                        media = probe_exif(chunk);
                     }
                     let (id, _) = self
                         .saver

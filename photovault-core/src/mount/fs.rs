@@ -1,4 +1,4 @@
-//! The FUSE file system: kernel requests answered from the [`Layout`] and the blob cache.
+//! The FUSE file system: kernel requests answered from the [`Layout`] and the [`Browser`].
 //!
 //! Everything is read-only: the mount is made `ro`, and the calls that would change
 //! something answer EROFS in case one gets through. Nothing a mount shows ever changes, so
@@ -19,12 +19,9 @@ use fuser::{
     ReplyWrite, Request, TimeOrNow, WriteFlags,
 };
 
-use super::blob_cache::BlobCache;
 use super::inodes::{Body, Inode, Listing};
 use super::layout::{Layout, ListError};
-use super::read_ahead::ReadAhead;
-use super::reader::OpenFile;
-use crate::repository::RepoInner;
+use crate::browse::{Browser, OpenFile};
 
 /// How long the kernel may keep names and attributes: nothing changes.
 const TTL: Duration = Duration::from_secs(3600);
@@ -32,9 +29,7 @@ const TTL: Duration = Duration::from_secs(3600);
 /// A mounted repository.
 pub(super) struct PhotoFs {
     layout: Arc<Layout>,
-    repo: Arc<RepoInner>,
-    cache: Arc<BlobCache>,
-    read_ahead: ReadAhead,
+    browser: Browser,
     files: Mutex<HashMap<u64, Arc<OpenFile>>>,
     next_handle: AtomicU64,
     /// Problems reported already (the kernel retries a failed read page by page).
@@ -44,19 +39,10 @@ pub(super) struct PhotoFs {
 }
 
 impl PhotoFs {
-    pub(super) fn new(
-        layout: Layout,
-        cache_bytes: u64,
-        read_ahead_threads: usize,
-        total_bytes: u64,
-    ) -> Self {
-        let repo = layout.repo.inner.clone();
-        let cache = Arc::new(BlobCache::new(cache_bytes));
+    pub(super) fn new(layout: Layout, browser: Browser, total_bytes: u64) -> Self {
         PhotoFs {
-            read_ahead: ReadAhead::new(repo.clone(), cache.clone(), read_ahead_threads),
             layout: Arc::new(layout),
-            repo,
-            cache,
+            browser,
             files: Mutex::new(HashMap::new()),
             next_handle: AtomicU64::new(1),
             reported: Mutex::new(HashSet::new()),
@@ -136,7 +122,7 @@ impl Filesystem for PhotoFs {
         let Body::File(node) = &inode.body else {
             return reply.error(Errno::EISDIR);
         };
-        match OpenFile::open(&self.repo, node) {
+        match self.browser.open(node) {
             Ok(file) => {
                 let fh = self.next_handle.fetch_add(1, Ordering::Relaxed);
                 self.files
@@ -145,8 +131,8 @@ impl Filesystem for PhotoFs {
                     .insert(fh, Arc::new(file));
                 reply.opened(FileHandle(fh), FopenFlags::FOPEN_KEEP_CACHE);
             }
-            Err(message) => {
-                self.report(ino, &message);
+            Err(e) => {
+                self.report(ino, &e.to_string());
                 reply.error(Errno::EIO);
             }
         }
@@ -167,10 +153,10 @@ impl Filesystem for PhotoFs {
         let Some(file) = file else {
             return reply.error(Errno::EBADF);
         };
-        match file.read(&self.repo, &self.cache, &self.read_ahead, offset, size) {
+        match file.read_at(offset, size as usize) {
             Ok(data) => reply.data(&data),
-            Err(message) => {
-                self.report(ino, &message);
+            Err(e) => {
+                self.report(ino, &e.to_string());
                 reply.error(Errno::EIO);
             }
         }

@@ -6,23 +6,21 @@
 //! timeline/YYYY/MM/                      every distinct photo and video, by capture date
 //! ```
 //!
-//! The pieces: the layout builds folders as they are visited over an inode table
-//! that only grows with what was looked at; the timeline is pure logic over tree nodes;
-//! reads fetch only the blobs a byte range covers, through a blob cache bounded in bytes
-//! and shared by all files, with read-ahead threads for sequential readers. The kernel
-//! side is `fuser` (no libfuse: root mounts directly, other users through `fusermount3`).
+//! What the mount shows comes from [`crate::browse`] (folders read when visited, byte
+//! ranges read through a shared blob cache with read-ahead, the timeline, snapshot folder
+//! names), which other front ends use too. This module is only the FUSE adapter: the
+//! layout numbers every folder, file and symlink shown with an inode that only grows with
+//! what was looked at; the file system answers the kernel's requests from it; and
+//! mounting and unmounting. The kernel side is `fuser` (no libfuse: root mounts directly,
+//! other users through `fusermount3`), built with the crate's `mount` feature.
 //!
 //! A mount holds a shared lock, so prune cannot remove data under it. Problems with one
 //! file or folder (a damaged blob, an unreadable tree) fail that file or folder with EIO
 //! and are reported on stderr, as a file system has no caller to return them to.
 
-mod blob_cache;
 mod fs;
 mod inodes;
 mod layout;
-mod read_ahead;
-mod reader;
-mod timeline;
 
 use std::ffi::CString;
 use std::io;
@@ -32,11 +30,11 @@ use std::process::{Command, Stdio};
 
 use fuser::{BackgroundSession, MountOption, SessionACL};
 
+use crate::browse::{BrowseOptions, Browser};
 use crate::error::{Error, Result};
 use crate::repository::{LockGuard, Repository};
 
-/// The smallest blob cache a mount uses: a few of the largest (1 MiB) blobs.
-pub const MIN_CACHE_SIZE: u64 = 16 << 20;
+pub use crate::browse::MIN_CACHE_SIZE;
 
 /// How to mount.
 #[derive(Debug, Clone)]
@@ -128,7 +126,9 @@ impl Repository {
             None => snapshots.last().cloned(),
         };
         fuse_available()?;
-        self.inner.index()?;
+        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let browse_options = BrowseOptions::default().cache_size(options.cache_size);
+        let browser = Browser::new(self, &browse_options)?;
         let owner = inodes::Owner {
             // SAFETY: getuid and getgid have no preconditions.
             uid: unsafe { libc::getuid() },
@@ -138,10 +138,8 @@ impl Repository {
             .as_ref()
             .and_then(|s| s.snapshot.summary.as_ref())
             .map_or(0, |s| s.total_bytes);
-        let layout = layout::Layout::new(self.clone(), &snapshots, timeline.as_ref(), owner);
-        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let cache_size = options.cache_size.max(MIN_CACHE_SIZE);
-        let fs = fs::PhotoFs::new(layout, cache_size, cpus.clamp(2, 8), total_bytes);
+        let layout = layout::Layout::new(browser.clone(), &snapshots, timeline.as_ref(), owner);
+        let fs = fs::PhotoFs::new(layout, browser, total_bytes);
 
         let mut config = fuser::Config::default();
         config.mount_options = vec![

@@ -1,4 +1,4 @@
-//! The blob cache: decrypted, verified blobs, shared by every open file of a mount.
+//! The blob cache: decrypted, verified blobs, shared by every file a browser opens.
 //!
 //! Least recently used blobs are evicted once the cached bytes exceed the capacity. A blob
 //! being fetched is remembered while it is in flight, so a reader that needs a blob the

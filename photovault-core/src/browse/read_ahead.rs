@@ -11,7 +11,7 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{bounded, Sender, TrySendError};
 
 use super::blob_cache::BlobCache;
-use super::reader::fetch;
+use super::file_reader::fetch;
 use crate::format::blob::BlobLocation;
 use crate::repository::RepoInner;
 

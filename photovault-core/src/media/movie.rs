@@ -1,7 +1,4 @@
-//! Photo metadata read at backup time: capture date and camera, from EXIF.
-//!
-//! Only the first chunk of a file is looked at (EXIF sits at the start of JPEG, HEIC and
-//! TIFF-based RAW files), so this costs no extra reading. Parsing is kamadak-exif's.
+//! The capture date of a movie.
 //!
 //! QuickTime and MP4 movies keep their creation time in `moov/mvhd`, which cameras often
 //! write after the media data, at the end of the file. [`probe_movie`] finds it by seeking
@@ -11,72 +8,10 @@
 //! older QuickTime files are, when all we need is one field of one box.
 
 use std::fs::File;
-use std::io::{Cursor, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use exif::{In, Tag};
-
 use crate::format::tree::MediaInfo;
-
-/// Capture date and camera from a file's leading bytes, when they carry EXIF.
-pub fn probe(head: &[u8]) -> Option<MediaInfo> {
-    if !may_carry_exif(head) {
-        return None;
-    }
-    let exif = exif::Reader::new()
-        .read_from_container(&mut Cursor::new(head))
-        .ok()?;
-    let text = |tag: Tag| {
-        exif.get_field(tag, In::PRIMARY)
-            .and_then(|f| match &f.value {
-                exif::Value::Ascii(parts) => parts
-                    .first()
-                    .map(|s| {
-                        String::from_utf8_lossy(s)
-                            .trim_end_matches('\0')
-                            .trim()
-                            .to_string()
-                    })
-                    .filter(|s| !s.is_empty()),
-                _ => None,
-            })
-    };
-    let taken = text(Tag::DateTimeOriginal)
-        .or_else(|| text(Tag::DateTime))
-        .and_then(|raw| {
-            let dt = exif::DateTime::from_ascii(raw.as_bytes()).ok()?;
-            let mut s = format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-                dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second
-            );
-            if let Some(offset) = text(Tag::OffsetTimeOriginal) {
-                if offset.len() == 6 && (offset.starts_with('+') || offset.starts_with('-')) {
-                    s.push_str(&offset);
-                }
-            }
-            Some(s)
-        });
-    let info = MediaInfo {
-        taken,
-        make: text(Tag::Make),
-        model: text(Tag::Model),
-    };
-    (info != MediaInfo::default()).then_some(info)
-}
-
-/// JPEG, TIFF (and TIFF-based RAW: DNG, NEF, ARW, CR2), HEIF/AVIF, PNG and WebP.
-fn may_carry_exif(head: &[u8]) -> bool {
-    head.starts_with(b"\xFF\xD8\xFF")
-        || head.starts_with(b"II*\0")
-        || head.starts_with(b"MM\0*")
-        || head.starts_with(b"\x89PNG")
-        || (head.starts_with(b"RIFF") && head.get(8..12) == Some(b"WEBP"))
-        || (head.get(4..8) == Some(b"ftyp")
-            && matches!(
-                head.get(8..12),
-                Some(b"heic" | b"heix" | b"mif1" | b"avif" | b"heim" | b"heis")
-            ))
-}
 
 /// `media` with the capture date of a QuickTime/MP4 movie (`.mov`, `.mp4`, `.m4v`) added,
 /// when it has none yet and the movie records one: `mvhd`'s creation time, in UTC, as
@@ -181,6 +116,7 @@ fn find_box<R: Read + Seek>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Cursor;
 
     /// A box: big-endian 32-bit size, type, body.
     fn boxed(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
@@ -262,11 +198,5 @@ mod tests {
             probe_movie(Path::new("/nonexistent.mov"), b"x.mov", None),
             None
         );
-    }
-
-    #[test]
-    fn non_media_is_not_parsed() {
-        assert_eq!(probe(b"plain text"), None);
-        assert_eq!(probe(b"\xFF\xD8\xFF\xE0 truncated jpeg"), None);
     }
 }

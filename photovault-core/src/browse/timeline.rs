@@ -1,27 +1,54 @@
-//! The timeline: every distinct photo and video of one snapshot, in `YYYY/MM` folders by
-//! capture date. Pure logic over tree nodes; [`super::layout`] walks the trees and makes
-//! the folders.
-//!
-//! - What counts: photos, RAW files and videos, by extension. Sidecars (`.xmp`, `.aae`)
-//!   and Live Photo movies travel with their primary file ([`group_folder`]). Empty files
-//!   are left out, and preview caches and hidden folders are not looked into
-//!   ([`skip_folder`]).
-//! - When: `media.taken` (EXIF DateTimeOriginal, or a movie's `mvhd` creation time), read
-//!   at backup time; else the file's mtime, in UTC ([`capture_month`]).
-//! - Distinct: one entry per content (list of blobs). Of several copies the one with the
-//!   most companions is shown, then the oldest (earliest mtime: the original import), then
-//!   the first by path.
-//! - Names: candidates of a month are taken in order of their full snapshot path; the first
-//!   keeps its name, later ones get ` (2)`, ` (3)`, ... before the extension, and a
-//!   primary's companions get the same suffix, so pairs stay recognisable side by side.
+//! The photo timeline, as pure logic over tree nodes: which files are photos and videos,
+//! which travel together, which month each belongs to, and the names they are shown
+//! under. [`Browser::timeline`](super::Browser::timeline) walks the trees; the rules are
+//! [`Timeline`]'s.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::Datelike;
 
+use crate::error::Error;
 use crate::format::tree::Node;
 use crate::id::BlobId;
+use crate::media::{split_extension, MediaKind};
+
+/// Every distinct photo and video of one snapshot, in months by capture date: what the
+/// mount shows as `timeline/YYYY/MM/`.
+///
+/// - What counts: photos, RAW files and videos, by name
+///   ([`MediaKind::from_name`](crate::media::MediaKind::from_name)). Sidecars (`.xmp`,
+///   `.aae`) and Live Photo movies travel with their primary file. Empty files are left
+///   out, and preview caches (`*.lrdata`, `@eaDir`) and hidden folders are not looked into.
+/// - When: `media.taken` (EXIF DateTimeOriginal, or a movie's `mvhd` creation time), read
+///   at backup time; else the file's mtime, in UTC.
+/// - Distinct: one entry per content (list of blobs). Of several copies the one with the
+///   most companions is shown, then the oldest (earliest mtime: the original import), then
+///   the first by path.
+/// - Names: candidates of a month are taken in order of their full snapshot path; the first
+///   keeps its name, later ones get ` (2)`, ` (3)`, ... before the extension, and a
+///   primary's companions get the same suffix, so pairs stay recognisable side by side.
+#[derive(Debug, Default)]
+pub struct Timeline {
+    /// The months that hold photos or videos, oldest first.
+    pub months: Vec<Month>,
+    /// Folders that could not be read (by path in the snapshot), and why: what they hold
+    /// is missing from the timeline.
+    pub unreadable: Vec<(PathBuf, Error)>,
+}
+
+/// One month of the [`Timeline`].
+#[derive(Debug)]
+pub struct Month {
+    /// The year, e.g. 2021.
+    pub year: i32,
+    /// The month, 1 to 12.
+    pub month: u32,
+    /// Names (unique, sorted) and the files they show: photos and videos, with their
+    /// companions beside them.
+    pub entries: Vec<(Vec<u8>, Arc<Node>)>,
+}
 
 /// A photo or video and the files that belong with it.
 #[derive(Debug, Clone)]
@@ -34,18 +61,10 @@ pub(super) struct Candidate {
     pub(super) companions: Vec<Arc<Node>>,
 }
 
-/// One `YYYY/MM` folder.
-#[derive(Debug)]
-pub(super) struct Month {
-    pub(super) year: i32,
-    pub(super) month: u32,
-    /// Names (unique, sorted) and the nodes they show.
-    pub(super) entries: Vec<(Vec<u8>, Arc<Node>)>,
-}
-
+/// The part a file plays in the timeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Class {
-    /// A photo that can be the still of a Live Photo.
+enum Role {
+    /// A photo that can be the still of a Live Photo (JPEG, HEIF).
     Still,
     /// Any other photo (RAW, PNG, TIFF, ...).
     Photo,
@@ -54,19 +73,14 @@ enum Class {
     Other,
 }
 
-fn class_of(name: &[u8]) -> Class {
-    let (_, ext) = split_extension(name);
-    let ext = ext.get(1..).unwrap_or_default().to_ascii_lowercase();
-    match ext.as_slice() {
-        b"jpg" | b"jpeg" | b"heic" | b"heif" => Class::Still,
-        b"png" | b"tif" | b"tiff" | b"webp" | b"gif" | b"avif" | b"jxl" | b"bmp" | b"dng"
-        | b"cr2" | b"cr3" | b"crw" | b"nef" | b"nrw" | b"arw" | b"srf" | b"sr2" | b"raf"
-        | b"orf" | b"rw2" | b"pef" | b"srw" | b"x3f" | b"3fr" | b"iiq" | b"erf" | b"mef"
-        | b"mos" | b"kdc" | b"rwl" => Class::Photo,
-        b"mov" | b"mp4" | b"m4v" | b"3gp" | b"avi" | b"mts" | b"m2ts" | b"mkv" | b"webm"
-        | b"wmv" | b"mpg" | b"mpeg" => Class::Video,
-        b"xmp" | b"aae" => Class::Sidecar,
-        _ => Class::Other,
+fn role_of(kind: MediaKind) -> Role {
+    use MediaKind::*;
+    match kind {
+        Jpeg | Heif => Role::Still,
+        Avif | TiffRaw | Cr3 | OtherRaw | Png | Gif | WebP | OtherImage => Role::Photo,
+        IsoBmffVideo | Matroska | OtherVideo => Role::Video,
+        Sidecar => Role::Sidecar,
+        Archive | Other => Role::Other,
     }
 }
 
@@ -79,7 +93,11 @@ pub(super) fn skip_folder(name: &[u8]) -> bool {
 /// The photos and videos of one folder (`dir`: its full path, `files`: its regular files),
 /// each with its companions.
 pub(super) fn group_folder(dir: &[u8], files: &[Arc<Node>]) -> Vec<Candidate> {
-    let classes: Vec<Class> = files.iter().map(|f| class_of(&f.name)).collect();
+    let kinds: Vec<MediaKind> = files
+        .iter()
+        .map(|f| MediaKind::from_name(&f.name))
+        .collect();
+    let roles: Vec<Role> = kinds.iter().map(|&kind| role_of(kind)).collect();
     let stem = |i: usize| split_extension(&files[i].name).0;
     let mut by_stem: HashMap<&[u8], Vec<usize>> = HashMap::new();
     let mut by_name: HashMap<&[u8], usize> = HashMap::new();
@@ -92,26 +110,26 @@ pub(super) fn group_folder(dir: &[u8], files: &[Arc<Node>]) -> Vec<Candidate> {
     }
     // owner[i]: the primary file i travels with, if it is a companion.
     let mut owner: Vec<Option<usize>> = vec![None; files.len()];
-    for i in (0..files.len()).filter(|&i| classes[i] == Class::Video) {
+    for i in (0..files.len()).filter(|&i| roles[i] == Role::Video) {
         let still = by_stem[stem(i)]
             .iter()
             .copied()
-            .filter(|&j| classes[j] == Class::Still)
-            .min_by_key(|&j| (!is_heif(&files[j].name), j));
+            .filter(|&j| roles[j] == Role::Still)
+            .min_by_key(|&j| (kinds[j] != MediaKind::Heif, j));
         owner[i] = still;
     }
-    for i in (0..files.len()).filter(|&i| classes[i] == Class::Sidecar) {
+    for i in (0..files.len()).filter(|&i| roles[i] == Role::Sidecar) {
         // `IMG_1.CR3.xmp` (darktable) names its file in full; `IMG_1.xmp` (Lightroom) shares
         // the stem, and then a RAW or other photo is preferred over a still, then a video.
         let target = by_name.get(stem(i)).copied().or_else(|| {
             by_stem[stem(i)]
                 .iter()
                 .copied()
-                .filter(|&j| matches!(classes[j], Class::Photo | Class::Still | Class::Video))
-                .min_by_key(|&j| (classes[j] != Class::Photo, classes[j] == Class::Video, j))
+                .filter(|&j| matches!(roles[j], Role::Photo | Role::Still | Role::Video))
+                .min_by_key(|&j| (roles[j] != Role::Photo, roles[j] == Role::Video, j))
         });
         owner[i] = target
-            .filter(|&j| classes[j] != Class::Sidecar && classes[j] != Class::Other)
+            .filter(|&j| roles[j] != Role::Sidecar && roles[j] != Role::Other)
             .map(|j| owner[j].unwrap_or(j));
     }
     let mut companions: Vec<Vec<Arc<Node>>> = vec![Vec::new(); files.len()];
@@ -122,7 +140,7 @@ pub(super) fn group_folder(dir: &[u8], files: &[Arc<Node>]) -> Vec<Candidate> {
     }
     let mut out = Vec::new();
     for (i, companions) in companions.into_iter().enumerate() {
-        let media = matches!(classes[i], Class::Still | Class::Photo | Class::Video);
+        let media = matches!(roles[i], Role::Still | Role::Photo | Role::Video);
         if !media || owner[i].is_some() || files[i].content.is_empty() {
             continue;
         }
@@ -138,11 +156,6 @@ pub(super) fn group_folder(dir: &[u8], files: &[Arc<Node>]) -> Vec<Candidate> {
         });
     }
     out
-}
-
-fn is_heif(name: &[u8]) -> bool {
-    let ext = split_extension(name).1.to_ascii_lowercase();
-    ext == b".heic" || ext == b".heif"
 }
 
 /// The year and month a file belongs to: from `media.taken` (`YYYY-MM-...`), else from its
@@ -232,14 +245,6 @@ fn name_entries(candidates: &[&Candidate]) -> Vec<(Vec<u8>, Arc<Node>)> {
     }
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     entries
-}
-
-/// `(stem, extension with its dot)`; a leading dot does not start an extension.
-fn split_extension(name: &[u8]) -> (&[u8], &[u8]) {
-    match name.iter().rposition(|&b| b == b'.') {
-        Some(dot) if dot > 0 => name.split_at(dot),
-        _ => (name, &[]),
-    }
 }
 
 /// `IMG_1.JPG` with suffix 2 is `IMG_1 (2).JPG`; suffix 1 is the name itself.
@@ -447,6 +452,32 @@ mod tests {
         assert_eq!(all.len(), 2000);
         assert!(all.contains(&"IMG_0001.JPG".to_string()));
         assert!(all.contains(&"IMG_0001 (2000).JPG".to_string()));
+    }
+
+    #[test]
+    fn roles_come_from_the_extension_in_any_case() {
+        let role = |name: &str| role_of(MediaKind::from_name(name.as_bytes()));
+        for ext in ["jpg", "JPEG", "heic", "HEIF"] {
+            assert_eq!(role(&format!("a.{ext}")), Role::Still, "{ext}");
+        }
+        let photos = "png tif tiff webp gif avif jxl bmp dng cr2 cr3 crw nef nrw arw srf sr2 \
+                      raf orf rw2 pef srw x3f 3fr iiq erf mef mos kdc rwl";
+        for ext in photos.split_whitespace() {
+            assert_eq!(
+                role(&format!("a.{}", ext.to_uppercase())),
+                Role::Photo,
+                "{ext}"
+            );
+        }
+        let videos = "mov mp4 m4v 3gp avi mts m2ts mkv webm wmv mpg mpeg";
+        for ext in videos.split_whitespace() {
+            assert_eq!(role(&format!("a.{ext}")), Role::Video, "{ext}");
+        }
+        assert_eq!(role("a.XMP"), Role::Sidecar);
+        assert_eq!(role("a.aae"), Role::Sidecar);
+        for name in ["notes.txt", "a.zip", ".jpg", "jpg", "a."] {
+            assert_eq!(role(name), Role::Other, "{name}");
+        }
     }
 
     #[test]
