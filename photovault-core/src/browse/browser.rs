@@ -141,7 +141,13 @@ impl Browser {
     /// Reads every tree of the snapshot, in parallel; a folder that cannot be read is left
     /// out and named in [`Timeline::unreadable`].
     pub fn timeline(&self, root: &BlobId) -> Timeline {
-        let (candidates, unreadable) = self.candidates(*root, Vec::new());
+        // Folders are walked in parallel and recursively: on threads whose stacks fit
+        // MAX_DEPTH levels, not on the global pool's.
+        let (candidates, unreadable) =
+            match crate::workers::pool("timeline", 0, crate::workers::Work::Io) {
+                Ok(pool) => pool.install(|| self.candidates(*root, Vec::new(), 0)),
+                Err(e) => (Vec::new(), vec![(PathBuf::from("/"), e)]),
+            };
         Timeline {
             months: timeline::arrange(candidates),
             unreadable,
@@ -150,7 +156,19 @@ impl Browser {
 
     /// The timeline candidates below `tree`, whose path in the snapshot is `path`, and the
     /// folders that could not be read.
-    fn candidates(&self, tree: BlobId, path: Vec<u8>) -> (Vec<Candidate>, Vec<(PathBuf, Error)>) {
+    fn candidates(
+        &self,
+        tree: BlobId,
+        path: Vec<u8>,
+        depth: usize,
+    ) -> (Vec<Candidate>, Vec<(PathBuf, Error)>) {
+        if depth > crate::MAX_DEPTH {
+            let shown = PathBuf::from(OsStr::from_bytes(&path));
+            let too_deep = Error::TooDeep {
+                path: shown.display().to_string(),
+            };
+            return (Vec::new(), vec![(shown, too_deep)]);
+        }
         let tree = match self.repo.read_tree(&tree) {
             Ok(tree) => tree,
             Err(e) => {
@@ -175,7 +193,7 @@ impl Browser {
         let mut found = timeline::group_folder(&path, &files);
         let (below, unreadable): (Vec<_>, Vec<_>) = folders
             .into_par_iter()
-            .map(|(tree, path)| self.candidates(tree, path))
+            .map(|(tree, path)| self.candidates(tree, path, depth + 1))
             .unzip();
         found.extend(below.into_iter().flatten());
         (found, unreadable.into_iter().flatten().collect())
