@@ -3,24 +3,38 @@
 //! The engine of photovault: encrypted, deduplicated, point-in-time backups of photo and
 //! video libraries.
 //!
-//! A backup is a pipeline, and the modules follow it:
+//! ## What a program uses
 //!
-//! | stage | module |
-//! |---|---|
-//! | walk the source tree, read metadata | [`source`] |
-//! | know what a file is; read photo EXIF and movie dates | [`media`] |
-//! | cut files into content-defined chunks (FastCDC) | [`chunk`] |
-//! | name each chunk by keyed BLAKE3, skip what is stored | [`crypto`], [`index`] |
-//! | compress what compresses (zstd) | [`compress`] |
-//! | seal with XChaCha20-Poly1305 | [`format::blob`] |
-//! | pack into pack files with an embedded header | [`pack`] |
-//! | store on a backend, atomically | [`backend`] |
+//! - [`Repository`]: [`Repository::init`] and [`Repository::open`] (with [`InitOptions`],
+//!   [`OpenOptions`]), then one method per operation: [`Repository::backup`],
+//!   [`Repository::restore`], [`Repository::check`], [`Repository::repair_index`] and the
+//!   other repairs, [`Repository::ls`], [`Repository::snapshots`], keys and locks.
+//! - Each operation's options, outcome and progress trait: [`BackupOptions`],
+//!   [`BackupOutcome`], [`BackupProgress`]; [`RestoreOptions`], [`RestoreOutcome`],
+//!   [`RestoreProgress`]; [`CheckOptions`], [`CheckReport`], [`CheckProgress`]. Every
+//!   progress method has a no-op default and `()` implements them all. An entry that could
+//!   not be backed up or restored is an [`EntryReport`]; everything else is an [`Error`]
+//!   (with the exit code `pvault` uses, [`Error::exit_code`]).
+//! - What a snapshot holds: [`Snapshot`], [`Tree`], [`Node`], [`MediaInfo`], and the ids
+//!   ([`SnapshotId`], [`BlobId`], …).
+//! - [`browse`]: folders, files read by byte range and the photo timeline of any snapshot,
+//!   for programs that show them (the FUSE mount, `mount`, is built on it and needs the
+//!   cargo feature `mount`, off by default, so that embedding programs do not pull FUSE).
+//! - [`backend`]: where a repository lives. [`backend::open_location`] turns a location
+//!   string into a backend; [`backend::Backend`] is the trait a new store implements, and
+//!   [`backend::conformance`] checks that it keeps the rules photovault relies on.
 //!
-//! The repository format is in [`format`] and in SPEC.md, byte by byte. Operations each
-//! have a module: [`backup`], [`restore`], [`check`], [`ls`], [`browse`] (folders, byte
-//! ranges and the photo timeline of snapshots, for programs that show them) and `mount`
-//! (the same as FUSE folders, with the cargo feature `mount`, off by default). Everything
-//! a program needs is re-exported at the crate root.
+//! ## How it is built
+//!
+//! A backup is a pipeline, and the crate's modules follow it: `source` walks the tree and
+//! reads metadata, `media` tells what a file is and reads photo and movie dates, `chunk`
+//! cuts files into content-defined chunks (FastCDC), `crypto` names each chunk by keyed
+//! BLAKE3 and seals it with XChaCha20-Poly1305, `index` skips what is stored, `compress`
+//! compresses what compresses (zstd), `pack` packs blobs into pack files with an embedded
+//! header, and [`backend`] stores them atomically. The repository format, structure by
+//! structure, is in `format` and in SPEC.md, byte by byte. Those modules are public only so
+//! that photovault's own fuzz targets, benchmarks and tests can reach them; they are hidden
+//! from this documentation and may change in any release.
 //!
 //! ```
 //! use photovault_core::{backend::LocalBackend, BackupOptions, InitOptions, KdfParams,
@@ -58,24 +72,32 @@ pub mod backend;
 pub mod backup;
 pub mod browse;
 pub mod check;
+#[doc(hidden)]
 pub mod chunk;
+#[doc(hidden)]
 pub mod compress;
+#[doc(hidden)]
 pub mod crypto;
 mod depth;
 mod entry_report;
 mod error;
+#[doc(hidden)]
 pub mod format;
 mod host;
 mod id;
+#[doc(hidden)]
 pub mod index;
 pub mod ls;
+#[doc(hidden)]
 pub mod media;
 #[cfg(feature = "mount")]
 pub mod mount;
+#[doc(hidden)]
 pub mod pack;
 pub mod repair;
 mod repository;
 pub mod restore;
+#[doc(hidden)]
 pub mod source;
 mod workers;
 

@@ -17,11 +17,14 @@ mod pending;
 use std::fmt;
 use std::io;
 
+#[doc(hidden)]
 pub use fault::CrashAfter;
 pub use layout::{all_folders, folders, is_object_name, object_key};
 pub use local::LocalBackend;
 pub use memory::MemoryBackend;
-pub use pending::{MemoryWrite, PendingWrite, TempFile};
+pub use pending::{MemoryWrite, PendingWrite};
+#[doc(hidden)]
+pub use pending::TempFile;
 
 /// The kinds of file a repository holds, each in its own folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

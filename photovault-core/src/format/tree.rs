@@ -1,6 +1,6 @@
 //! Trees: one blob per directory, listing its entries.
 //!
-//! `TreeBlob = version u8 = 1 || bincode(Tree)` (see [`super::bincode_config`]). Nodes are
+//! `TreeBlob = version u8 = 1 || bincode(Tree)` (bincode 2 `standard()`, SPEC §10.2). Nodes are
 //! sorted by name bytes. Decoding checks structure only; whether a node's name is safe to
 //! use on a file system is asked per node ([`Node::name_problem`]), so that restore, ls and
 //! mount can skip and report one bad entry instead of refusing the whole directory.

@@ -2,7 +2,7 @@
 //! separate packs, each finished with its sealed header.
 //!
 //! [`Packer`] streams one pack to a pending file (or memory) and names it by its hash;
-//! [`BlobSaver`] is the shared front door of a backup: it deduplicates, compresses, seals
+//! `BlobSaver` is the shared front door of a backup: it deduplicates, compresses, seals
 //! and packs blobs from many threads, each thread appending to an open pack of its own, and
 //! hands full packs to an uploader thread that makes them durable, so hashing never waits
 //! for the disk.

@@ -418,6 +418,7 @@ impl Repository {
     /// Where the index says a blob is stored, without reading it. The lookup goes to the
     /// on-disk index cache, so it costs the same whether the repository holds a thousand
     /// blobs or ten million.
+    #[doc(hidden)]
     pub fn find_blob(&self, id: &BlobId) -> Result<Option<BlobLocation>> {
         self.inner.index()?.lookup(id)
     }
@@ -425,6 +426,7 @@ impl Repository {
     /// Seals `file` and stores it as a new index file; returns its id. For tools that build
     /// an index themselves (an importer, a benchmark of a large index): every pack it lists
     /// must exist with exactly those blobs, or `check` reports the repository as damaged.
+    #[doc(hidden)]
     pub fn write_index_file(&self, file: &IndexFile) -> Result<IndexId> {
         crate::index::write_index_file(self.inner.backend.as_ref(), &self.inner.key, file)
     }
