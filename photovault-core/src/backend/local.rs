@@ -163,15 +163,7 @@ impl Backend for LocalBackend {
         let path = self.path_of(kind, name);
         let (mut file, size) = self.open_regular(kind, name, &path)?;
         if length == 0 && offset == 0 {
-            if size > kind.max_len() {
-                return Err(BackendError::TooLarge {
-                    location: self.location(),
-                    kind,
-                    name: name.to_string(),
-                    size,
-                    limit: kind.max_len(),
-                });
-            }
+            BackendError::check_whole_read(&self.location(), kind, name, size)?;
             let mut buf = Vec::with_capacity(size as usize);
             file.read_to_end(&mut buf)
                 .map_err(|e| self.io_err("read", &path, e))?;

@@ -89,14 +89,8 @@ impl Backend for MemoryBackend {
     fn read(&self, kind: FileKind, name: &str, offset: u64, length: u64) -> BackendResult<Vec<u8>> {
         let bytes = self.get(kind, name)?;
         let size = bytes.len() as u64;
-        if offset == 0 && length == 0 && size > kind.max_len() {
-            return Err(BackendError::TooLarge {
-                location: self.location(),
-                kind,
-                name: name.to_string(),
-                size,
-                limit: kind.max_len(),
-            });
+        if offset == 0 && length == 0 {
+            BackendError::check_whole_read(&self.location(), kind, name, size)?;
         }
         let end = if length == 0 {
             size

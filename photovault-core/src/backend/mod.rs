@@ -22,9 +22,9 @@ pub use fault::CrashAfter;
 pub use layout::{all_folders, folders, is_object_name, object_key};
 pub use local::LocalBackend;
 pub use memory::MemoryBackend;
-pub use pending::{MemoryWrite, PendingWrite};
 #[doc(hidden)]
 pub use pending::TempFile;
+pub use pending::{MemoryWrite, PendingWrite};
 
 /// The kinds of file a repository holds, each in its own folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -147,6 +147,26 @@ impl BackendError {
     /// Whether the error means the file is absent.
     pub fn is_not_found(&self) -> bool {
         matches!(self, BackendError::NotFound { .. })
+    }
+
+    /// Refuses a whole read of an object of `size` bytes longer than its kind allows (rule
+    /// B6): what every backend checks before reading.
+    pub fn check_whole_read(
+        location: &str,
+        kind: FileKind,
+        name: &str,
+        size: u64,
+    ) -> BackendResult<()> {
+        if size <= kind.max_len() {
+            return Ok(());
+        }
+        Err(BackendError::TooLarge {
+            location: location.to_string(),
+            kind,
+            name: name.to_string(),
+            size,
+            limit: kind.max_len(),
+        })
     }
 
     /// Whether the error concerns this one file only (absent, too large, not a regular

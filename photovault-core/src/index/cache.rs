@@ -303,16 +303,7 @@ impl IndexCache {
             return Ok(None);
         };
         let (number, entry) = decode_value(*id, value.value()).map_err(|e| self.err(e))?;
-        let pack = reader
-            .packs
-            .get(number)
-            .map_err(|e| self.err(e))?
-            .ok_or_else(|| self.err(format!("pack number {number} missing")))?;
-        let pack = PackId(
-            pack.value()
-                .try_into()
-                .map_err(|_| self.err("bad pack id length"))?,
-        );
+        let pack = self.pack_at(&reader.packs, number)?;
         Ok(Some(BlobLocation { pack, entry }))
     }
 
@@ -334,15 +325,7 @@ impl IndexCache {
         let packs = txn.open_table(PACKS).map_err(|e| self.err(e))?;
         for record in others.value().chunks_exact(18) {
             let (number, entry) = decode_value(*id, record).map_err(|e| self.err(e))?;
-            let pack = packs
-                .get(number)
-                .map_err(|e| self.err(e))?
-                .ok_or_else(|| self.err(format!("pack number {number} missing")))?;
-            let pack = PackId(
-                pack.value()
-                    .try_into()
-                    .map_err(|_| self.err("bad pack id length"))?,
-            );
+            let pack = self.pack_at(&packs, number)?;
             out.push(BlobLocation { pack, entry });
         }
         Ok(out)
@@ -359,15 +342,7 @@ impl IndexCache {
             if let Some(id) = pack_ids.get(&number) {
                 return Ok(*id);
             }
-            let id = packs
-                .get(number)
-                .map_err(|e| self.err(e))?
-                .ok_or_else(|| self.err(format!("pack number {number} missing")))?;
-            let id = PackId(
-                id.value()
-                    .try_into()
-                    .map_err(|_| self.err("bad pack id length"))?,
-            );
+            let id = self.pack_at(&packs, number)?;
             pack_ids.insert(number, id);
             Ok(id)
         };
@@ -390,6 +365,19 @@ impl IndexCache {
             }
         }
         Ok(())
+    }
+
+    /// The pack a record's pack number names.
+    fn pack_at(&self, packs: &ReadOnlyTable<u32, &'static [u8]>, number: u32) -> Result<PackId> {
+        let id = packs
+            .get(number)
+            .map_err(|e| self.err(e))?
+            .ok_or_else(|| self.err(format!("pack number {number} missing")))?;
+        let id = id
+            .value()
+            .try_into()
+            .map_err(|_| self.err("bad pack id length"))?;
+        Ok(PackId(id))
     }
 
     /// Whether the cache lists a blob of this kind (usually one table lookup).
