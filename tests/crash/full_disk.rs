@@ -49,10 +49,7 @@ fn a_full_disk_during_backup_fails_clearly_and_earlier_snapshots_stay_intact() {
     let Some(disk) = SmallDisk::mount(&work.path().join("disk"), 24) else {
         return;
     };
-    let pv = Pvault {
-        repo: disk.path.join("repo"),
-        cache: work.path().join("cache"),
-    };
+    let pv = Pvault::at(disk.path.join("repo"), work.path().join("cache"));
     pv.init(2);
     let src = work.path().join("photos");
     write_random(&src.join("small.jpg"), 1, 1_000_000);

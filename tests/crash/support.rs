@@ -51,30 +51,32 @@ pub fn temporary_packs(repo: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// Runs `pvault` against `repo` with a test password and a private cache.
+/// `pvault` against one repository: the shared runner of `photovault_testkit`, with the
+/// crash tests' password and the helpers they use.
 pub struct Pvault {
+    runner: photovault_testkit::pvault::Pvault,
+    /// The repository folder.
     pub repo: PathBuf,
-    pub cache: PathBuf,
 }
 
 impl Pvault {
+    /// A repository and cache in `work`.
     pub fn new(work: &Path) -> Self {
+        Self::at(work.join("repo"), work.join("cache"))
+    }
+
+    /// A repository at `repo` with its cache in `cache`.
+    pub fn at(repo: PathBuf, cache: PathBuf) -> Self {
+        let bin = env!("CARGO_BIN_EXE_pvault");
         Pvault {
-            repo: work.join("repo"),
-            cache: work.join("cache"),
+            runner: photovault_testkit::pvault::Pvault::new(bin, &repo, cache, "crash-test"),
+            repo,
         }
     }
 
+    /// `pvault ARGS`, ready to spawn.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pvault"));
-        cmd.arg("-r")
-            .arg(&self.repo)
-            .args(args)
-            .env("PVAULT_PASSWORD", "crash-test")
-            .env("XDG_CACHE_HOME", &self.cache)
-            .env_remove("PVAULT_REPOSITORY")
-            .env_remove("PVAULT_PASSWORD_FILE");
-        cmd
+        self.runner.command(args)
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
@@ -93,24 +95,15 @@ impl Pvault {
         out
     }
 
+    /// `pvault init` with packs of `pack_mib` MiB.
     pub fn init(&self, pack_mib: u32) {
-        self.ok(&[
-            "init",
-            "--kdf-memory",
-            "1024",
-            "--kdf-iterations",
-            "1",
-            "--pack-size",
-            &pack_mib.to_string(),
-        ]);
+        self.runner
+            .init_with(&["--pack-size", &pack_mib.to_string()]);
     }
 
     /// Backs up `src` and returns the JSON summary.
     pub fn backup(&self, src: &Path) -> serde_json::Value {
-        let out = self.ok(&["backup", "--json", src.to_str().unwrap()]);
-        let text = String::from_utf8(out.stdout).unwrap();
-        let last = text.lines().last().expect("a summary line");
-        serde_json::from_str(last).unwrap()
+        self.runner.backup(&[src], &[])
     }
 
     /// Restores `snapshot` and returns the restored content of `src`.

@@ -41,17 +41,9 @@ pub fn pvault(repo: &Path, args: &[&OsStr]) -> Output {
 }
 
 fn command(repo: &Path) -> Command {
-    let mut cmd = Command::new(pvault_bin());
-    for (key, _) in std::env::vars_os() {
-        if key.as_bytes().starts_with(b"PVAULT_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.arg("-r")
-        .arg(repo)
-        .env("PVAULT_PASSWORD", PASSWORD)
-        .env("PVAULT_CACHE_DIR", repo.with_extension("cache"));
-    cmd
+    let cache = repo.with_extension("cache");
+    photovault_testkit::pvault::Pvault::new(pvault_bin(), repo, cache, PASSWORD)
+        .command(std::iter::empty::<&str>())
 }
 
 /// Creates a repository at `repo` with cheap key derivation.
