@@ -236,15 +236,15 @@ impl Walker<'_> {
             match node.kind {
                 NodeKind::File => {
                     for blob in &node.content {
-                        let location = self.index.lookup(blob)?;
-                        if location.is_some_and(|l| l.entry.raw_length > self.max_chunk) {
+                        let entry = self.index.entry(blob)?;
+                        if entry.is_some_and(|e| e.raw_length > self.max_chunk) {
                             bad_entry(format!(
                                 "data blob {} is larger than the largest chunk ({} bytes)",
                                 blob.short(),
                                 self.max_chunk
                             ));
                         }
-                        let missing = location.is_none();
+                        let missing = entry.is_none();
                         if missing || self.bad_blobs.contains(blob) {
                             findings.push(Finding::FileBlob {
                                 path: name.to_path_buf(),

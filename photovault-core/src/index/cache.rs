@@ -293,6 +293,21 @@ impl IndexCache {
         self.committed(txn)
     }
 
+    /// A blob's primary record without the pack it is in (one table lookup): its kind and
+    /// lengths, for walks that only ask what a blob is.
+    pub(crate) fn entry(&self, id: &BlobId) -> Result<Option<BlobEntry>> {
+        let reader = self.reader()?;
+        let Some(value) = reader
+            .blobs
+            .get(id.as_bytes().as_slice())
+            .map_err(|e| self.err(e))?
+        else {
+            return Ok(None);
+        };
+        let (_, entry) = decode_value(*id, value.value()).map_err(|e| self.err(e))?;
+        Ok(Some(entry))
+    }
+
     pub(crate) fn get(&self, id: &BlobId) -> Result<Option<BlobLocation>> {
         let reader = self.reader()?;
         let Some(value) = reader

@@ -88,6 +88,14 @@ impl Index {
             .collect()
     }
 
+    /// A blob's record (kind, lengths) without resolving its pack, if the repository has it.
+    pub(crate) fn entry(&self, id: &BlobId) -> Result<Option<crate::format::blob::BlobEntry>> {
+        if let Some(location) = self.pending_locations(id).first() {
+            return Ok(Some(location.entry));
+        }
+        self.cache.entry(id)
+    }
+
     /// Every location of a blob, the preferred one first: what this process stored, then
     /// what the index files list in the order they were indexed.
     pub(crate) fn locations(&self, id: &BlobId) -> Result<Vec<BlobLocation>> {
