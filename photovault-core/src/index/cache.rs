@@ -297,19 +297,20 @@ impl IndexCache {
     /// lengths, for walks that only ask what a blob is.
     pub(crate) fn entry(&self, id: &BlobId) -> Result<Option<BlobEntry>> {
         let reader = self.reader()?;
-        let Some(value) = reader
-            .blobs
-            .get(id.as_bytes().as_slice())
-            .map_err(|e| self.err(e))?
-        else {
-            return Ok(None);
-        };
-        let (_, entry) = decode_value(*id, value.value()).map_err(|e| self.err(e))?;
-        Ok(Some(entry))
+        Ok(self.primary(&reader, id)?.map(|(_, entry)| entry))
     }
 
     pub(crate) fn get(&self, id: &BlobId) -> Result<Option<BlobLocation>> {
         let reader = self.reader()?;
+        let Some((number, entry)) = self.primary(&reader, id)? else {
+            return Ok(None);
+        };
+        let pack = self.pack_at(&reader.packs, number)?;
+        Ok(Some(BlobLocation { pack, entry }))
+    }
+
+    /// A blob's primary record: its pack number and entry.
+    fn primary(&self, reader: &Reader, id: &BlobId) -> Result<Option<(u32, BlobEntry)>> {
         let Some(value) = reader
             .blobs
             .get(id.as_bytes().as_slice())
@@ -317,9 +318,9 @@ impl IndexCache {
         else {
             return Ok(None);
         };
-        let (number, entry) = decode_value(*id, value.value()).map_err(|e| self.err(e))?;
-        let pack = self.pack_at(&reader.packs, number)?;
-        Ok(Some(BlobLocation { pack, entry }))
+        decode_value(*id, value.value())
+            .map(Some)
+            .map_err(|e| self.err(e))
     }
 
     /// Every location of a blob: the primary one first, then the others in the order they
