@@ -9,7 +9,7 @@ mod cli_contract;
 mod concurrency;
 mod dedup;
 mod folder_sizes;
-mod hostile_repository;
+mod hostile;
 mod properties;
 mod restore_safety;
 mod roundtrip;
