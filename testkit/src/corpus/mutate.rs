@@ -262,18 +262,7 @@ fn new_files(seed: u64, month: &Month, jpegs: usize, raws: usize, previews: usiz
         number += 1;
         let (prefix, ext) = plan::raw_name(spec.body);
         let path = month.folder().join(format!("{prefix}{number:04}.{ext}"));
-        files.push(Planned {
-            path: path.with_extension("xmp"),
-            mtime: spec.edited.utc,
-            content: Content::Sidecar(spec.clone()),
-            rng: rng.child(1),
-        });
-        files.push(Planned {
-            path,
-            mtime: spec.taken.utc,
-            content: Content::Raw(spec),
-            rng,
-        });
+        files.extend(plan::raw_with_sidecar(path, spec, rng));
     }
     for i in 0..share(previews, 5) {
         let mut rng = Rng::derive(seed, &[stream::MUTATE, stream::PREVIEW, i as u64]);

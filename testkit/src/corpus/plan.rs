@@ -287,6 +287,25 @@ pub fn raw_name(body: &Body) -> (&'static str, &'static str) {
     }
 }
 
+/// A RAW file at `path` and its XMP sidecar beside it, the sidecar's bytes drawn from a
+/// child of the RAW's generator.
+pub fn raw_with_sidecar(path: PathBuf, spec: RawSpec, rng: Rng) -> [Planned; 2] {
+    [
+        Planned {
+            path: path.with_extension("xmp"),
+            mtime: spec.edited.utc,
+            content: Content::Sidecar(spec.clone()),
+            rng: rng.child(1),
+        },
+        Planned {
+            path,
+            mtime: spec.taken.utc,
+            content: Content::Raw(spec),
+            rng,
+        },
+    ]
+}
+
 /// A RAW file by a random body in `month`.
 pub fn raw_spec(month: &Month, rng: &mut Rng) -> RawSpec {
     let body = rng.pick(raw::BODIES);
@@ -374,18 +393,7 @@ pub fn plan(seed: u64, scale: f64) -> Plan {
         let spec = raw_spec(&month, &mut rng);
         let (prefix, ext) = raw_name(spec.body);
         let path = month.folder().join(name(prefix, ext));
-        files.push(Planned {
-            path: path.with_extension("xmp"),
-            mtime: spec.edited.utc,
-            content: Content::Sidecar(spec.clone()),
-            rng: rng.child(1),
-        });
-        files.push(Planned {
-            path,
-            mtime: spec.taken.utc,
-            content: Content::Raw(spec),
-            rng,
-        });
+        files.extend(raw_with_sidecar(path, spec, rng));
     }
     for i in 0..count(HEICS, scale) {
         let mut rng = Rng::derive(seed, &[stream::HEIC, i as u64]);
