@@ -22,8 +22,10 @@ pub struct LsEntry {
 
 impl Repository {
     /// Calls `each` for every entry below `path` (empty or `/`: the whole snapshot), depth
-    /// first, in name order. Entries with unsafe names are listed as they are; it is restore
-    /// that refuses them.
+    /// first, in name order. An entry whose name is not a safe path component (empty, `.`,
+    /// `..`, holding `/` or NUL: [`Node::name_problem`] says which) is listed, under its
+    /// name with `/` shown as `∕` and NUL as `␀` so that it never reads as more than one
+    /// component, and a folder of that kind is not entered: restore refuses it.
     pub fn ls(&self, snapshot: &Snapshot, path: &str, each: &mut dyn FnMut(LsEntry)) -> Result<()> {
         let start = self.find_path(snapshot, path)?;
         let base = PathBuf::from("/").join(path.trim_matches('/'));
@@ -52,9 +54,18 @@ impl Repository {
                 stack.pop();
                 continue;
             };
-            let path = dir.join(OsStr::from_bytes(&node.name));
+            let unsafe_name = node.name_problem().is_some();
+            let path = if unsafe_name {
+                let shown = node
+                    .display_name()
+                    .replace('/', "\u{2215}")
+                    .replace('\0', "\u{2400}");
+                dir.join(shown)
+            } else {
+                dir.join(OsStr::from_bytes(&node.name))
+            };
             let subtree = match (node.kind, node.subtree) {
-                (NodeKind::Dir, Some(id)) => Some(id),
+                (NodeKind::Dir, Some(id)) if !unsafe_name => Some(id),
                 _ => None,
             };
             each(LsEntry {

@@ -38,7 +38,10 @@ pub fn run(ctx: &Context, args: LsArgs) -> Result<u8, CliError> {
                 "link_target": n.link_target.as_ref().map(|t| String::from_utf8_lossy(t).into_owned()),
                 "media": n.media,
                 "blobs": n.content.len(),
+                "unsafe_name": n.name_problem(),
             }));
+        } else if let Some(problem) = n.name_problem() {
+            println!("{}  [unsafe name ({problem}): restore skips it]", safe(&e.path.display().to_string()));
         } else if args.long {
             println!("{:>7o} {:>12} {} {}", n.mode & 0o7777, n.size, mtime.format("%Y-%m-%d %H:%M:%S"), safe(&e.path.display().to_string()));
         } else {

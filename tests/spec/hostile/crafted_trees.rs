@@ -203,6 +203,10 @@ fn a_path_through_dot_dot_is_refused_by_restore_and_ls() {
     assert!(out.stderr.contains("'..'"), "{out}");
     let ls = s.pv.run(["ls", "latest", "/.."]);
     assert_ne!(ls.code, 0, "{ls}");
+    // Listed, marked, and not entered: nothing appears "below" it.
+    let all = s.pv.ok(["ls", "latest"]);
+    assert!(all.stdout.contains("unsafe name"), "{all}");
+    assert!(!all.stdout.contains("/x"), "{all}");
 }
 
 #[test]

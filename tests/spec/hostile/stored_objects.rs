@@ -41,6 +41,35 @@ fn a_fifo_or_folder_in_place_of_a_pack_or_the_config_is_named_and_nothing_hangs(
 }
 
 #[test]
+fn a_pack_grown_to_3_gib_costs_check_its_indexed_blobs_not_its_size() {
+    // Below the 4 GiB bound, but its header (read from the tail) is gone: check reads the
+    // blobs the index lists and reports the header, instead of hashing 3 GiB of zeros.
+    let s = Scratch::with_repo();
+    backed_up(&s);
+    let pack = data_pack(s.pv.repo());
+    let real: u64 = pack_files(s.pv.repo())
+        .iter()
+        .map(|p| fs::metadata(p).unwrap().len())
+        .sum();
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&pack)
+        .unwrap()
+        .set_len(3 << 30)
+        .unwrap(); // sparse
+    let out = s.pv.run_within(NO_HANG, ["check", "--read-data", "--json"]);
+    assert_ne!(out.code, 0, "{out}");
+    let lines = out.json_lines();
+    let summary = lines
+        .iter()
+        .find(|l| l["message_type"] == "summary")
+        .expect("a summary line");
+    let report = &summary["report"];
+    assert!(report["bytes_read"].as_u64().unwrap() <= real, "{report}");
+    assert!(out.stdout.contains("pack_header"), "{out}");
+}
+
+#[test]
 fn a_pack_grown_to_5_gib_is_reported_without_being_read() {
     let s = Scratch::with_repo();
     backed_up(&s);
