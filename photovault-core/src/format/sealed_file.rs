@@ -46,3 +46,37 @@ pub fn open_json<T: DeserializeOwned>(
     serde_json::from_slice(&plain)
         .map_err(|e| Error::damaged(name, Damage::Malformed(format!("JSON: {e}"))))
 }
+
+/// Refuses to store an object longer than readers accept (SPEC §2.3): a writer never
+/// writes what it could not read back.
+pub(crate) fn refuse_oversized(
+    kind: crate::backend::FileKind,
+    what: &str,
+    len: usize,
+) -> crate::Result<()> {
+    if len as u64 <= kind.max_len() {
+        return Ok(());
+    }
+    Err(crate::Error::WouldNotReadBack {
+        what: format!("{what} of {len} bytes"),
+        damage: crate::Damage::Malformed(format!(
+            "longer than the {} bytes readers accept",
+            kind.max_len()
+        )),
+    })
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::refuse_oversized;
+    use crate::backend::FileKind;
+
+    #[test]
+    fn a_writer_refuses_what_readers_would_refuse() {
+        let limit = FileKind::Snapshot.max_len() as usize;
+        assert!(refuse_oversized(FileKind::Snapshot, "a snapshot", limit).is_ok());
+        assert!(refuse_oversized(FileKind::Snapshot, "a snapshot", limit + 1).is_err());
+        let index = FileKind::Index.max_len() as usize;
+        assert!(refuse_oversized(FileKind::Index, "an index file", index + 1).is_err());
+    }
+}

@@ -35,6 +35,7 @@ pub(crate) fn write_index_file(
     file: &IndexFile,
 ) -> Result<IndexId> {
     let sealed = sealed_file::seal(key, "index", &file.encode());
+    sealed_file::refuse_oversized(FileKind::Index, "an index file", sealed.len())?;
     let id = IndexId::hash_of(&sealed);
     backend.write(FileKind::Index, &id.to_hex(), &sealed)?;
     Ok(id)

@@ -118,6 +118,7 @@ impl Repository {
     /// Stores a snapshot. Callers must have flushed every blob it refers to first.
     pub fn save_snapshot(&self, snapshot: &Snapshot) -> Result<SnapshotId> {
         let sealed = sealed_file::seal_json(&self.inner.key, "snapshot", snapshot);
+        sealed_file::refuse_oversized(FileKind::Snapshot, "a snapshot", sealed.len())?;
         let id = SnapshotId::hash_of(&sealed);
         self.inner
             .backend
