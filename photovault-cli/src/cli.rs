@@ -123,14 +123,43 @@ pub struct BackupArgs {
     pub threads: usize,
 }
 
+/// Which snapshots a command works on (restic's `--host`, `--tag`, `--path`).
+#[derive(Debug, Args, Default)]
+pub struct SnapshotFilterArgs {
+    /// Only snapshots of this host (repeatable: any of them)
+    #[arg(long = "host", value_name = "HOST")]
+    pub hosts: Vec<String>,
+    /// Only snapshots with these tags (`a,b`: both; repeatable: any of the groups)
+    #[arg(long = "tag", value_name = "TAG[,TAG...]")]
+    pub tags: Vec<String>,
+    /// Only snapshots that backed up this path (repeatable: all of them)
+    #[arg(long = "path", value_name = "PATH")]
+    pub paths: Vec<String>,
+}
+
+impl SnapshotFilterArgs {
+    /// The core's filter for these flags.
+    pub fn filter(&self) -> photovault_core::SnapshotFilter {
+        let mut filter = photovault_core::SnapshotFilter::default();
+        for host in &self.hosts {
+            filter = filter.host(host);
+        }
+        for group in &self.tags {
+            filter = filter.tag_group(group);
+        }
+        for path in &self.paths {
+            filter = filter.path(path);
+        }
+        filter
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct SnapshotsArgs {
-    /// Only snapshots of this host
-    #[arg(long)]
-    pub host: Option<String>,
-    /// Only snapshots with this tag
-    #[arg(long)]
-    pub tag: Option<String>,
+    /// Snapshot ids, unique prefixes or `latest` (default: all)
+    pub snapshots: Vec<String>,
+    #[command(flatten)]
+    pub filter: SnapshotFilterArgs,
 }
 
 #[derive(Debug, Args)]

@@ -97,6 +97,7 @@ pub mod pack;
 pub mod repair;
 mod repository;
 pub mod restore;
+mod snapshot_filter;
 #[doc(hidden)]
 pub mod source;
 mod workers;
@@ -120,6 +121,7 @@ pub use repair::{
     RepairIndexReport, RepairPacksReport, RepairSnapshotsOptions, RepairSnapshotsReport,
 };
 pub use restore::{RestoreOptions, RestoreOutcome, RestoreProgress};
+pub use snapshot_filter::SnapshotFilter;
 
 pub use repository::{
     InitOptions, KeyInfo, LockGuard, LockKind, OpenOptions, Repository, SkippedKeyFile,

@@ -8,22 +8,14 @@ use crate::{CliError, Context};
 
 pub fn run(ctx: &Context, args: SnapshotsArgs) -> Result<u8, CliError> {
     let repo = ctx.open()?;
-    let (all, errors) = repo.snapshots_and_errors()?;
+    let (_, errors) = repo.snapshots_and_errors()?;
     for (name, error) in &errors {
         eprintln!(
             "warning: snapshot {name} cannot be read: {}",
             safe(&error.to_string())
         );
     }
-    let snapshots: Vec<_> = all
-        .into_iter()
-        .filter(|s| args.host.as_ref().is_none_or(|h| &s.snapshot.hostname == h))
-        .filter(|s| {
-            args.tag
-                .as_ref()
-                .is_none_or(|t| s.snapshot.tags.contains(t))
-        })
-        .collect();
+    let snapshots = repo.select_snapshots(&args.snapshots, &args.filter.filter())?;
     if ctx.global.json {
         let list: Vec<Value> = snapshots
             .iter()
