@@ -71,6 +71,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Browse snapshots as read-only folders (FUSE), with a photo timeline
     Mount(MountArgs),
+    /// Remove data no snapshot uses any more (after `forget`)
+    Prune(PruneArgs),
     /// Repair a damaged repository
     #[command(subcommand)]
     Repair(RepairCommand),
@@ -214,6 +216,19 @@ pub struct CheckArgs {
     /// Worker threads (default: two per CPU)
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct PruneArgs {
+    /// Only show what would be deleted and rewritten
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+    /// Unused data tolerated in kept packs: a percentage of the repository (5%), a size (2G) or `unlimited`
+    #[arg(long, default_value = "5%", value_name = "LIMIT")]
+    pub max_unused: String,
+    /// Rewrite at most this many bytes of packs in one run (e.g. 10G)
+    #[arg(long, value_name = "SIZE")]
+    pub max_repack_size: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

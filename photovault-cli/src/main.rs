@@ -133,6 +133,7 @@ fn main() -> ExitCode {
         Command::Restore(args) => commands::restore::run(&ctx, args),
         Command::Check(args) => commands::check::run(&ctx, args),
         Command::Mount(args) => commands::mount::run(&ctx, args),
+        Command::Prune(args) => commands::prune::run(&ctx, args),
         Command::Repair(cmd) => commands::repair::run(&ctx, cmd),
         Command::Cat(args) => commands::cat::run(&ctx, args),
         Command::Key(cmd) => commands::key::run(&ctx, cmd),

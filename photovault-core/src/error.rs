@@ -83,6 +83,12 @@ pub enum Error {
         /// What is wrong with it.
         damage: Damage,
     },
+    /// Prune cannot tell which data is still used, so it deletes nothing.
+    #[error("prune refused: {reason}")]
+    PruneRefused {
+        /// What makes it unsafe.
+        reason: crate::prune::PruneBlocker,
+    },
     /// A blob that should exist is not in the index.
     #[error("blob {id} is not in the repository index")]
     BlobNotFound {

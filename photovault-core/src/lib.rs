@@ -94,6 +94,7 @@ pub mod media;
 pub mod mount;
 #[doc(hidden)]
 pub mod pack;
+pub mod prune;
 pub mod repair;
 mod repository;
 pub mod restore;
@@ -117,6 +118,7 @@ pub use id::{BlobId, IndexId, InvalidId, KeyId, PackId, SnapshotId};
 pub use ls::LsEntry;
 #[cfg(feature = "mount")]
 pub use mount::{MountHandle, MountOptions};
+pub use prune::{MaxUnused, PruneOptions, PrunePlan, PruneProgress, PruneReport, PruneStats};
 pub use repair::{
     RepairIndexReport, RepairPacksReport, RepairSnapshotsOptions, RepairSnapshotsReport,
 };

@@ -61,6 +61,7 @@ fn exclusive_lock(hostname: String, pid: u32, age: Duration) -> Lock {
         hostname,
         username: "someone".into(),
         pid,
+        prune: false,
     }
 }
 

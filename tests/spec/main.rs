@@ -11,5 +11,6 @@ mod dedup;
 mod folder_sizes;
 mod hostile;
 mod properties;
+mod prune;
 mod restore_safety;
 mod roundtrip;

@@ -28,6 +28,7 @@ use crate::source::PathPatterns;
 use crate::workers::{self, Work};
 
 pub use progress::{BackupProgress, FileStatus};
+pub(crate) use resume::verify as verify_whole_pack;
 pub use resume::UnverifiedPack;
 
 /// Which snapshot a backup compares against to skip unchanged files.
@@ -126,8 +127,17 @@ impl Repository {
             self.inner.backend.remove_unfinished_writes(since)?;
         }
 
-        // Leftovers first: the parent's trees may be in packs only they hold.
-        let adoption = resume::adopt_unindexed_packs(&self.inner)?;
+        // What the index is made of as this backup starts: if a prune replaces index files
+        // meanwhile, blobs this backup deduplicated against may have left the index.
+        let index_files_at_start = self.index_file_names()?;
+
+        // Leftovers first: the parent's trees may be in packs only they hold. While a prune
+        // runs, packs no index lists may be its garbage, about to be deleted (SPEC W11).
+        let adoption = if lock.prune_running() {
+            resume::Adoption::default()
+        } else {
+            resume::adopt_unindexed_packs(&self.inner)?
+        };
         for unverified in &adoption.unverified {
             progress.pack_unverified(unverified);
         }
@@ -181,6 +191,10 @@ impl Repository {
             original: None,
             lost: Vec::new(),
         };
+        let index_files_now = self.index_file_names()?;
+        if !index_files_at_start.is_subset(&index_files_now) {
+            crate::prune::keep_new_snapshot_whole(self, root_tree)?;
+        }
         let snapshot_id = self.save_snapshot(&snapshot)?;
         Ok(BackupOutcome {
             snapshot_id,
@@ -190,6 +204,16 @@ impl Repository {
             warnings,
             unverified_packs: adoption.unverified,
         })
+    }
+
+    fn index_file_names(&self) -> Result<std::collections::HashSet<String>> {
+        Ok(self
+            .inner
+            .backend
+            .list(crate::backend::FileKind::Index)?
+            .into_iter()
+            .map(|f| f.name)
+            .collect())
     }
 
     fn choose_parent(

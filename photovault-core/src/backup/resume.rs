@@ -68,7 +68,7 @@ pub(super) fn adopt_unindexed_packs(repo: &RepoInner) -> Result<Adoption> {
 }
 
 /// Reads a leftover pack whole and returns its index entry if every byte of it verifies.
-fn verify(
+pub(crate) fn verify(
     repo: &RepoInner,
     id: &PackId,
     size: u64,

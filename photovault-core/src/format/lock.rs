@@ -1,7 +1,7 @@
 //! Locks: sealed JSON files under `locks/` that keep prune away from a running backup.
 //!
-//! A backup or restore takes a shared lock; operations that delete data (prune) take an
-//! exclusive one. A lock is stale when it has not been refreshed for 30 minutes, or when it
+//! A backup or restore takes a shared lock; prune takes a shared lock marked as a prune's
+//! (one prune at a time); repairs take an exclusive one. A lock is stale when it has not been refreshed for 30 minutes, or when it
 //! was taken on this host by a process that no longer exists.
 
 use chrono::{DateTime, FixedOffset};
@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 pub struct Lock {
     /// When it was taken or last refreshed.
     pub time: DateTime<FixedOffset>,
-    /// Exclusive (prune) or shared (everything else that writes or reads data).
+    /// Exclusive (repairs) or shared (everything else that writes or reads data).
     pub exclusive: bool,
     /// Holder's host.
     pub hostname: String,
@@ -21,6 +21,10 @@ pub struct Lock {
     pub username: String,
     /// Holder's process id.
     pub pid: u32,
+    /// A prune's lock: shared with backups and readers, but held by one prune at a time
+    /// (SPEC §11). Absent means `false`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prune: bool,
 }
 
 /// A lock not refreshed for this long is stale.
@@ -57,6 +61,8 @@ impl Lock {
             "{} lock held by PID {} on {} ({}) since {}{dated}",
             if self.exclusive {
                 "an exclusive"
+            } else if self.prune {
+                "a prune's"
             } else {
                 "a shared"
             },

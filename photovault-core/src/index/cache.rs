@@ -347,10 +347,10 @@ impl IndexCache {
         Ok(out)
     }
 
-    /// Calls `each` with every location the cache holds, primary and further ones, in blob
-    /// id order: one pass over the table, in constant memory (prune and repair group them
-    /// by pack).
-    pub(crate) fn for_each_location(&self, each: &mut dyn FnMut(BlobLocation)) -> Result<()> {
+    /// Calls `each` with every location the cache holds, primary ones (`true`) and then
+    /// further ones (`false`), in blob id order: one pass over each table, in constant memory
+    /// (prune and repair group them by pack).
+    pub(crate) fn for_each_location(&self, each: &mut dyn FnMut(BlobLocation, bool)) -> Result<()> {
         let txn = self.db.begin_read().map_err(|e| self.err(e))?;
         let packs = txn.open_table(PACKS).map_err(|e| self.err(e))?;
         let mut pack_ids: std::collections::HashMap<u32, PackId> = std::collections::HashMap::new();
@@ -362,7 +362,7 @@ impl IndexCache {
             pack_ids.insert(number, id);
             Ok(id)
         };
-        for table in [BLOBS, ELSEWHERE] {
+        for (table, primary) in [(BLOBS, true), (ELSEWHERE, false)] {
             let table = txn.open_table(table).map_err(|e| self.err(e))?;
             for row in table.iter().map_err(|e| self.err(e))? {
                 let (key, value) = row.map_err(|e| self.err(e))?;
@@ -373,10 +373,13 @@ impl IndexCache {
                 );
                 for record in value.value().chunks_exact(18) {
                     let (number, entry) = decode_value(id, record).map_err(|e| self.err(e))?;
-                    each(BlobLocation {
-                        pack: pack_of(number)?,
-                        entry,
-                    });
+                    each(
+                        BlobLocation {
+                            pack: pack_of(number)?,
+                            entry,
+                        },
+                        primary,
+                    );
                 }
             }
         }
@@ -564,7 +567,7 @@ mod tests {
 
         let mut by_pack: std::collections::HashMap<PackId, usize> = Default::default();
         cache
-            .for_each_location(&mut |l| *by_pack.entry(l.pack).or_default() += 1)
+            .for_each_location(&mut |l, _| *by_pack.entry(l.pack).or_default() += 1)
             .unwrap();
         assert_eq!(by_pack[&first.packs[0].id], 100);
         assert_eq!(by_pack[&PackId([0xEE; 32])], 100);

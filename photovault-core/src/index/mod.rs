@@ -170,8 +170,18 @@ impl Index {
     /// Calls `each` with every location the index holds (cache and pending): the index as
     /// blob → location turned around, for the operations that work pack by pack.
     pub(crate) fn for_each_location(&self, each: &mut dyn FnMut(BlobLocation)) -> Result<()> {
+        self.for_each_ranked_location(&mut |location, _| each(location))
+    }
+
+    /// Like [`Index::for_each_location`], also saying whether each location is its blob's
+    /// primary one (the one readers try first) or a further copy. What this process stored
+    /// and has not flushed counts as primary.
+    pub(crate) fn for_each_ranked_location(
+        &self,
+        each: &mut dyn FnMut(BlobLocation, bool),
+    ) -> Result<()> {
         for location in self.pending_blobs.read().expect("pending index").values() {
-            each(*location);
+            each(*location, true);
         }
         self.cache.for_each_location(each)
     }

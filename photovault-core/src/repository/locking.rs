@@ -1,4 +1,5 @@
-//! Repository locks: shared for backup and restore, exclusive for operations that delete.
+//! Repository locks: shared for backup and restore, a prune's for prune, exclusive for
+//! repairs.
 //!
 //! A lock is a sealed file under `locks/`, refreshed every five minutes by a background
 //! thread while held and removed when the guard is dropped.
@@ -29,9 +30,22 @@ pub struct LockGuard {
     stop: Arc<AtomicBool>,
     refresher: Option<JoinHandle<()>>,
     alone_since: Option<SystemTime>,
+    prune_running: bool,
 }
 
 impl LockGuard {
+    /// Whether a prune held a live lock as this one was taken. A backup then leaves packs
+    /// that no index lists alone (SPEC W11): the prune may be about to delete them.
+    pub fn prune_running(&self) -> bool {
+        self.prune_running
+    }
+
+    /// How many other processes hold a live lock now (stale ones do not count). A prune
+    /// deletes packs only when this is zero after it has rewritten the index (SPEC W9).
+    pub fn others_now(&self) -> Result<usize> {
+        let own = self.name.lock().expect("lock name").clone();
+        Ok(live_locks(&self.repo, &own)?.len())
+    }
     /// When no other process held a live lock as this one was taken: the time before which
     /// every file still being written was last written by a process that has ended since
     /// (a writer takes its lock before writing). `None` when another lock was held.
@@ -45,8 +59,12 @@ impl LockGuard {
 pub enum LockKind {
     /// For operations that add or read (backup, restore, check): many may hold one at once.
     Shared,
-    /// For operations that remove packs or index files (repair, prune): held alone.
+    /// For operations that remove index files and packs without the two phases of prune
+    /// (repairs): held alone.
     Exclusive,
+    /// For prune: backups and readers may hold shared locks meanwhile, but no other prune
+    /// and no exclusive lock (SPEC W9).
+    Prune,
 }
 
 /// Which locks [`Repository::unlock`] removes.
@@ -59,29 +77,37 @@ pub enum Unlock {
 }
 
 impl Repository {
-    /// Takes a lock: a shared one fails only if an exclusive lock is held; an exclusive one
-    /// fails if any other lock is held. Stale locks are ignored.
+    /// Takes a lock: a shared one fails only if an exclusive lock is held; a prune's fails if
+    /// an exclusive or another prune's lock is held; an exclusive one fails if any other
+    /// lock is held. Stale locks are ignored. An index this process loaded before is brought
+    /// up to date, since a prune or repair may have replaced index files meanwhile.
     pub fn lock(&self, kind: LockKind) -> Result<LockGuard> {
-        let exclusive = kind == LockKind::Exclusive;
         let repo = self.inner.clone();
-        let name = write_lock(&repo, exclusive)?;
+        let name = write_lock(&repo, kind)?;
         let checked_at = SystemTime::now();
         // Check after writing, so two processes racing both see each other.
-        let others = match check_conflicts(&repo, exclusive, &name) {
+        let others = match check_conflicts(&repo, kind, &name) {
             Ok(others) => others,
             Err(e) => {
                 let _ = repo.backend.remove(FileKind::Lock, &name);
                 return Err(e);
             }
         };
-        let alone_since = (others == 0).then(|| checked_at - CLOCK_SKEW);
+        if let Some(index) = repo.loaded_index() {
+            if let Err(e) = index.refresh() {
+                let _ = repo.backend.remove(FileKind::Lock, &name);
+                return Err(e);
+            }
+        }
+        let prune_running = others.iter().any(|l| l.prune);
+        let alone_since = others.is_empty().then(|| checked_at - CLOCK_SKEW);
         let name = Arc::new(std::sync::Mutex::new(name));
         let stop = Arc::new(AtomicBool::new(false));
         let refresher = {
             let (repo, name, stop) = (repo.clone(), name.clone(), stop.clone());
             std::thread::Builder::new()
                 .name("pvault-lock".into())
-                .spawn(move || refresh_loop(&repo, exclusive, &name, &stop))
+                .spawn(move || refresh_loop(&repo, kind, &name, &stop))
                 .ok()
         };
         Ok(LockGuard {
@@ -90,6 +116,7 @@ impl Repository {
             stop,
             refresher,
             alone_since,
+            prune_running,
         })
     }
 
@@ -122,13 +149,14 @@ impl Repository {
     }
 }
 
-fn write_lock(repo: &RepoInner, exclusive: bool) -> Result<String> {
+fn write_lock(repo: &RepoInner, kind: LockKind) -> Result<String> {
     let lock = Lock {
         time: chrono::Local::now().fixed_offset(),
-        exclusive,
+        exclusive: kind == LockKind::Exclusive,
         hostname: hostname(),
         username: username(),
         pid: std::process::id(),
+        prune: kind == LockKind::Prune,
     };
     let sealed = sealed_file::seal_json(&repo.key, "lock", &lock);
     let name = BlobId::hash_of(&sealed).to_hex();
@@ -141,36 +169,45 @@ fn read_lock(repo: &RepoInner, name: &str) -> Result<Lock> {
     sealed_file::open_json(&repo.key, "lock", &format!("lock {name}"), &sealed)
 }
 
-/// Fails if a live lock conflicts; otherwise returns how many other live locks there are.
-fn check_conflicts(repo: &RepoInner, exclusive: bool, own: &str) -> Result<usize> {
+/// Fails if a live lock conflicts with one of `kind`; otherwise returns the other live locks.
+fn check_conflicts(repo: &RepoInner, kind: LockKind, own: &str) -> Result<Vec<Lock>> {
+    let others = live_locks(repo, own)?;
+    let conflict = others.iter().find(|lock| match kind {
+        LockKind::Exclusive => true,
+        LockKind::Prune => lock.exclusive || lock.prune,
+        LockKind::Shared => lock.exclusive,
+    });
+    match conflict {
+        Some(lock) => Err(Error::Locked {
+            holder: lock.describe(),
+        }),
+        None => Ok(others),
+    }
+}
+
+/// Every live lock but `own`. Unreadable locks (another key's garbage) and locks released
+/// while listing do not count.
+fn live_locks(repo: &RepoInner, own: &str) -> Result<Vec<Lock>> {
     let now = chrono::Local::now().fixed_offset();
     let host = hostname();
-    let mut others = 0;
+    let mut out = Vec::new();
     for file in repo.backend.list(FileKind::Lock)? {
         if file.name == own {
             continue;
         }
-        let lock = match read_lock(repo, &file.name) {
-            Ok(lock) => lock,
-            Err(Error::Backend(e)) if e.is_not_found() => continue, // released meanwhile
-            Err(_) => continue, // unreadable locks (another key's garbage) do not block
-        };
-        if lock.is_stale(now, &host) {
-            continue;
+        match read_lock(repo, &file.name) {
+            Ok(lock) if !lock.is_stale(now, &host) => out.push(lock),
+            Ok(_) => {}
+            Err(Error::Backend(e)) if !e.is_about_the_file() => return Err(Error::Backend(e)),
+            Err(_) => {}
         }
-        if exclusive || lock.exclusive {
-            return Err(Error::Locked {
-                holder: lock.describe(),
-            });
-        }
-        others += 1;
     }
-    Ok(others)
+    Ok(out)
 }
 
 fn refresh_loop(
     repo: &RepoInner,
-    exclusive: bool,
+    kind: LockKind,
     name: &std::sync::Mutex<String>,
     stop: &AtomicBool,
 ) {
@@ -184,7 +221,7 @@ fn refresh_loop(
             continue;
         }
         waited = Duration::ZERO;
-        if let Ok(new_name) = write_lock(repo, exclusive) {
+        if let Ok(new_name) = write_lock(repo, kind) {
             let mut current = name.lock().expect("lock name");
             let _ = repo.backend.remove(FileKind::Lock, &current);
             *current = new_name;

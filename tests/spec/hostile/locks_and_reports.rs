@@ -14,6 +14,7 @@ fn a_lock_dated_next_year_blocks_says_so_and_unlock_removes_it() {
         hostname: "elsewhere".into(),
         username: "mallory".into(),
         pid: 1,
+        prune: false,
     };
     let sealed = sealed_file::seal_json(&key, "lock", &lock);
     LocalBackend::new(s.pv.repo())
