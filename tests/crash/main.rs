@@ -9,5 +9,6 @@
 
 mod full_disk;
 mod killed_backup;
+mod killed_prune;
 mod support;
 mod write_order;
