@@ -71,6 +71,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Browse snapshots as read-only folders (FUSE), with a photo timeline
     Mount(MountArgs),
+    /// Copy snapshots from another repository into this one
+    Copy(CopyArgs),
     /// Remove data no snapshot uses any more (after `forget`)
     Prune(PruneArgs),
     /// Repair a damaged repository
@@ -87,8 +89,38 @@ pub enum Command {
     Version,
 }
 
+/// The repository a command reads from besides its own (`copy`, `init`).
+#[derive(Debug, Args, Default)]
+pub struct FromRepoArgs {
+    /// The source repository's password file (first line)
+    #[arg(long, env = "PVAULT_FROM_PASSWORD_FILE", value_name = "FILE")]
+    pub from_password_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// Repository to copy from
+    #[arg(
+        long = "from-repo",
+        env = "PVAULT_FROM_REPOSITORY",
+        value_name = "REPO"
+    )]
+    pub from_repo: Option<String>,
+    #[command(flatten)]
+    pub from: FromRepoArgs,
+    /// Snapshots to copy: ids, unique prefixes or `latest` (default: all)
+    pub snapshots: Vec<String>,
+    #[command(flatten)]
+    pub filter: SnapshotFilterArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct InitArgs {
+    /// Name blobs and cut chunks as this repository does, so `copy` from it moves blobs as they are
+    #[arg(long, value_name = "REPO")]
+    pub copy_chunker_params_from: Option<String>,
+    #[command(flatten)]
+    pub from: FromRepoArgs,
     /// Target pack file size in MiB
     #[arg(long, default_value_t = 16)]
     pub pack_size: u32,

@@ -109,6 +109,32 @@ impl Context {
         Ok(repo)
     }
 
+    /// Opens the repository at `location` that a command reads from besides its own (the
+    /// source of `copy`); errors name it as the source.
+    pub fn open_source(
+        &self,
+        location: &str,
+        password_file: Option<&std::path::Path>,
+    ) -> Result<Repository, CliError> {
+        let named = |e: Error| {
+            let mut err = CliError::from(e);
+            err.message = format!("source repository {location}: {}", err.message);
+            err
+        };
+        let backend = backend::open_location(location).map_err(named)?;
+        if backend
+            .list(backend::FileKind::Config)
+            .map(|c| c.is_empty())
+            .unwrap_or(false)
+        {
+            return Err(named(Error::RepositoryNotFound {
+                location: backend.location(),
+            }));
+        }
+        let password = password::source_password(password_file)?;
+        Repository::open(backend, &password, &self.open_options()).map_err(named)
+    }
+
     /// Whether to print human-readable progress and summaries.
     pub fn verbose(&self) -> bool {
         !self.global.quiet && !self.global.json
@@ -133,6 +159,7 @@ fn main() -> ExitCode {
         Command::Restore(args) => commands::restore::run(&ctx, args),
         Command::Check(args) => commands::check::run(&ctx, args),
         Command::Mount(args) => commands::mount::run(&ctx, args),
+        Command::Copy(args) => commands::copy::run(&ctx, args),
         Command::Prune(args) => commands::prune::run(&ctx, args),
         Command::Repair(cmd) => commands::repair::run(&ctx, cmd),
         Command::Cat(args) => commands::cat::run(&ctx, args),

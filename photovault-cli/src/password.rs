@@ -17,6 +17,23 @@ pub fn repository_password(file: Option<&Path>, confirm: bool) -> Result<Vec<u8>
     prompt("enter password for repository: ", confirm)
 }
 
+/// The password of the repository copied from (`copy`, `init --copy-chunker-params-from`):
+/// `--from-password-file`/`PVAULT_FROM_PASSWORD_FILE`, `PVAULT_FROM_PASSWORD`, or a prompt.
+pub fn source_password(file: Option<&Path>) -> Result<Vec<u8>, CliError> {
+    if let Some(file) = file {
+        return read_password_file(file);
+    }
+    if let Ok(p) = std::env::var("PVAULT_FROM_PASSWORD") {
+        return Ok(p.into_bytes());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::usage(
+            "no password given for the source repository: set PVAULT_FROM_PASSWORD or PVAULT_FROM_PASSWORD_FILE, or use --from-password-file".into(),
+        ));
+    }
+    prompt("enter password for source repository: ", false)
+}
+
 /// A new password (key add / passwd).
 pub fn new_password(file: Option<&Path>) -> Result<Vec<u8>, CliError> {
     match file {

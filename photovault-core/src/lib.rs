@@ -76,6 +76,7 @@ pub mod check;
 pub mod chunk;
 #[doc(hidden)]
 pub mod compress;
+pub mod copy;
 #[doc(hidden)]
 pub mod crypto;
 mod depth;
@@ -107,6 +108,7 @@ pub use backup::{
     BackupOptions, BackupOutcome, BackupProgress, FileStatus, ParentChoice, UnverifiedPack,
 };
 pub use check::{CheckOptions, CheckProgress, CheckReport, DamagedFile, Problem, ReadData};
+pub use copy::{CopyMethod, CopyProgress, CopyReport};
 pub use crypto::KdfParams;
 pub use depth::MAX_DEPTH;
 pub use entry_report::{EntryProblem, EntryReport};

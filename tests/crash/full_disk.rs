@@ -136,3 +136,68 @@ fn a_full_disk_during_restore_never_leaves_a_truncated_file_that_looks_complete(
     );
     drop(disk);
 }
+
+#[test]
+fn a_full_disk_during_copy_fails_clearly_and_damages_neither_repository() {
+    let work = tempfile::tempdir().unwrap();
+    let source = Pvault::new(&work.path().join("source"));
+    source.init(2);
+    let src = work.path().join("photos");
+    for i in 0..8 {
+        write_random(&src.join(format!("v{i}.MP4")), 70 + i, 4_000_000);
+    }
+    let id = source.backup(&src)["snapshot_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let Some(disk) = SmallDisk::mount(&work.path().join("disk"), 16) else {
+        return;
+    };
+    let target = Pvault::at(disk.path.join("repo"), work.path().join("target-cache"));
+    target.init(2);
+    target.backup(
+        &work
+            .path()
+            .join("source/repo/config")
+            .parent()
+            .unwrap()
+            .join("keys"),
+    );
+    let before = contents(&target.repo);
+
+    let out = target
+        .command(&["copy", "--from-repo", source.repo.to_str().unwrap()])
+        .env("PVAULT_FROM_PASSWORD", "crash-test")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a copy that cannot be stored must fail"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+
+    source.ok(&["check", "--read-data"]);
+    assert_eq!(
+        source.restored(&id, &src, &work.path().join("restore")),
+        contents(&src)
+    );
+    let check = target.run(&["check"]);
+    assert!(
+        check.status.success(),
+        "target after a full disk: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let snapshots_before: Vec<_> = before
+        .keys()
+        .filter(|p| p.starts_with("snapshots"))
+        .collect();
+    let after = contents(&target.repo);
+    let snapshots_after: Vec<_> = after
+        .keys()
+        .filter(|p| p.starts_with("snapshots"))
+        .collect();
+    assert_eq!(snapshots_before, snapshots_after);
+    drop(disk);
+}

@@ -7,6 +7,7 @@ mod backend_conformance;
 mod bad_input;
 mod cli_contract;
 mod concurrency;
+mod copy;
 mod dedup;
 mod folder_sizes;
 mod hostile;

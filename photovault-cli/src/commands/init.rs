@@ -7,6 +7,10 @@ use crate::cli::InitArgs;
 use crate::{password, CliError, Context};
 
 pub fn run(ctx: &Context, args: InitArgs) -> Result<u8, CliError> {
+    let source = match &args.copy_chunker_params_from {
+        Some(location) => Some(ctx.open_source(location, args.from.from_password_file.as_deref())?),
+        None => None,
+    };
     let backend = ctx.backend()?;
     let password = password::repository_password(ctx.global.password_file.as_deref(), true)?;
     let mut options = InitOptions::default()
@@ -17,6 +21,9 @@ pub fn run(ctx: &Context, args: InitArgs) -> Result<u8, CliError> {
         })
         .open_options(ctx.open_options());
     options = options.pack_size(args.pack_size.saturating_mul(1 << 20));
+    if let Some(source) = &source {
+        options = options.chunker_params_from(source);
+    }
     let repo = Repository::init(backend, &password, &options)?;
     let id = &repo.config().id;
     if ctx.global.json {

@@ -42,6 +42,21 @@ impl MasterKey {
         }
     }
 
+    /// A fresh master key that names blobs and cuts chunks as `other` does (same MAC key,
+    /// same chunker seed) but encrypts with its own key: for a repository that `copy` fills
+    /// from `other` blob for blob (SPEC §4.1).
+    pub fn sharing_ids_with(other: &MasterKey) -> Self {
+        let mut key = Self::generate();
+        key.mac = other.mac;
+        key.chunker_seed = other.chunker_seed;
+        key
+    }
+
+    /// Whether blob ids and chunk boundaries of this key and `other` are the same.
+    pub fn same_ids_as(&self, other: &MasterKey) -> bool {
+        self.mac == other.mac && self.chunker_seed == other.chunker_seed
+    }
+
     /// The 72-byte layout (see [`MasterKey::from_bytes`]).
     pub fn to_bytes(&self) -> zeroize::Zeroizing<[u8; MASTER_KEY_LEN]> {
         let mut out = zeroize::Zeroizing::new([0u8; MASTER_KEY_LEN]);

@@ -29,7 +29,7 @@ pub use locking::{LockGuard, LockKind, Unlock};
 pub use snapshots::SnapshotEntry;
 
 /// How to create a repository.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct InitOptions {
     /// Argon2id parameters of the first key.
@@ -42,6 +42,9 @@ pub struct InitOptions {
     pub compression_level: i32,
     /// Where the local cache lives (see [`OpenOptions`]).
     pub open: OpenOptions,
+    /// Name blobs and cut chunks as this repository does, so that `copy` moves blobs from it
+    /// without cutting files again (see [`InitOptions::chunker_params_from`]).
+    pub ids_from: Option<Repository>,
 }
 
 impl Default for InitOptions {
@@ -52,6 +55,7 @@ impl Default for InitOptions {
             pack_size: DEFAULT_PACK_SIZE,
             compression_level: 3,
             open: OpenOptions::default(),
+            ids_from: None,
         }
     }
 }
@@ -69,6 +73,15 @@ impl InitOptions {
         self
     }
 
+    /// Shares `source`'s chunker sizes, chunker seed and blob-id key (not its encryption
+    /// key), so that snapshots copy between the two blob for blob. Whoever holds both
+    /// repositories' passwords can then tell which chunks they have in common (SPEC §4.1).
+    pub fn chunker_params_from(mut self, source: &Repository) -> Self {
+        self.chunker = source.inner.config.chunker;
+        self.ids_from = Some(source.clone());
+        self
+    }
+
     /// Sets the cache options used after creation.
     pub fn open_options(mut self, open: OpenOptions) -> Self {
         self.open = open;
@@ -79,6 +92,19 @@ impl InitOptions {
 /// 16 MiB: few enough files for a USB disk or an object store, small enough that a backup
 /// holds only a handful in memory.
 pub const DEFAULT_PACK_SIZE: u32 = 16 << 20;
+
+impl std::fmt::Debug for InitOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InitOptions")
+            .field("kdf", &self.kdf)
+            .field("chunker", &self.chunker)
+            .field("pack_size", &self.pack_size)
+            .field("compression_level", &self.compression_level)
+            .field("open", &self.open)
+            .field("ids_from", &self.ids_from.as_ref().map(|r| r.location()))
+            .finish()
+    }
+}
 
 /// How to open a repository.
 #[derive(Debug, Clone)]
@@ -299,7 +325,10 @@ impl Repository {
         };
         config.check_values().map_err(Error::InvalidArgument)?;
         backend.create()?;
-        let key = MasterKey::generate();
+        let key = match &options.ids_from {
+            Some(source) => MasterKey::sharing_ids_with(&source.inner.key),
+            None => MasterKey::generate(),
+        };
         let key_file = KeyFile::wrap(&key, password, options.kdf)?.encode();
         let key_id = KeyId::hash_of(&key_file);
         backend.write(FileKind::Key, &key_id.to_hex(), &key_file)?;
@@ -377,6 +406,14 @@ impl Repository {
                 index_init: Mutex::new(()),
             }),
         }
+    }
+
+    /// Whether this repository names blobs and cuts chunks as `other` does (one was created
+    /// with [`InitOptions::chunker_params_from`] the other), so that `copy` moves blobs as
+    /// they are.
+    pub fn shares_ids_with(&self, other: &Repository) -> bool {
+        self.inner.key.same_ids_as(&other.inner.key)
+            && self.inner.config.chunker == other.inner.config.chunker
     }
 
     /// The repository's settings.

@@ -1,0 +1,73 @@
+//! Copying between repositories that share blob ids: every tree and chunk keeps its id, so
+//! only what the target lacks is read from the source and stored.
+
+use std::collections::HashSet;
+
+use rayon::prelude::*;
+
+use crate::compress::ContentClass;
+use crate::error::{Error, Result};
+use crate::format::blob::{BlobKind, Compression};
+use crate::format::tree::Tree;
+use crate::id::BlobId;
+use crate::pack::BlobSaver;
+use crate::repository::Repository;
+
+use super::CopyProgress;
+
+/// Stores in `target` every blob below the tree `root` of `source` that `target` lacks.
+/// Returns the root, which keeps its id.
+pub(super) fn copy_trees(
+    target: &Repository,
+    source: &Repository,
+    saver: &BlobSaver,
+    root: BlobId,
+    progress: &dyn CopyProgress,
+) -> Result<BlobId> {
+    let target_index = target.inner.index()?;
+    let mut seen: HashSet<BlobId> = HashSet::new();
+    let mut to_read = vec![root];
+    seen.insert(root);
+    while let Some(id) = to_read.pop() {
+        let bytes = source.read_blob(&id)?;
+        let tree = Tree::decode(&bytes).map_err(|damage| {
+            Error::damaged(format!("tree {} in the source", id.short()), damage)
+        })?;
+        let missing: Vec<BlobId> = tree
+            .nodes
+            .iter()
+            .flat_map(|n| n.content.iter())
+            .filter(|c| seen.insert(**c))
+            .copied()
+            .filter(|c| !matches!(target_index.contains_kind(c, BlobKind::Data), Ok(true)))
+            .collect();
+        missing.par_iter().try_for_each(|blob| -> Result<()> {
+            let plain = source.read_blob(blob)?;
+            progress.bytes_read(plain.len() as u64);
+            let class = match source.inner.index()?.entry(blob)? {
+                Some(entry) => class_of(entry.compression),
+                None => ContentClass::Try,
+            };
+            saver.save(BlobKind::Data, &plain, class)?;
+            Ok(())
+        })?;
+        for node in &tree.nodes {
+            if let Some(subtree) = node.subtree {
+                if seen.insert(subtree) {
+                    to_read.push(subtree);
+                }
+            }
+        }
+        saver.save(BlobKind::Tree, &bytes, ContentClass::Try)?;
+    }
+    Ok(root)
+}
+
+/// The compression a blob of the source got says what its content calls for.
+fn class_of(compression: Compression) -> ContentClass {
+    match compression {
+        Compression::None => ContentClass::Compressed,
+        Compression::Zstd => ContentClass::Try,
+        Compression::ZstdWords16 => ContentClass::Words16,
+    }
+}
