@@ -217,6 +217,18 @@ pub struct RestoreArgs {
     /// Only restore paths matching this pattern (repeatable)
     #[arg(short, long = "include")]
     pub include: Vec<String>,
+    /// When to replace a file already in the target: always, if-changed (content differs), if-newer, never
+    #[arg(long, default_value = "if-changed", value_name = "WHEN")]
+    pub overwrite: String,
+    /// Remove files and folders in the target that the snapshot does not have
+    #[arg(long)]
+    pub delete: bool,
+    /// Show what would be written, left alone and deleted; change nothing
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+    /// Read every written file back and compare it with the snapshot
+    #[arg(long)]
+    pub verify: bool,
     /// Worker threads (default: two per CPU)
     #[arg(long, default_value_t = 0)]
     pub threads: usize,

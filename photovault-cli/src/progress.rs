@@ -15,6 +15,8 @@ struct Counts {
     total_bytes: AtomicU64,
     files_done: AtomicU64,
     bytes_done: AtomicU64,
+    files_skipped: AtomicU64,
+    bytes_skipped: AtomicU64,
     errors: AtomicU64,
 }
 
@@ -133,13 +135,16 @@ impl Progress {
 fn status_line(c: &Counts) {
     let total = c.total_bytes.load(Ordering::Relaxed);
     let done = c.bytes_done.load(Ordering::Relaxed);
+    let finished = done + c.bytes_skipped.load(Ordering::Relaxed);
     crate::print_json(&serde_json::json!({
         "message_type": "status",
-        "percent_done": if total > 0 { done as f64 / total as f64 } else { 0.0 },
+        "percent_done": if total > 0 { finished as f64 / total as f64 } else { 0.0 },
         "total_files": c.total_files.load(Ordering::Relaxed),
         "files_done": c.files_done.load(Ordering::Relaxed),
         "total_bytes": total,
         "bytes_done": done,
+        "files_skipped": c.files_skipped.load(Ordering::Relaxed),
+        "bytes_skipped": c.bytes_skipped.load(Ordering::Relaxed),
         "error_count": c.errors.load(Ordering::Relaxed),
     }));
 }
@@ -199,6 +204,16 @@ impl RestoreProgress for Progress {
     }
     fn file_done(&self, _path: &Path, _size: u64) {
         self.file();
+    }
+    fn skipped(&self, bytes: u64) {
+        // Counted apart from what is written, but on the same bar, so the ETA covers both.
+        self.counts.files_skipped.fetch_add(1, Ordering::Relaxed);
+        self.counts
+            .bytes_skipped
+            .fetch_add(bytes, Ordering::Relaxed);
+        if let Some(bar) = &self.bar {
+            bar.inc(bytes);
+        }
     }
     fn error(&self, report: &EntryReport) {
         self.report_error(&report.path, &report.problem.to_string());

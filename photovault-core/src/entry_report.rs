@@ -112,6 +112,16 @@ pub enum EntryProblem {
     /// The restore was asked to stop before this file was complete.
     #[error("interrupted")]
     Interrupted,
+    /// Read back after the restore (`--verify`), the file does not hold the snapshot's
+    /// content.
+    #[error("read back after restoring, the content differs from the snapshot's")]
+    VerifyMismatch,
+    /// Read back after the restore (`--verify`), the file could not be read.
+    #[error("cannot read back to verify: {0}")]
+    CannotVerify(Arc<io::Error>),
+    /// An entry the snapshot does not have could not be removed (`--delete`).
+    #[error("cannot delete: {0}")]
+    CannotDelete(Arc<io::Error>),
 }
 
 impl From<Error> for EntryProblem {

@@ -13,5 +13,6 @@ mod folder_sizes;
 mod hostile;
 mod properties;
 mod prune;
+mod restore_resume;
 mod restore_safety;
 mod roundtrip;

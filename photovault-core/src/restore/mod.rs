@@ -7,6 +7,7 @@
 //! under a temporary name and renamed into place only when complete, so a failure (damaged
 //! blob, full disk) never leaves a file that looks whole. Folder times and modes are set last.
 
+mod existing;
 mod metadata;
 mod plan;
 mod progress;
@@ -20,6 +21,7 @@ use crate::repository::Repository;
 use crate::source::PathPatterns;
 use crate::workers::{self, Work};
 
+pub use existing::Overwrite;
 pub use progress::RestoreProgress;
 
 /// Restore settings.
@@ -31,6 +33,14 @@ pub struct RestoreOptions {
     pub include: Vec<String>,
     /// Worker threads reading packs (0: two per CPU).
     pub threads: usize,
+    /// When a file already in the target is replaced (default: when its content differs).
+    pub overwrite: Overwrite,
+    /// Remove what the restored folders hold and the snapshot does not (not with `include`).
+    pub delete: bool,
+    /// Change nothing; count what would be written, left alone and deleted.
+    pub dry_run: bool,
+    /// Read every written file back and compare it with the snapshot.
+    pub verify: bool,
 }
 
 impl RestoreOptions {
@@ -41,13 +51,24 @@ impl RestoreOptions {
     }
 }
 
-/// What a restore did.
+/// What a restore did (with [`RestoreOptions::dry_run`]: would do).
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct RestoreOutcome {
-    /// Files restored completely.
+    /// Files written completely.
     pub files: u64,
     /// Their bytes.
     pub bytes: u64,
+    /// Files already in the target that were left as they are (see [`Overwrite`]).
+    pub files_skipped: u64,
+    /// Their bytes.
+    pub bytes_skipped: u64,
+    /// Entries removed because the snapshot does not have them ([`RestoreOptions::delete`]).
+    pub deleted: u64,
+    /// Temporary files of an earlier, interrupted restore that were removed.
+    pub debris_removed: u64,
+    /// Files read back and found identical to the snapshot ([`RestoreOptions::verify`]).
+    pub verified: u64,
     /// Folders created or updated.
     pub dirs: u64,
     /// Symlinks created.
@@ -71,15 +92,32 @@ impl Repository {
         progress: &dyn RestoreProgress,
     ) -> Result<RestoreOutcome> {
         let include = PathPatterns::new(&options.include)?;
+        if options.delete && !include.is_empty() {
+            return Err(Error::InvalidArgument(
+                "deleting what the snapshot does not have cannot be combined with include patterns: it would delete everything not included".into(),
+            ));
+        }
         let start = self.find_path(snapshot, subpath)?;
-        std::fs::create_dir_all(target).map_err(|e| Error::Target {
+        if !options.dry_run {
+            std::fs::create_dir_all(target).map_err(|e| Error::Target {
+                path: target.to_path_buf(),
+                source: e,
+            })?;
+        }
+        let resolved = if options.dry_run && !target.exists() {
+            std::path::absolute(target)
+        } else {
+            target.canonicalize()
+        };
+        let target = resolved.map_err(|e| Error::Target {
             path: target.to_path_buf(),
             source: e,
         })?;
-        let target = target.canonicalize().map_err(|e| Error::Target {
-            path: target.to_path_buf(),
-            source: e,
-        })?;
+        if options.delete && target.parent().is_none() {
+            return Err(Error::InvalidArgument(
+                "refusing to delete what the snapshot does not have from the root folder /".into(),
+            ));
+        }
         let _lock = self.lock_for_reading()?;
         let pool = workers::pool("restore", options.threads, Work::Io)?;
         let base = if subpath.trim_matches('/').is_empty() {
@@ -88,7 +126,7 @@ impl Repository {
             format!("/{}", subpath.trim_matches('/'))
         };
         crate::depth::on_deep_stack(|| {
-            let mut planner = plan::Planner::new(self, &target, &include, progress, &pool);
+            let mut planner = plan::Planner::new(self, &target, &include, options, progress, &pool);
             planner.restore_start(&start, &base)?;
             planner.finish()
         })

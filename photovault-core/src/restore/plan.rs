@@ -10,10 +10,13 @@ use std::sync::Arc;
 
 use rayon::ThreadPool;
 
+use rayon::prelude::*;
+
+use super::existing::{is_restore_debris, may_stay, same_content};
 use super::metadata;
 use super::progress::RestoreProgress;
 use super::writer::{self, FileJob};
-use super::RestoreOutcome;
+use super::{RestoreOptions, RestoreOutcome};
 use crate::depth::MAX_DEPTH;
 use crate::entry_report::{EntryProblem, EntryReport};
 use crate::error::{Error, Result};
@@ -37,6 +40,7 @@ pub(super) struct Planner<'a> {
     repo: &'a Repository,
     target: &'a Path,
     include: &'a PathPatterns,
+    options: &'a RestoreOptions,
     progress: &'a dyn RestoreProgress,
     pool: &'a ThreadPool,
     stack: Vec<PendingDir>,
@@ -51,6 +55,7 @@ impl<'a> Planner<'a> {
         repo: &'a Repository,
         target: &'a Path,
         include: &'a PathPatterns,
+        options: &'a RestoreOptions,
         progress: &'a dyn RestoreProgress,
         pool: &'a ThreadPool,
     ) -> Self {
@@ -58,6 +63,7 @@ impl<'a> Planner<'a> {
             repo,
             target,
             include,
+            options,
             progress,
             pool,
             stack: vec![PendingDir {
@@ -112,6 +118,9 @@ impl<'a> Planner<'a> {
                 return Ok(());
             }
         };
+        if included {
+            self.tidy(&dir, &tree.nodes);
+        }
         let mut previous: Option<&[u8]> = None;
         for node in &tree.nodes {
             if self.progress.cancelled() {
@@ -157,6 +166,48 @@ impl<'a> Planner<'a> {
         Ok(())
     }
 
+    /// Removes from an existing folder the temporary files of an interrupted restore and,
+    /// with `delete`, whatever the snapshot's folder does not hold. Never follows a symlink:
+    /// a symlink in the way is removed as an entry, not entered.
+    fn tidy(&mut self, dir: &Path, nodes: &[Node]) {
+        let is_real_dir = fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir());
+        let Ok(entries) = fs::read_dir(dir).map(|e| e.flatten().collect::<Vec<_>>()) else {
+            return;
+        };
+        if !is_real_dir {
+            return;
+        }
+        let kept: std::collections::HashSet<&[u8]> =
+            nodes.iter().map(|n| n.name.as_slice()).collect();
+        for entry in entries {
+            let name = entry.file_name();
+            let name = name.as_bytes();
+            let debris = is_restore_debris(name);
+            let foreign = self.options.delete && !kept.contains(name);
+            if !debris && !foreign {
+                continue;
+            }
+            let path = entry.path();
+            if !self.options.dry_run {
+                let is_dir = fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+                let removed = if is_dir {
+                    fs::remove_dir_all(&path)
+                } else {
+                    fs::remove_file(&path)
+                };
+                if let Err(e) = removed {
+                    self.report(&path, EntryProblem::CannotDelete(Arc::new(e)));
+                    continue;
+                }
+            }
+            if debris {
+                self.outcome.debris_removed += 1;
+            } else {
+                self.outcome.deleted += 1;
+            }
+        }
+    }
+
     /// Creates the folders on the stack that do not exist yet. False if one could not be.
     fn materialize(&mut self) -> bool {
         for i in 0..self.stack.len() {
@@ -164,6 +215,10 @@ impl<'a> Planner<'a> {
                 return false;
             }
             if self.stack[i].created {
+                continue;
+            }
+            if self.options.dry_run {
+                self.stack[i].created = true;
                 continue;
             }
             let path = self.stack[i].path.clone();
@@ -199,6 +254,12 @@ impl<'a> Planner<'a> {
                     self.report(&path, EntryProblem::SymlinkWithoutTarget);
                     return;
                 };
+                if self.options.dry_run
+                    || (self.options.overwrite == super::Overwrite::Never
+                        && fs::symlink_metadata(&path).is_ok())
+                {
+                    return;
+                }
                 match make_symlink(OsStr::from_bytes(target), &path)
                     .and_then(|_| metadata::apply(&path, node))
                 {
@@ -213,16 +274,87 @@ impl<'a> Planner<'a> {
     fn run_batch(&mut self) {
         let jobs = std::mem::take(&mut self.batch);
         self.batch_refs = 0;
-        for result in writer::write_files(&self.repo.inner, jobs, self.pool, self.progress) {
+        let (repo, policy) = (&self.repo.inner, self.options.overwrite);
+        let decided: Vec<(FileJob, bool)> = self.pool.install(|| {
+            jobs.into_par_iter()
+                .map(|job| {
+                    let stays = may_stay(repo, &job.path, &job.node, policy);
+                    (job, stays)
+                })
+                .collect()
+        });
+        let mut to_write = Vec::new();
+        let mut to_verify = Vec::new();
+        for (job, stays) in decided {
+            if !stays {
+                to_write.push(job);
+                continue;
+            }
+            if self.options.verify {
+                if policy == super::Overwrite::IfChanged {
+                    // Compared with the snapshot just now, byte for byte.
+                    self.outcome.verified += 1;
+                } else {
+                    to_verify.push((job.path.clone(), job.node.clone()));
+                }
+            }
+            self.outcome.files_skipped += 1;
+            self.outcome.bytes_skipped += job.node.size;
+            self.progress.skipped(job.node.size);
+            if !self.options.dry_run {
+                // Left alone, but owner, mode and times are the snapshot's.
+                if let Err(e) = metadata::apply(&job.path, &job.node) {
+                    self.report(&job.path, EntryProblem::CannotFinish(Arc::new(e)));
+                }
+            }
+        }
+        if self.options.dry_run {
+            for job in &to_write {
+                self.outcome.files += 1;
+                self.outcome.bytes += job.node.size;
+            }
+            return;
+        }
+        let skipped = to_verify.len();
+        if self.options.verify {
+            to_verify.extend(to_write.iter().map(|j| (j.path.clone(), j.node.clone())));
+        }
+        let results = writer::write_files(&self.repo.inner, to_write, self.pool, self.progress);
+        let mut written: Vec<usize> = (0..skipped).collect();
+        for (i, result) in results.into_iter().enumerate() {
             match result {
                 Ok(size) => {
                     self.outcome.files += 1;
                     self.outcome.bytes += size;
+                    written.push(skipped + i);
                 }
                 Err(report) => {
                     self.progress.error(&report);
                     self.outcome.errors.push(report);
                 }
+            }
+        }
+        if self.options.verify {
+            self.verify(&to_verify, &written);
+        }
+    }
+
+    /// Reads the files just written (and those left alone unread) back and compares them
+    /// with the snapshot.
+    fn verify(&mut self, nodes: &[(PathBuf, Node)], written: &[usize]) {
+        let repo = &self.repo.inner;
+        let checked: Vec<(usize, std::io::Result<bool>)> = self.pool.install(|| {
+            written
+                .par_iter()
+                .map(|&i| (i, same_content(repo, &nodes[i].0, &nodes[i].1)))
+                .collect()
+        });
+        for (i, result) in checked {
+            let path = &nodes[i].0;
+            match result {
+                Ok(true) => self.outcome.verified += 1,
+                Ok(false) => self.report(path, EntryProblem::VerifyMismatch),
+                Err(e) => self.report(path, EntryProblem::CannotVerify(Arc::new(e))),
             }
         }
     }
@@ -232,6 +364,9 @@ impl<'a> Planner<'a> {
         self.run_batch();
         if self.progress.cancelled() {
             return Err(Error::Interrupted);
+        }
+        if self.options.dry_run {
+            return Ok(self.outcome);
         }
         for (path, node) in std::mem::take(&mut self.dirs_done).iter().rev() {
             if let Err(e) = metadata::apply(path, node) {

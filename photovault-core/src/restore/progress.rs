@@ -10,6 +10,8 @@ pub trait RestoreProgress: Sync {
     fn planned(&self, _files: u64, _bytes: u64) {}
     /// Bytes were written.
     fn bytes_done(&self, _bytes: u64) {}
+    /// A file of this many bytes was already in the target and is left as it is.
+    fn skipped(&self, _bytes: u64) {}
     /// A file is complete.
     fn file_done(&self, _path: &Path, _size: u64) {}
     /// An entry could not be restored; the restore goes on.
