@@ -109,8 +109,19 @@ impl IndexCache {
     }
 
     /// Loads index files the cache has not seen; starts over if one it mirrors is gone.
-    /// Returns how many blob records it loaded.
+    /// Returns how many blob records it loaded. An index file removed between listing and
+    /// reading (a prune replacing index files meanwhile) makes it list again.
     pub(crate) fn sync(&self, backend: &dyn Backend, key: &MasterKey) -> Result<usize> {
+        let mut attempts = 0;
+        loop {
+            match self.sync_once(backend, key) {
+                Err(Error::Backend(e)) if e.is_not_found() && attempts < 10 => attempts += 1,
+                result => return result,
+            }
+        }
+    }
+
+    fn sync_once(&self, backend: &dyn Backend, key: &MasterKey) -> Result<usize> {
         let listed: Vec<String> = backend
             .list(FileKind::Index)?
             .into_iter()
