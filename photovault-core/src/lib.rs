@@ -9,6 +9,9 @@
 //!   [`OpenOptions`]), then one method per operation: [`Repository::backup`],
 //!   [`Repository::restore`], [`Repository::check`], [`Repository::repair_index`] and the
 //!   other repairs, [`Repository::ls`], [`Repository::snapshots`], keys and locks.
+//! - Looking into history ([`history`]): [`Repository::diff`] ([`Change`], [`DiffSummary`]),
+//!   [`Repository::find`] ([`FindQuery`], [`FindMatch`]), [`Repository::stats`]
+//!   ([`StatsMode`], [`Stats`]).
 //! - Each operation's options, outcome and progress trait: [`BackupOptions`],
 //!   [`BackupOutcome`], [`BackupProgress`]; [`RestoreOptions`], [`RestoreOutcome`],
 //!   [`RestoreProgress`]; [`CheckOptions`], [`CheckReport`], [`CheckProgress`]. Every
@@ -83,6 +86,7 @@ mod entry_report;
 mod error;
 #[doc(hidden)]
 pub mod format;
+pub mod history;
 mod host;
 mod id;
 #[doc(hidden)]
@@ -110,6 +114,10 @@ pub use crypto::KdfParams;
 pub use depth::MAX_DEPTH;
 pub use entry_report::{EntryProblem, EntryReport};
 pub use error::{Damage, Error, Result};
+pub use history::{
+    BlobTotals, Change, ChangeKind, DiffSummary, EntryCounts, FindMatch, FindQuery,
+    RepositoryStats, SnapshotStats, Stats, StatsMode,
+};
 pub use format::snapshot::{Snapshot, SnapshotSummary};
 pub use format::tree::{MediaInfo, Node, NodeKind, Timestamp, Tree};
 pub use host::{hostname, username};
