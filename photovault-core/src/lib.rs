@@ -11,7 +11,8 @@
 //!   other repairs, [`Repository::ls`], [`Repository::snapshots`], keys and locks.
 //! - Looking into history ([`history`]): [`Repository::diff`] ([`Change`], [`DiffSummary`]),
 //!   [`Repository::find`] ([`FindQuery`], [`FindMatch`]), [`Repository::stats`]
-//!   ([`StatsMode`], [`Stats`]).
+//!   ([`StatsMode`], [`Stats`]); and [`Repository::tag`] ([`TagChange`]) and
+//!   [`Repository::dump`] (one file's bytes, or a folder as a tar archive).
 //! - Each operation's options, outcome and progress trait: [`BackupOptions`],
 //!   [`BackupOutcome`], [`BackupProgress`]; [`RestoreOptions`], [`RestoreOutcome`],
 //!   [`RestoreProgress`]; [`CheckOptions`], [`CheckReport`], [`CheckProgress`]. Every
@@ -82,6 +83,7 @@ pub mod compress;
 #[doc(hidden)]
 pub mod crypto;
 mod depth;
+mod dump;
 mod entry_report;
 mod error;
 #[doc(hidden)]
@@ -104,6 +106,7 @@ pub mod restore;
 mod snapshot_filter;
 #[doc(hidden)]
 pub mod source;
+mod tag;
 mod workers;
 
 pub use backup::{
@@ -112,6 +115,7 @@ pub use backup::{
 pub use check::{CheckOptions, CheckProgress, CheckReport, DamagedFile, Problem, ReadData};
 pub use crypto::KdfParams;
 pub use depth::MAX_DEPTH;
+pub use dump::{ArchiveFormat, DumpOutcome};
 pub use entry_report::{EntryProblem, EntryReport};
 pub use error::{Damage, Error, Result};
 pub use history::{
@@ -130,6 +134,7 @@ pub use repair::{
 };
 pub use restore::{RestoreOptions, RestoreOutcome, RestoreProgress};
 pub use snapshot_filter::SnapshotFilter;
+pub use tag::{Retagged, TagChange};
 
 pub use repository::{
     InitOptions, KeyInfo, LockGuard, LockKind, OpenOptions, Repository, SkippedKeyFile,
