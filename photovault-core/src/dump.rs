@@ -193,8 +193,8 @@ impl Read for Content<'_> {
             let Some(location) = self.blobs.next() else {
                 return Ok(0);
             };
-            self.current = read_located(self.repo, &location)
-                .map_err(|e| io::Error::other(ReadFailed(e)))?;
+            self.current =
+                read_located(self.repo, &location).map_err(|e| io::Error::other(ReadFailed(e)))?;
             self.at = 0;
         }
         let n = buf.len().min(self.current.len() - self.at);

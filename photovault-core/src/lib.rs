@@ -118,12 +118,12 @@ pub use depth::MAX_DEPTH;
 pub use dump::{ArchiveFormat, DumpOutcome};
 pub use entry_report::{EntryProblem, EntryReport};
 pub use error::{Damage, Error, Result};
+pub use format::snapshot::{Snapshot, SnapshotSummary};
+pub use format::tree::{MediaInfo, Node, NodeKind, Timestamp, Tree};
 pub use history::{
     BlobTotals, Change, ChangeKind, DiffSummary, EntryCounts, FindMatch, FindQuery,
     RepositoryStats, SnapshotStats, Stats, StatsMode,
 };
-pub use format::snapshot::{Snapshot, SnapshotSummary};
-pub use format::tree::{MediaInfo, Node, NodeKind, Timestamp, Tree};
 pub use host::{hostname, username};
 pub use id::{BlobId, IndexId, InvalidId, KeyId, PackId, SnapshotId};
 pub use ls::LsEntry;

@@ -25,19 +25,19 @@ pub struct TagChange {
 
 impl TagChange {
     /// Replaces all tags with `tags` (call again to set more).
-    pub fn set(mut self, tags: &str) -> Self {
+    pub fn set_tags(mut self, tags: &str) -> Self {
         self.set.get_or_insert_with(Vec::new).extend(split(tags));
         self
     }
 
     /// Adds `tags`.
-    pub fn add(mut self, tags: &str) -> Self {
+    pub fn add_tags(mut self, tags: &str) -> Self {
         self.add.extend(split(tags));
         self
     }
 
     /// Removes `tags`.
-    pub fn remove(mut self, tags: &str) -> Self {
+    pub fn remove_tags(mut self, tags: &str) -> Self {
         self.remove.extend(split(tags));
         self
     }
@@ -135,22 +135,36 @@ mod tests {
 
     #[test]
     fn adding_and_removing_keep_the_order_and_list_each_tag_once() {
-        let change = TagChange::default().add("b,new").remove("a");
-        assert_eq!(change.apply(&tags(&["a", "b", "c"])), tags(&["b", "c", "new"]));
+        let change = TagChange::default().add_tags("b,new").remove_tags("a");
+        assert_eq!(
+            change.apply(&tags(&["a", "b", "c"])),
+            tags(&["b", "c", "new"])
+        );
     }
 
     #[test]
     fn setting_replaces_every_tag() {
-        let change = TagChange::default().set("x").set("y,x");
+        let change = TagChange::default().set_tags("x").set_tags("y,x");
         assert_eq!(change.apply(&tags(&["a"])), tags(&["x", "y"]));
-        assert_eq!(TagChange::default().set("").apply(&tags(&["a"])), tags(&[]));
+        assert_eq!(
+            TagChange::default().set_tags("").apply(&tags(&["a"])),
+            tags(&[])
+        );
     }
 
     #[test]
     fn setting_cannot_be_combined_with_adding_or_removing() {
-        assert!(TagChange::default().set("x").add("y").check().is_err());
-        assert!(TagChange::default().set("x").remove("y").check().is_err());
+        assert!(TagChange::default()
+            .set_tags("x")
+            .add_tags("y")
+            .check()
+            .is_err());
+        assert!(TagChange::default()
+            .set_tags("x")
+            .remove_tags("y")
+            .check()
+            .is_err());
         assert!(TagChange::default().check().is_err());
-        assert!(TagChange::default().set("").check().is_ok());
+        assert!(TagChange::default().set_tags("").check().is_ok());
     }
 }

@@ -94,7 +94,8 @@ impl DiffSummary {
                 self.bytes_added += size(&change.new);
             }
             ChangeKind::Removed => {
-                self.removed.count(change.old.as_ref().expect("removed").kind);
+                self.removed
+                    .count(change.old.as_ref().expect("removed").kind);
                 self.bytes_removed += size(&change.old);
             }
             ChangeKind::Modified => {

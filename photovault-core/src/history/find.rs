@@ -183,7 +183,9 @@ impl Repository {
                     }
                     Target::Trees(prefixes) => node
                         .subtree
-                        .filter(|id| node.kind == NodeKind::Dir && prefixes.iter().any(|p| p.matches(id)))
+                        .filter(|id| {
+                            node.kind == NodeKind::Dir && prefixes.iter().any(|p| p.matches(id))
+                        })
                         .into_iter()
                         .collect(),
                     Target::Blobs(_) => return,
@@ -223,7 +225,8 @@ struct IdPrefix {
 
 impl IdPrefix {
     fn parse(text: &str) -> Result<IdPrefix> {
-        let bad = |why: &str| Error::InvalidArgument(format!("'{text}' is not a blob or tree id: {why}"));
+        let bad =
+            |why: &str| Error::InvalidArgument(format!("'{text}' is not a blob or tree id: {why}"));
         if !text.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(bad("ids are hex"));
         }
