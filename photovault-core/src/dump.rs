@@ -1,7 +1,7 @@
 //! Writing one file of a snapshot, or a folder as a tar archive, to any writer (`pvault
 //! dump`), without restoring it to disk first.
 //!
-//! Content is written blob by blob as it is read, so memory holds one blob at a time
+//! Content is written blob by blob as it is read, so memory holds a few blobs at a time
 //! whatever the file's size: a 10 GB video streams like a 10 KB photo. Archive entries keep
 //! their snapshot paths (less the leading `/`), modes, owners and mtimes, nanoseconds and
 //! dates before 1970 included (in a PAX record), and symlinks; entries with unsafe names are
@@ -17,6 +17,9 @@ use crate::format::blob::BlobLocation;
 use crate::format::snapshot::Snapshot;
 use crate::format::tree::{Node, NodeKind, Timestamp};
 use crate::repository::{RepoInner, Repository};
+
+/// How many blobs of a dumped file are read ahead of the one being written.
+const READ_AHEAD_BLOBS: usize = 4;
 
 /// The archive format for a folder.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -64,11 +67,8 @@ impl Repository {
         let shown = PathBuf::from("/").join(path.trim_matches('/'));
         let mut outcome = DumpOutcome::default();
         if node.kind == NodeKind::File {
-            for location in self.locate_content(&node, &shown)? {
-                let plain = read_located(&self.inner, &location)?;
-                out.write_all(&plain).map_err(output_failed)?;
-                outcome.bytes += plain.len() as u64;
-            }
+            let blobs = self.locate_content(&node, &shown)?;
+            outcome.bytes = self.write_content(blobs, out)?;
             out.flush().map_err(output_failed)?;
             outcome.files = 1;
             return Ok(outcome);
@@ -152,6 +152,33 @@ impl Repository {
             }
             let inner = e.into_inner().expect("checked above");
             inner.downcast::<ReadFailed>().expect("checked above").0
+        })
+    }
+
+    /// Writes a file's blobs in order while a second thread reads and decrypts the next
+    /// ones, at most [`READ_AHEAD_BLOBS`] ahead. Returns the bytes written.
+    fn write_content(&self, blobs: Vec<BlobLocation>, out: &mut dyn Write) -> Result<u64> {
+        let (send, receive) = crossbeam_channel::bounded::<Result<Vec<u8>>>(READ_AHEAD_BLOBS);
+        let repo = &self.inner;
+        std::thread::scope(|scope| {
+            // Owned here, so that an early return drops it and the reader stops sending.
+            let receive = receive;
+            scope.spawn(move || {
+                for location in &blobs {
+                    let read = read_located(repo, location);
+                    let failed = read.is_err();
+                    if send.send(read).is_err() || failed {
+                        break;
+                    }
+                }
+            });
+            let mut written = 0u64;
+            for plain in receive.iter() {
+                let plain = plain?;
+                out.write_all(&plain).map_err(output_failed)?;
+                written += plain.len() as u64;
+            }
+            Ok(written)
         })
     }
 
