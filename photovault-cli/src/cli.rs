@@ -67,6 +67,16 @@ pub enum Command {
     Ls(LsArgs),
     /// Restore a snapshot, or a folder or file of it
     Restore(RestoreArgs),
+    /// Show what changed between two snapshots
+    Diff(DiffArgs),
+    /// Find files and folders by name across snapshots, or blobs and trees by id
+    Find(FindArgs),
+    /// Count what snapshots hold and what the repository stores
+    Stats(StatsArgs),
+    /// Add, remove or replace the tags of snapshots
+    Tag(TagArgs),
+    /// Write a file of a snapshot to stdout, or a folder as a tar archive
+    Dump(DumpArgs),
     /// Check the repository's integrity (--read-data to verify every blob)
     Check(CheckArgs),
     /// Browse snapshots as read-only folders (FUSE), with a photo timeline
@@ -205,6 +215,85 @@ pub struct LsArgs {
     /// Long listing: mode, size, mtime
     #[arg(short, long)]
     pub long: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier snapshot (id, unique prefix, or `latest`)
+    pub snapshot1: String,
+    /// The later snapshot
+    pub snapshot2: String,
+    /// Compare only below this folder (or this file)
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FindArgs {
+    /// Name patterns (`*.jpg`; with `/`: path patterns), or ids with --blob / --tree
+    #[arg(required = true)]
+    pub patterns: Vec<String>,
+    /// Ignore case when matching patterns
+    #[arg(short = 'i', long)]
+    pub ignore_case: bool,
+    /// Search only this snapshot (repeatable; default: all matching the filters)
+    #[arg(short = 's', long = "snapshot", value_name = "ID")]
+    pub snapshots: Vec<String>,
+    /// Only entries modified at or before this time (`2024-05-01`, `2024-05-01 14:30[:00]`, RFC 3339)
+    #[arg(short = 'N', long, value_name = "TIME")]
+    pub newest: Option<String>,
+    /// Only entries modified at or after this time
+    #[arg(short = 'O', long, value_name = "TIME")]
+    pub oldest: Option<String>,
+    /// The patterns are blob ids (at least 8 hex characters): find the files holding them
+    #[arg(long, conflicts_with = "tree")]
+    pub blob: bool,
+    /// The patterns are tree ids (at least 8 hex characters): find the folders they are
+    #[arg(long)]
+    pub tree: bool,
+    #[command(flatten)]
+    pub filter: SnapshotFilterArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Snapshot ids, unique prefixes or `latest` (default: all matching the filters)
+    pub snapshots: Vec<String>,
+    /// What to count: restore-size, files-by-contents, raw-data or blobs-per-file
+    #[arg(long, default_value = "restore-size")]
+    pub mode: String,
+    #[command(flatten)]
+    pub filter: SnapshotFilterArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    /// Snapshot ids, unique prefixes or `latest` (default: all matching the filters)
+    pub snapshots: Vec<String>,
+    /// Add these tags (`a,b`; repeatable)
+    #[arg(long, value_name = "TAG[,TAG...]")]
+    pub add: Vec<String>,
+    /// Remove these tags (repeatable)
+    #[arg(long, value_name = "TAG[,TAG...]")]
+    pub remove: Vec<String>,
+    /// Replace all tags with these (repeatable; `--set ''` removes every tag)
+    #[arg(long, value_name = "TAG[,TAG...]")]
+    pub set: Vec<String>,
+    #[command(flatten)]
+    pub filter: SnapshotFilterArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DumpArgs {
+    /// Snapshot id, unique prefix, or `latest`
+    pub snapshot: String,
+    /// The file or folder inside the snapshot (`/`: everything)
+    pub path: String,
+    /// Archive format for a folder
+    #[arg(short = 'a', long, default_value = "tar", value_parser = ["tar"])]
+    pub archive: String,
+    /// Write to this file instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub target: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -40,6 +40,7 @@ impl From<Error> for CliError {
             Error::Damaged { .. } => "; run `pvault check --read-data` to see what is affected",
             Error::BlobNotFound { .. } => "; run `pvault check`",
             Error::SnapshotNotFound { .. } => " (see `pvault snapshots`)",
+            Error::PathNotInSnapshot { .. } => " (see `pvault ls`)",
             Error::Cache { .. } => ", or run with --no-cache",
             Error::KeyFilesOverLimit { .. } => {
                 " (--kdf-limit-memory and --kdf-limit-iterations raise the limit)"
@@ -157,6 +158,11 @@ fn main() -> ExitCode {
         Command::Snapshots(args) => commands::snapshots::run(&ctx, args),
         Command::Ls(args) => commands::ls::run(&ctx, args),
         Command::Restore(args) => commands::restore::run(&ctx, args),
+        Command::Diff(args) => commands::diff::run(&ctx, args),
+        Command::Find(args) => commands::find::run(&ctx, args),
+        Command::Stats(args) => commands::stats::run(&ctx, args),
+        Command::Tag(args) => commands::tag::run(&ctx, args),
+        Command::Dump(args) => commands::dump::run(&ctx, args),
         Command::Check(args) => commands::check::run(&ctx, args),
         Command::Mount(args) => commands::mount::run(&ctx, args),
         Command::Copy(args) => commands::copy::run(&ctx, args),

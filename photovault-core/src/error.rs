@@ -177,6 +177,14 @@ pub enum Error {
         /// The folder that is too deep, inside the snapshot.
         path: String,
     },
+    /// A name or path pattern (find) is not a valid glob.
+    #[error("'{pattern}' is not a valid pattern: {reason}")]
+    BadPattern {
+        /// The pattern as given.
+        pattern: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The caller asked for something that cannot be done.
     #[error("{0}")]
     InvalidArgument(String),

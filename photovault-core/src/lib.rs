@@ -9,6 +9,10 @@
 //!   [`OpenOptions`]), then one method per operation: [`Repository::backup`],
 //!   [`Repository::restore`], [`Repository::check`], [`Repository::repair_index`] and the
 //!   other repairs, [`Repository::ls`], [`Repository::snapshots`], keys and locks.
+//! - Looking into history ([`history`]): [`Repository::diff`] ([`Change`], [`DiffSummary`]),
+//!   [`Repository::find`] ([`FindQuery`], [`FindMatch`]), [`Repository::stats`]
+//!   ([`StatsMode`], [`Stats`]); and [`Repository::tag`] ([`TagChange`]) and
+//!   [`Repository::dump`] (one file's bytes, or a folder as a tar archive).
 //! - Each operation's options, outcome and progress trait: [`BackupOptions`],
 //!   [`BackupOutcome`], [`BackupProgress`]; [`RestoreOptions`], [`RestoreOutcome`],
 //!   [`RestoreProgress`]; [`CheckOptions`], [`CheckReport`], [`CheckProgress`]. Every
@@ -80,10 +84,12 @@ pub mod copy;
 #[doc(hidden)]
 pub mod crypto;
 mod depth;
+mod dump;
 mod entry_report;
 mod error;
 #[doc(hidden)]
 pub mod format;
+pub mod history;
 mod host;
 mod id;
 #[doc(hidden)]
@@ -102,6 +108,7 @@ pub mod restore;
 mod snapshot_filter;
 #[doc(hidden)]
 pub mod source;
+mod tag;
 mod workers;
 
 pub use backup::{
@@ -111,10 +118,15 @@ pub use check::{CheckOptions, CheckProgress, CheckReport, DamagedFile, Problem, 
 pub use copy::{CopyMethod, CopyProgress, CopyReport};
 pub use crypto::KdfParams;
 pub use depth::MAX_DEPTH;
+pub use dump::{ArchiveFormat, DumpOutcome};
 pub use entry_report::{EntryProblem, EntryReport};
 pub use error::{Damage, Error, Result};
 pub use format::snapshot::{Snapshot, SnapshotSummary};
 pub use format::tree::{MediaInfo, Node, NodeKind, Timestamp, Tree};
+pub use history::{
+    BlobTotals, Change, ChangeKind, DiffSummary, EntryCounts, FindMatch, FindQuery,
+    RepositoryStats, SnapshotStats, Stats, StatsMode,
+};
 pub use host::{hostname, username};
 pub use id::{BlobId, IndexId, InvalidId, KeyId, PackId, SnapshotId};
 pub use ls::LsEntry;
@@ -126,6 +138,7 @@ pub use repair::{
 };
 pub use restore::{Overwrite, RestoreOptions, RestoreOutcome, RestoreProgress};
 pub use snapshot_filter::SnapshotFilter;
+pub use tag::{Retagged, TagChange};
 
 pub use repository::{
     InitOptions, KeyInfo, LockGuard, LockKind, OpenOptions, Repository, SkippedKeyFile,

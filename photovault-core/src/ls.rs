@@ -55,15 +55,7 @@ impl Repository {
                 continue;
             };
             let unsafe_name = node.name_problem().is_some();
-            let path = if unsafe_name {
-                let shown = node
-                    .display_name()
-                    .replace('/', "\u{2215}")
-                    .replace('\0', "\u{2400}");
-                dir.join(shown)
-            } else {
-                dir.join(OsStr::from_bytes(&node.name))
-            };
+            let path = child_path(dir, &node);
             let subtree = match (node.kind, node.subtree) {
                 (NodeKind::Dir, Some(id)) if !unsafe_name => Some(id),
                 _ => None,
@@ -86,5 +78,20 @@ impl Repository {
             }),
             None => Ok(()),
         }
+    }
+}
+
+/// Where `node` is listed inside the folder at `dir`: its name as one path component, with
+/// an unsafe name's `/` shown as `∕` and NUL as `␀` so that it never reads as more than one
+/// (ls, diff, find and dump name entries the same way).
+pub(crate) fn child_path(dir: &Path, node: &Node) -> PathBuf {
+    if node.name_problem().is_some() {
+        let shown = node
+            .display_name()
+            .replace('/', "\u{2215}")
+            .replace('\0', "\u{2400}");
+        dir.join(shown)
+    } else {
+        dir.join(OsStr::from_bytes(&node.name))
     }
 }

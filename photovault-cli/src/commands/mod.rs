@@ -4,6 +4,9 @@ pub mod backup;
 pub mod cat;
 pub mod check;
 pub mod copy;
+pub mod diff;
+pub mod dump;
+pub mod find;
 pub mod init;
 pub mod key;
 pub mod ls;
@@ -12,9 +15,11 @@ pub mod prune;
 pub mod repair;
 pub mod restore;
 pub mod snapshots;
+pub mod stats;
+pub mod tag;
 pub mod unlock;
 
-use photovault_core::{Snapshot, SnapshotId};
+use photovault_core::{NodeKind, Snapshot, SnapshotId, Timestamp};
 use serde_json::{json, Value};
 
 /// A snapshot as JSON for `snapshots --json` and `cat snapshot`.
@@ -23,4 +28,18 @@ pub fn snapshot_json(id: &SnapshotId, s: &Snapshot) -> Value {
     v["id"] = json!(id.to_hex());
     v["short_id"] = json!(id.short());
     v
+}
+
+/// A node's type as `ls`, `diff` and `find` name it.
+pub fn kind_name(kind: NodeKind) -> &'static str {
+    match kind {
+        NodeKind::File => "file",
+        NodeKind::Dir => "dir",
+        NodeKind::Symlink => "symlink",
+    }
+}
+
+/// A node's mtime as a date, for text and JSON.
+pub fn mtime(t: Timestamp) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(t.secs, t.nanos).unwrap_or_default()
 }

@@ -26,6 +26,7 @@ use crate::index::Index;
 
 pub use keys::{KeyInfo, SkippedKeyFile};
 pub use locking::{LockGuard, LockKind, Unlock};
+pub(crate) use snapshots::root_node;
 pub use snapshots::SnapshotEntry;
 
 /// How to create a repository.
