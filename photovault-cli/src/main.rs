@@ -42,6 +42,9 @@ impl From<Error> for CliError {
             Error::SnapshotNotFound { .. } => " (see `pvault snapshots`)",
             Error::PathNotInSnapshot { .. } => " (see `pvault ls`)",
             Error::Cache { .. } => ", or run with --no-cache",
+            Error::PruneRefused { .. } => {
+                " (`pvault check`, `pvault repair index`, `pvault repair snapshots`)"
+            }
             Error::KeyFilesOverLimit { .. } => {
                 " (--kdf-limit-memory and --kdf-limit-iterations raise the limit)"
             }

@@ -68,7 +68,7 @@ pub fn run(ctx: &Context, args: CheckArgs) -> Result<u8, CliError> {
         if !ctx.global.quiet {
             if !report.unused_packs.is_empty() {
                 println!(
-                    "{} unused pack(s), left by interrupted backups (harmless)",
+                    "{} unused pack(s), left by interrupted backups or by a prune that waited for other processes (harmless; `pvault prune` deletes them)",
                     report.unused_packs.len()
                 );
             }
