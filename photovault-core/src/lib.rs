@@ -9,6 +9,8 @@
 //!   [`OpenOptions`]), then one method per operation: [`Repository::backup`],
 //!   [`Repository::restore`], [`Repository::check`], [`Repository::repair_index`] and the
 //!   other repairs, [`Repository::ls`], [`Repository::snapshots`], keys and locks.
+//! - [`forget`]: retention policies ([`forget::Policy`]), [`Repository::plan_forget`] and
+//!   [`Repository::forget`], and the last-copy guard ([`Repository::last_copies`]).
 //! - Each operation's options, outcome and progress trait: [`BackupOptions`],
 //!   [`BackupOutcome`], [`BackupProgress`]; [`RestoreOptions`], [`RestoreOutcome`],
 //!   [`RestoreProgress`]; [`CheckOptions`], [`CheckReport`], [`CheckProgress`]. Every
@@ -81,6 +83,7 @@ pub mod crypto;
 mod depth;
 mod entry_report;
 mod error;
+pub mod forget;
 #[doc(hidden)]
 pub mod format;
 mod host;
