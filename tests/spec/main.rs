@@ -9,6 +9,7 @@ mod cli_contract;
 mod concurrency;
 mod dedup;
 mod folder_sizes;
+mod forget;
 mod hostile;
 mod properties;
 mod restore_safety;
