@@ -64,7 +64,7 @@ pub enum Command {
     /// List snapshots
     Snapshots(SnapshotsArgs),
     /// Remove snapshots: named ones, or those a retention policy does not keep
-    Forget(ForgetArgs),
+    Forget(Box<ForgetArgs>),
     /// List the files in a snapshot
     Ls(LsArgs),
     /// Restore a snapshot, or a folder or file of it

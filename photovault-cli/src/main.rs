@@ -135,7 +135,7 @@ fn main() -> ExitCode {
         Command::Init(args) => commands::init::run(&ctx, args),
         Command::Backup(args) => commands::backup::run(&ctx, args),
         Command::Snapshots(args) => commands::snapshots::run(&ctx, args),
-        Command::Forget(args) => commands::forget::run(&ctx, args),
+        Command::Forget(args) => commands::forget::run(&ctx, *args),
         Command::Ls(args) => commands::ls::run(&ctx, args),
         Command::Restore(args) => commands::restore::run(&ctx, args),
         Command::Check(args) => commands::check::run(&ctx, args),

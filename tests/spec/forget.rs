@@ -372,3 +372,36 @@ fn removing_named_snapshots_is_guarded_too() {
     assert_eq!(lines.last().unwrap()["code"], 13, "{out}");
     assert_eq!(snapshot_ids(&s).len(), 2);
 }
+
+#[test]
+fn days_follow_each_snapshots_recorded_offset_end_to_end() {
+    // In UTC the two newest are both on May 1; in their recorded local time they are not.
+    let (s, src) = with_photo();
+    let may1_noon = backup_at(&s, &src, "2024-05-01T12:00:00Z", &[]);
+    let may1_late = backup_at(&s, &src, "2024-05-01T22:00:00Z", &[]);
+    let may2_local = backup_at(&s, &src, "2024-05-02T01:30:00+02:00", &[]);
+    let doc =
+        s.pv.ok(["forget", "--keep-daily", "2", "--dry-run", "--json"])
+            .json();
+    let group = &doc["groups"][0];
+    assert_eq!(ids(&group["keep"]), vec![may2_local, may1_late], "{doc}");
+    assert_eq!(ids(&group["remove"]), vec![may1_noon], "{doc}");
+    assert_eq!(group["keep"][0]["time"], "2024-05-02T01:30:00+02:00");
+}
+
+#[test]
+fn a_file_in_several_removed_snapshots_is_listed_once_at_its_newest_copy() {
+    let (s, src) = with_photo();
+    fs::write(src.join("b.jpg"), random_bytes(5000, 2)).unwrap();
+    backup_at(&s, &src, "2024-05-01T10:00:00Z", &[]);
+    let day2 = backup_at(&s, &src, "2024-05-02T10:00:00Z", &[]);
+    fs::remove_file(src.join("b.jpg")).unwrap();
+    backup_at(&s, &src, "2024-05-03T10:00:00Z", &[]);
+    let doc =
+        s.pv.ok(["forget", "--keep-last", "1", "--dry-run", "--json"])
+            .json();
+    let copies = doc["last_copies"].as_array().unwrap();
+    assert_eq!(copies.len(), 1, "{doc}");
+    assert_eq!(copies[0]["snapshot"], day2.as_str());
+    assert_eq!(copies[0]["size"], 5000);
+}

@@ -205,7 +205,7 @@ impl Period {
 
     /// The bucket `time` falls in, read in its own UTC offset; `None` for
     /// [`Period::Last`], where no two snapshots share a bucket.
-    fn bucket(self, time: &DateTime<FixedOffset>) -> Option<(i32, u32, u32, u32)> {
+    fn bucket(self, time: &DateTime<FixedOffset>) -> Option<Bucket> {
         let (y, m, d, h) = (time.year(), time.month(), time.day(), time.hour());
         match self {
             Period::Last => None,
@@ -220,6 +220,14 @@ impl Period {
         }
     }
 }
+
+/// A bucket: (year, month, day, hour), the parts a period does not use zero; weeks are
+/// (ISO year, ISO week, 0, 0).
+type Bucket = (i32, u32, u32, u32);
+
+/// The bucket of the last snapshot a rule kept (`None`: none yet; `Some(None)`:
+/// [`Period::Last`], whose snapshots each have a bucket of their own).
+type LastKept = Option<Option<Bucket>>;
 
 /// Which snapshots of a group to keep. The default keeps nothing: it is the empty policy
 /// that `forget` refuses unless told to remove everything.
@@ -363,8 +371,8 @@ impl Policy {
         };
         let within_start = |w: &Within| w.start(newest);
         let mut left = self.counts;
-        let mut last_bucket: [Option<Option<(i32, u32, u32, u32)>>; 6] = [None; 6];
-        let mut last_within_bucket: [Option<Option<(i32, u32, u32, u32)>>; 6] = [None; 6];
+        let mut last_bucket: [LastKept; 6] = [None; 6];
+        let mut last_within_bucket: [LastKept; 6] = [None; 6];
         let oldest_index = group.len() - 1;
         let mut decisions = Vec::with_capacity(group.len());
         for (index, entry) in group.into_iter().enumerate() {
@@ -422,12 +430,7 @@ impl Policy {
 
 /// Newest first: by time as an instant, then the larger id first.
 pub(crate) fn sort_newest_first(entries: &mut [SnapshotEntry]) {
-    entries.sort_by(|a, b| {
-        b.snapshot
-            .time
-            .cmp(&a.snapshot.time)
-            .then(b.id.cmp(&a.id))
-    });
+    entries.sort_by(|a, b| b.snapshot.time.cmp(&a.snapshot.time).then(b.id.cmp(&a.id)));
 }
 
 #[cfg(test)]

@@ -136,7 +136,10 @@ fn snapshots_of_the_same_instant_are_ordered_by_id_the_larger_counting_as_newer(
         ("2024-05-01T08:00:00+00:00", "last snapshot"),
         ("2024-04-30T08:00:00+00:00", "-"),
     ];
-    check(&Policy::default().keep(Period::Last, Count::Limit(1)), &table);
+    check(
+        &Policy::default().keep(Period::Last, Count::Limit(1)),
+        &table,
+    );
     let table = [
         ("2024-05-01T10:00:00+02:00", "-"),
         ("2024-05-01T08:00:00+00:00", "daily snapshot"),
