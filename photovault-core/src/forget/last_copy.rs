@@ -140,3 +140,56 @@ fn shown_name(node: &Node) -> PathBuf {
         PathBuf::from(OsStr::from_bytes(&node.name))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::backend::MemoryBackend;
+    use crate::{BackupOptions, InitOptions, KdfParams, OpenOptions, Repository};
+
+    #[test]
+    fn only_content_no_kept_snapshot_holds_is_a_last_copy_and_each_is_listed_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let photos = dir.path().join("Photos");
+        std::fs::create_dir_all(&photos).unwrap();
+        std::fs::write(photos.join("kept.jpg"), b"kept photo").unwrap();
+        std::fs::write(photos.join("renamed.jpg"), b"renamed photo").unwrap();
+        std::fs::write(photos.join("deleted.jpg"), b"deleted photo").unwrap();
+        std::fs::write(photos.join("empty.jpg"), b"").unwrap();
+        let options = InitOptions::default()
+            .kdf(KdfParams {
+                memory_kib: 1024,
+                iterations: 1,
+                parallelism: 1,
+            })
+            .open_options(OpenOptions::default().no_cache(true));
+        let repo = Repository::init(Arc::new(MemoryBackend::new("t")), b"pw", &options).unwrap();
+        let backup = |time: &str| {
+            let mut options = BackupOptions::default();
+            options.time = Some(chrono::DateTime::parse_from_rfc3339(time).unwrap());
+            repo.backup(&[photos.clone()], &options, &()).unwrap()
+        };
+        let first = backup("2024-05-01T10:00:00Z");
+        let second = backup("2024-05-02T10:00:00Z"); // the same trees: walked once
+        std::fs::rename(photos.join("renamed.jpg"), photos.join("moved.jpg")).unwrap();
+        std::fs::remove_file(photos.join("deleted.jpg")).unwrap();
+        let third = backup("2024-05-03T10:00:00Z");
+
+        let entry = |o: &crate::BackupOutcome| crate::SnapshotEntry {
+            id: o.snapshot_id,
+            snapshot: o.snapshot.clone(),
+        };
+        let lost = repo
+            .last_copies(&[entry(&first), entry(&second)], &[entry(&third)])
+            .unwrap();
+        assert_eq!(lost.len(), 1, "{lost:?}");
+        assert_eq!(lost[0].path, photos.join("deleted.jpg"));
+        assert_eq!(lost[0].size, 13);
+        assert_eq!(lost[0].snapshot, second.snapshot_id);
+        assert!(repo
+            .last_copies(&[entry(&first)], &[entry(&second), entry(&third)])
+            .unwrap()
+            .is_empty());
+    }
+}
