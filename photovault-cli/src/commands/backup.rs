@@ -23,7 +23,9 @@ pub fn run(ctx: &Context, args: BackupArgs) -> Result<u8, CliError> {
     options.tags = args.tags;
     options.excludes = args.excludes;
     options.threads = args.threads;
-    options.time = time;
+    if let Some(time) = time {
+        options = options.time(time);
+    }
 
     let progress = Progress::new(ctx.global.json, ctx.global.quiet, "backup");
     let outcome = repo.backup(&args.paths, &options, &progress);

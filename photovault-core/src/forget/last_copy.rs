@@ -166,9 +166,10 @@ mod tests {
             .open_options(OpenOptions::default().no_cache(true));
         let repo = Repository::init(Arc::new(MemoryBackend::new("t")), b"pw", &options).unwrap();
         let backup = |time: &str| {
-            let mut options = BackupOptions::default();
-            options.time = Some(chrono::DateTime::parse_from_rfc3339(time).unwrap());
-            repo.backup(&[photos.clone()], &options, &()).unwrap()
+            let time = chrono::DateTime::parse_from_rfc3339(time).unwrap();
+            let options = BackupOptions::default().time(time);
+            repo.backup(std::slice::from_ref(&photos), &options, &())
+                .unwrap()
         };
         let first = backup("2024-05-01T10:00:00Z");
         let second = backup("2024-05-02T10:00:00Z"); // the same trees: walked once
