@@ -63,6 +63,8 @@ pub enum Command {
     Backup(BackupArgs),
     /// List snapshots
     Snapshots(SnapshotsArgs),
+    /// Remove snapshots: named ones, or those a retention policy does not keep
+    Forget(Box<ForgetArgs>),
     /// List the files in a snapshot
     Ls(LsArgs),
     /// Restore a snapshot, or a folder or file of it
@@ -165,6 +167,9 @@ pub struct BackupArgs {
     /// Worker threads (default: one per CPU)
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Record this snapshot time instead of now (RFC 3339, or "YYYY-MM-DD HH:MM:SS" local time)
+    #[arg(long, value_name = "TIME")]
+    pub time: Option<String>,
 }
 
 /// Which snapshots a command works on (restic's `--host`, `--tag`, `--path`).
@@ -204,6 +209,72 @@ pub struct SnapshotsArgs {
     pub snapshots: Vec<String>,
     #[command(flatten)]
     pub filter: SnapshotFilterArgs,
+}
+
+/// `pvault forget`. Counts and durations are parsed by the command, so that a bad value is
+/// a usage error with exit code 1 and a message saying what is accepted.
+#[derive(Debug, Args)]
+pub struct ForgetArgs {
+    /// Snapshot ids, unique prefixes or `latest` to remove (no --keep-* then)
+    pub snapshots: Vec<String>,
+    /// Keep the last N snapshots (N or `unlimited`)
+    #[arg(short = 'l', long, value_name = "N", allow_hyphen_values = true)]
+    pub keep_last: Option<String>,
+    /// Keep the newest snapshot of each of the last N hours that have snapshots
+    #[arg(short = 'H', long, value_name = "N", allow_hyphen_values = true)]
+    pub keep_hourly: Option<String>,
+    /// Keep the newest snapshot of each of the last N days that have snapshots
+    #[arg(short = 'd', long, value_name = "N", allow_hyphen_values = true)]
+    pub keep_daily: Option<String>,
+    /// Keep the newest snapshot of each of the last N ISO weeks that have snapshots
+    #[arg(short = 'w', long, value_name = "N", allow_hyphen_values = true)]
+    pub keep_weekly: Option<String>,
+    /// Keep the newest snapshot of each of the last N months that have snapshots
+    #[arg(short = 'm', long, value_name = "N", allow_hyphen_values = true)]
+    pub keep_monthly: Option<String>,
+    /// Keep the newest snapshot of each of the last N years that have snapshots
+    #[arg(short = 'y', long, value_name = "N", allow_hyphen_values = true)]
+    pub keep_yearly: Option<String>,
+    /// Keep snapshots newer than DURATION (like 1y2m3d4h) before the group's newest
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub keep_within: Option<String>,
+    /// Keep hourly snapshots within DURATION of the group's newest
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub keep_within_hourly: Option<String>,
+    /// Keep daily snapshots within DURATION of the group's newest
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub keep_within_daily: Option<String>,
+    /// Keep weekly snapshots within DURATION of the group's newest
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub keep_within_weekly: Option<String>,
+    /// Keep monthly snapshots within DURATION of the group's newest
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub keep_within_monthly: Option<String>,
+    /// Keep yearly snapshots within DURATION of the group's newest
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub keep_within_yearly: Option<String>,
+    /// Keep snapshots with these tags (`a,b`: both; repeatable: any of the groups)
+    #[arg(long = "keep-tag", value_name = "TAG[,TAG...]")]
+    pub keep_tags: Vec<String>,
+    /// Apply the policy to each group of snapshots sharing these (host, paths, tags; '' for one group)
+    #[arg(
+        short = 'g',
+        long,
+        default_value = "host,paths",
+        value_name = "host,paths,tags"
+    )]
+    pub group_by: String,
+    #[command(flatten)]
+    pub filter: SnapshotFilterArgs,
+    /// Only show what would be kept and removed, and why
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+    /// Allow removing every snapshot (no policy, or a policy that keeps nothing of a group)
+    #[arg(long)]
+    pub unsafe_allow_remove_all: bool,
+    /// Remove snapshots even when they are the last to hold some files
+    #[arg(long)]
+    pub allow_last_copy_loss: bool,
 }
 
 #[derive(Debug, Args)]

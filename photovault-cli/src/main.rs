@@ -41,6 +41,12 @@ impl From<Error> for CliError {
             Error::BlobNotFound { .. } => "; run `pvault check`",
             Error::SnapshotNotFound { .. } => " (see `pvault snapshots`)",
             Error::PathNotInSnapshot { .. } => " (see `pvault ls`)",
+            Error::LastCopy { .. } => {
+                " (they are listed above; --allow-last-copy-loss removes the snapshots anyway)"
+            }
+            Error::RemovesEverything { .. } => {
+                "; name snapshots, give a --keep-* rule, or add --unsafe-allow-remove-all"
+            }
             Error::Cache { .. } => ", or run with --no-cache",
             Error::PruneRefused { .. } => {
                 " (`pvault check`, `pvault repair index`, `pvault repair snapshots`)"
@@ -159,6 +165,7 @@ fn main() -> ExitCode {
         Command::Init(args) => commands::init::run(&ctx, args),
         Command::Backup(args) => commands::backup::run(&ctx, args),
         Command::Snapshots(args) => commands::snapshots::run(&ctx, args),
+        Command::Forget(args) => commands::forget::run(&ctx, *args),
         Command::Ls(args) => commands::ls::run(&ctx, args),
         Command::Restore(args) => commands::restore::run(&ctx, args),
         Command::Diff(args) => commands::diff::run(&ctx, args),

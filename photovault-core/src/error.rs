@@ -188,6 +188,24 @@ pub enum Error {
     /// The caller asked for something that cannot be done.
     #[error("{0}")]
     InvalidArgument(String),
+    /// A forget would remove the last snapshots that hold some files (listed in the plan,
+    /// [`crate::forget::ForgetPlan::last_copies`]); nothing was removed.
+    #[error(
+        "{files} file{} would be lost: the snapshots to remove are the last that hold {}; nothing was removed",
+        if *files == 1 { "" } else { "s" },
+        if *files == 1 { "it" } else { "them" }
+    )]
+    LastCopy {
+        /// How many files.
+        files: usize,
+    },
+    /// A forget would remove every snapshot (of a group, or everything it was given)
+    /// without having been allowed to.
+    #[error("refusing to remove every snapshot: {reason}")]
+    RemovesEverything {
+        /// Why everything would go.
+        reason: String,
+    },
     /// Some entries failed during restore; the others were restored.
     #[error(
         "{failed} entr{} could not be restored (each is named above); everything else was restored",
@@ -227,12 +245,14 @@ pub enum Error {
 
 impl Error {
     /// The process exit code restic uses for this kind of failure: 10 repository missing,
-    /// 11 lock failure, 12 wrong password, 130 interrupted, 1 anything else.
+    /// 11 lock failure, 12 wrong password, 130 interrupted, 1 anything else; and
+    /// photovault's own 13: forget refused to remove the last copy of some files.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::RepositoryNotFound { .. } => 10,
             Error::Locked { .. } => 11,
             Error::WrongPassword | Error::KeyFilesOverLimit { .. } => 12,
+            Error::LastCopy { .. } => 13,
             Error::Interrupted => 130,
             _ => 1,
         }

@@ -13,6 +13,8 @@
 //!   [`Repository::find`] ([`FindQuery`], [`FindMatch`]), [`Repository::stats`]
 //!   ([`StatsMode`], [`Stats`]); and [`Repository::tag`] ([`TagChange`]) and
 //!   [`Repository::dump`] (one file's bytes, or a folder as a tar archive).
+//! - [`forget`]: retention policies ([`forget::Policy`]), [`Repository::plan_forget`] and
+//!   [`Repository::forget`], and the last-copy guard ([`Repository::last_copies`]).
 //! - Each operation's options, outcome and progress trait: [`BackupOptions`],
 //!   [`BackupOutcome`], [`BackupProgress`]; [`RestoreOptions`], [`RestoreOutcome`],
 //!   [`RestoreProgress`]; [`CheckOptions`], [`CheckReport`], [`CheckProgress`]. Every
@@ -87,6 +89,7 @@ mod depth;
 mod dump;
 mod entry_report;
 mod error;
+pub mod forget;
 #[doc(hidden)]
 pub mod format;
 pub mod history;

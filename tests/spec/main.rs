@@ -10,6 +10,7 @@ mod concurrency;
 mod copy;
 mod dedup;
 mod folder_sizes;
+mod forget;
 mod history;
 mod hostile;
 mod properties;

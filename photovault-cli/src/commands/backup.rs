@@ -1,5 +1,6 @@
 //! `pvault backup`
 
+use chrono::{DateTime, FixedOffset, Local, LocalResult, NaiveDateTime, TimeZone};
 use photovault_core::{BackupOptions, ParentChoice};
 use serde_json::json;
 
@@ -8,6 +9,7 @@ use crate::progress::{self, Progress};
 use crate::{CliError, Context};
 
 pub fn run(ctx: &Context, args: BackupArgs) -> Result<u8, CliError> {
+    let time = args.time.as_deref().map(parse_time).transpose()?;
     let repo = ctx.open()?;
     let parent = if args.force {
         ParentChoice::None
@@ -21,6 +23,9 @@ pub fn run(ctx: &Context, args: BackupArgs) -> Result<u8, CliError> {
     options.tags = args.tags;
     options.excludes = args.excludes;
     options.threads = args.threads;
+    if let Some(time) = time {
+        options = options.time(time);
+    }
 
     let progress = Progress::new(ctx.global.json, ctx.global.quiet, "backup");
     let outcome = repo.backup(&args.paths, &options, &progress);
@@ -65,5 +70,25 @@ pub fn run(ctx: &Context, args: BackupArgs) -> Result<u8, CliError> {
             outcome.errors.len()
         );
         Ok(3)
+    }
+}
+
+/// `--time`: RFC 3339 (`2021-06-01T12:00:00+02:00`), or restic's `2021-06-01 12:00:00` in
+/// this machine's local time (an hour that a clock change repeats is read as the earlier).
+fn parse_time(text: &str) -> Result<DateTime<FixedOffset>, CliError> {
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Ok(time);
+    }
+    let bad = || {
+        CliError::usage(format!(
+            "--time: '{text}' is not a time: use RFC 3339 like 2021-06-01T12:00:00+02:00, or local time like \"2021-06-01 12:00:00\""
+        ))
+    };
+    let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").map_err(|_| bad())?;
+    match Local.from_local_datetime(&naive) {
+        LocalResult::Single(time) | LocalResult::Ambiguous(time, _) => Ok(time.fixed_offset()),
+        LocalResult::None => Err(CliError::usage(format!(
+            "--time: {text} does not exist in local time (the clocks skipped it)"
+        ))),
     }
 }

@@ -7,6 +7,7 @@ pub mod copy;
 pub mod diff;
 pub mod dump;
 pub mod find;
+pub mod forget;
 pub mod init;
 pub mod key;
 pub mod ls;

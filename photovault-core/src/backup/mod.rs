@@ -85,6 +85,12 @@ impl BackupOptions {
         self.parent = parent;
         self
     }
+
+    /// Records this snapshot time instead of now (`pvault backup --time`).
+    pub fn time(mut self, time: DateTime<FixedOffset>) -> Self {
+        self.time = Some(time);
+        self
+    }
 }
 
 /// What a backup produced.
