@@ -275,6 +275,15 @@ pub struct ForgetArgs {
     /// Remove snapshots even when they are the last to hold some files
     #[arg(long)]
     pub allow_last_copy_loss: bool,
+    /// Prune right after removing the snapshots
+    #[arg(long)]
+    pub prune: bool,
+    /// With --prune: unused data tolerated in kept packs (5%, 2G or unlimited)
+    #[arg(long, default_value = "5%", value_name = "LIMIT", requires = "prune")]
+    pub max_unused: String,
+    /// With --prune: rewrite at most this many bytes of packs
+    #[arg(long, value_name = "SIZE", requires = "prune")]
+    pub max_repack_size: Option<String>,
 }
 
 #[derive(Debug, Args)]

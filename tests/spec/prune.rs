@@ -583,3 +583,46 @@ fn a_backup_that_deduplicated_against_data_a_prune_then_took_away_indexes_it_aga
     assert_eq!(next["report"]["packs_reindexed"], 0, "{next}");
     s.pv.ok(["check", "--read-data"]);
 }
+
+#[test]
+fn the_scripted_history_forget_with_prune_guards_the_last_copies_then_frees_the_deleted_half() {
+    let s = Scratch::new();
+    s.pv.init_with(&["--pack-size", "1"]);
+    let photos = s.path("Photos");
+    photo_folder(&photos, 40, 12);
+    s.pv.backup(&[&photos], &[]);
+    for (i, (path, _)) in list_files(&photos).iter().enumerate() {
+        if i % 2 == 1 {
+            fs::remove_file(photos.join(path)).unwrap();
+        }
+    }
+    let second = snapshot_id(&s.pv.backup(&[&photos], &[]));
+    let before = pack_bytes(s.pv.repo());
+
+    // The deleted photos live on only in the first snapshot: forget refuses to drop it.
+    let refused = s.pv.run(["forget", "--keep-last", "1", "--prune"]).code(13);
+    assert!(
+        refused.stdout.contains("IMG_") || refused.stderr.contains("IMG_"),
+        "{refused}"
+    );
+    assert_eq!(pack_bytes(s.pv.repo()), before);
+
+    let out = s.pv.ok([
+        "forget",
+        "--keep-last",
+        "1",
+        "--prune",
+        "--allow-last-copy-loss",
+    ]);
+    assert!(out.stdout.contains("deleted"), "{out}");
+    let after = pack_bytes(s.pv.repo());
+    let kept = dir_size(&photos);
+    assert!(
+        after <= kept + kept / 20 + (1 << 20) && after < before * 2 / 3,
+        "{before} pack bytes before, {after} after, for {kept} bytes of photos left"
+    );
+    s.pv.ok(["check", "--read-data"]);
+    let target = s.path("restored");
+    s.pv.restore(&second, &target, &[]).success();
+    assert_same_tree(&photos, &restored_path(&target, &photos));
+}

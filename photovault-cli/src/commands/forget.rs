@@ -13,6 +13,14 @@ use crate::{CliError, Context};
 
 pub fn run(ctx: &Context, args: ForgetArgs) -> Result<u8, CliError> {
     let options = options(&args)?;
+    let prune_options = if args.prune {
+        Some(super::prune::options(
+            &args.max_unused,
+            args.max_repack_size.as_deref(),
+        )?)
+    } else {
+        None
+    };
     let repo = ctx.open()?;
     let plan = repo.plan_forget(&options)?;
     if ctx.global.json {
@@ -27,7 +35,10 @@ pub fn run(ctx: &Context, args: ForgetArgs) -> Result<u8, CliError> {
         document["removed"] = json!(ids);
         crate::print_json(&document);
         removed?;
-        return Ok(0);
+        return match &prune_options {
+            Some(prune) if !args.dry_run => super::prune::prune(ctx, &repo, prune, false),
+            _ => Ok(0),
+        };
     }
     if !ctx.global.quiet {
         print_plan(&plan);
@@ -40,6 +51,9 @@ pub fn run(ctx: &Context, args: ForgetArgs) -> Result<u8, CliError> {
             "would remove {} snapshot(s) (dry run)",
             plan.removed().count()
         );
+        if prune_options.is_some() {
+            println!("and then prune (run `pvault prune --dry-run` after forgetting to see what)");
+        }
         return Ok(0);
     }
     let removed = repo.forget(&plan, args.allow_last_copy_loss)?;
@@ -47,12 +61,19 @@ pub fn run(ctx: &Context, args: ForgetArgs) -> Result<u8, CliError> {
         for id in &removed {
             println!("removed snapshot {}", id.short());
         }
-        println!(
-            "{} snapshot(s) removed; their data stays until prune",
-            removed.len()
-        );
+        if prune_options.is_none() {
+            println!(
+                "{} snapshot(s) removed; their data stays until prune",
+                removed.len()
+            );
+        } else {
+            println!("{} snapshot(s) removed; pruning", removed.len());
+        }
     }
-    Ok(0)
+    match &prune_options {
+        Some(prune) => super::prune::prune(ctx, &repo, prune, false),
+        None => Ok(0),
+    }
 }
 
 /// The core's options for these flags; a bad count, duration or grouping is a usage error

@@ -13,18 +13,17 @@ use crate::progress::bytes;
 use crate::{CliError, Context};
 
 pub fn run(ctx: &Context, args: PruneArgs) -> Result<u8, CliError> {
-    let options = options(&args)?;
+    let options = options(&args.max_unused, args.max_repack_size.as_deref())?;
     let repo = ctx.open()?;
     prune(ctx, &repo, &options, args.dry_run)
 }
 
-/// The options the flags ask for (also used by `forget --prune`).
-pub fn options(args: &PruneArgs) -> Result<PruneOptions, CliError> {
-    let max_unused: MaxUnused = args
-        .max_unused
+/// The options `--max-unused` and `--max-repack-size` ask for (also `forget --prune`'s).
+pub fn options(max_unused: &str, max_repack_size: Option<&str>) -> Result<PruneOptions, CliError> {
+    let max_unused: MaxUnused = max_unused
         .parse()
         .map_err(|e| CliError::usage(format!("--max-unused: {e}")))?;
-    let max_repack = match &args.max_repack_size {
+    let max_repack = match max_repack_size {
         None => None,
         Some(size) => Some(photovault_core::prune::parse_size(size).ok_or_else(|| {
             CliError::usage(format!(
