@@ -197,11 +197,16 @@ impl Repository {
             original: None,
             lost: Vec::new(),
         };
-        let index_files_now = self.index_file_names()?;
-        if !index_files_at_start.is_subset(&index_files_now) {
+        // A prune that ran meanwhile may have taken blobs this backup deduplicated against
+        // out of the index: index them again, before the snapshot is written and, since
+        // the prune may remove the index files it replaced only now, after it (SPEC W9).
+        if !index_files_at_start.is_subset(&self.index_file_names()?) {
             crate::prune::keep_new_snapshot_whole(self, root_tree)?;
         }
         let snapshot_id = self.save_snapshot(&snapshot)?;
+        if !index_files_at_start.is_subset(&self.index_file_names()?) {
+            crate::prune::keep_new_snapshot_whole(self, root_tree)?;
+        }
         Ok(BackupOutcome {
             snapshot_id,
             snapshot,

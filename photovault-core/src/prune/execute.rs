@@ -171,14 +171,12 @@ impl PrunePlan {
             .filter_map(|f| f.name.parse::<PackId>().ok().map(|id| (id, f.size)))
             .collect();
         let others = self.lock.others_now()?;
-        if others > 0 {
-            report.deletion_deferred = Some(Deferral::OtherLocks { locks: others });
-            return Ok(());
-        }
-        if let Some(since) = self.lock.alone_since() {
-            // Temporary files of writes that were under way before this prune began, by
-            // processes that have ended since: a killed backup's or prune's (W10).
-            repo.backend().remove_unfinished_writes(since)?;
+        if others == 0 {
+            if let Some(since) = self.lock.alone_since() {
+                // Temporary files of writes that were under way before this prune began,
+                // by processes that have ended since: a killed backup's or prune's (W10).
+                repo.backend().remove_unfinished_writes(since)?;
+            }
         }
         let index = repo.inner.index()?;
         index.refresh()?;
@@ -188,21 +186,30 @@ impl PrunePlan {
             .filter(|(id, _)| !known.contains(id))
             .collect();
 
+        // A backup that read the index before this prune rewrote it may have written a
+        // snapshot using blobs of packs that just left the index: index those again, also
+        // when deletion has to wait (W9).
         let new_roots: Vec<(BlobId, Option<crate::id::SnapshotId>)> = repo
             .snapshots()?
             .into_iter()
             .filter(|s| !self.snapshots_seen.contains(&s.id))
             .map(|s| (s.snapshot.tree, Some(s.id)))
             .collect();
+        let mut still_missing = 0;
         if !new_roots.is_empty() {
-            let (reindexed, still_missing) = reindex_missing(&repo, &new_roots, &mut unused)?;
+            let (reindexed, missing) = reindex_missing(&repo, &new_roots, &mut unused)?;
             report.packs_reindexed = reindexed;
-            if still_missing > 0 {
-                report.deletion_deferred = Some(Deferral::BlobsMissing {
-                    blobs: still_missing,
-                });
-                return Ok(());
-            }
+            still_missing = missing;
+        }
+        if others > 0 {
+            report.deletion_deferred = Some(Deferral::OtherLocks { locks: others });
+            return Ok(());
+        }
+        if still_missing > 0 {
+            report.deletion_deferred = Some(Deferral::BlobsMissing {
+                blobs: still_missing,
+            });
+            return Ok(());
         }
         progress.phase(PrunePhase::Deleting {
             packs: unused.len() as u64,
