@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use photovault_core::{BackupProgress, EntryReport, FileStatus, RestoreProgress, UnverifiedPack};
+use photovault_core::{
+    BackupProgress, DryRunAction, EntryReport, FileStatus, RestoreProgress, UnverifiedPack,
+};
 
 #[derive(Default)]
 struct Counts {
@@ -204,6 +206,26 @@ impl RestoreProgress for Progress {
     }
     fn file_done(&self, _path: &Path, _size: u64) {
         self.file();
+    }
+    fn would(&self, path: &Path, action: DryRunAction) {
+        let (verb, size) = match action {
+            DryRunAction::Write(size) => ("write", Some(size)),
+            DryRunAction::Keep(size) => ("keep", Some(size)),
+            DryRunAction::Delete => ("delete", None),
+            _ => ("?", None),
+        };
+        if self.json {
+            crate::print_json(&serde_json::json!({
+                "message_type": "dry_run", "action": verb, "item": path.display().to_string(), "size": size,
+            }));
+        } else {
+            let shown = size.map(bytes).unwrap_or_default();
+            let line = format!("would {verb:<6} {shown:>10}  {}", path.display());
+            match &self.bar {
+                Some(bar) => bar.suspend(|| println!("{}", crate::terminal::safe(&line))),
+                None => println!("{}", crate::terminal::safe(&line)),
+            }
+        }
     }
     fn skipped(&self, bytes: u64) {
         // Counted apart from what is written, but on the same bar, so the ETA covers both.

@@ -139,7 +139,7 @@ pub use prune::{MaxUnused, PruneOptions, PrunePlan, PruneProgress, PruneReport, 
 pub use repair::{
     RepairIndexReport, RepairPacksReport, RepairSnapshotsOptions, RepairSnapshotsReport,
 };
-pub use restore::{Overwrite, RestoreOptions, RestoreOutcome, RestoreProgress};
+pub use restore::{DryRunAction, Overwrite, RestoreOptions, RestoreOutcome, RestoreProgress};
 pub use snapshot_filter::SnapshotFilter;
 pub use tag::{Retagged, TagChange};
 

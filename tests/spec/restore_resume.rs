@@ -229,6 +229,23 @@ fn delete_makes_the_target_an_exact_copy_and_a_dry_run_only_counts() {
     assert_eq!(plan["files_restored"], 1, "{plan}");
     assert_eq!(plan["files_skipped"], 5, "{plan}");
     assert_eq!(list_files(&target), before, "a dry run changed the target");
+    let listed = s.pv.ok([
+        "restore",
+        "latest",
+        "--target",
+        target.to_str().unwrap(),
+        "--delete",
+        "--dry-run",
+    ]);
+    assert!(
+        listed.stdout.contains("would delete") && listed.stdout.contains("stray.jpg"),
+        "{listed}"
+    );
+    assert!(
+        listed.stdout.contains("would write") && listed.stdout.contains("IMG_0002.CR3"),
+        "{listed}"
+    );
+    assert_eq!(list_files(&target), before, "a dry run changed the target");
 
     let done = restore_json(&s, &target, &["--delete"]);
     assert_eq!(done["deleted"], 2, "{done}");

@@ -22,7 +22,7 @@ use crate::source::PathPatterns;
 use crate::workers::{self, Work};
 
 pub use existing::Overwrite;
-pub use progress::RestoreProgress;
+pub use progress::{DryRunAction, RestoreProgress};
 
 /// Restore settings.
 #[derive(Debug, Clone, Default)]

@@ -205,6 +205,9 @@ impl<'a> Planner<'a> {
             } else {
                 self.outcome.deleted += 1;
             }
+            if self.options.dry_run {
+                self.progress.would(&path, super::DryRunAction::Delete);
+            }
         }
     }
 
@@ -301,6 +304,10 @@ impl<'a> Planner<'a> {
             self.outcome.files_skipped += 1;
             self.outcome.bytes_skipped += job.node.size;
             self.progress.skipped(job.node.size);
+            if self.options.dry_run {
+                self.progress
+                    .would(&job.path, super::DryRunAction::Keep(job.node.size));
+            }
             if !self.options.dry_run {
                 // Left alone, but owner, mode and times are the snapshot's.
                 if let Err(e) = metadata::apply(&job.path, &job.node) {
@@ -312,6 +319,8 @@ impl<'a> Planner<'a> {
             for job in &to_write {
                 self.outcome.files += 1;
                 self.outcome.bytes += job.node.size;
+                self.progress
+                    .would(&job.path, super::DryRunAction::Write(job.node.size));
             }
             return;
         }

@@ -12,6 +12,8 @@ pub trait RestoreProgress: Sync {
     fn bytes_done(&self, _bytes: u64) {}
     /// A file of this many bytes was already in the target and is left as it is.
     fn skipped(&self, _bytes: u64) {}
+    /// In a dry run: what the restore would do with one entry of the target.
+    fn would(&self, _path: &Path, _action: DryRunAction) {}
     /// A file is complete.
     fn file_done(&self, _path: &Path, _size: u64) {}
     /// An entry could not be restored; the restore goes on.
@@ -25,3 +27,15 @@ pub trait RestoreProgress: Sync {
 }
 
 impl RestoreProgress for () {}
+
+/// What a dry run reports for one entry ([`RestoreProgress::would`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DryRunAction {
+    /// Write this file of this many bytes.
+    Write(u64),
+    /// Leave this file of this many bytes as it is.
+    Keep(u64),
+    /// Delete this entry, which the snapshot does not have.
+    Delete,
+}
