@@ -64,6 +64,16 @@ impl ContentClass {
         }
     }
 
+    /// What a blob stored with `compression` called for: the same treatment again when it is
+    /// stored anew (repack, repair, copy).
+    pub fn of_stored(compression: Compression) -> Self {
+        match compression {
+            Compression::None => ContentClass::Compressed,
+            Compression::Zstd => ContentClass::Try,
+            Compression::ZstdWords16 => ContentClass::Words16,
+        }
+    }
+
     /// Refines [`ContentClass::Try`] for a large file from its first chunk: `Words16` when
     /// zstd does better on the byte planes of `chunk` than on `chunk` itself.
     pub fn probe(self, chunk: &[u8], level: i32) -> Self {

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use crate::compress::ContentClass;
 use crate::error::{Error, Result};
-use crate::format::blob::{BlobKind, Compression};
+use crate::format::blob::BlobKind;
 use crate::format::tree::Tree;
 use crate::id::BlobId;
 use crate::pack::BlobSaver;
@@ -45,7 +45,7 @@ pub(super) fn copy_trees(
             let plain = source.read_blob(blob)?;
             progress.bytes_read(plain.len() as u64);
             let class = match source.inner.index()?.entry(blob)? {
-                Some(entry) => class_of(entry.compression),
+                Some(entry) => ContentClass::of_stored(entry.compression),
                 None => ContentClass::Try,
             };
             saver.save(BlobKind::Data, &plain, class)?;
@@ -61,13 +61,4 @@ pub(super) fn copy_trees(
         saver.save(BlobKind::Tree, &bytes, ContentClass::Try)?;
     }
     Ok(root)
-}
-
-/// The compression a blob of the source got says what its content calls for.
-fn class_of(compression: Compression) -> ContentClass {
-    match compression {
-        Compression::None => ContentClass::Compressed,
-        Compression::Zstd => ContentClass::Try,
-        Compression::ZstdWords16 => ContentClass::Words16,
-    }
 }

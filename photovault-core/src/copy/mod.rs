@@ -4,11 +4,11 @@
 //! Blob ids are keyed per repository and chunk boundaries are seeded per repository, so
 //! there are two ways to copy:
 //!
-//! - **Blob for blob** ([`blob_for_blob`]), when the target was created with
+//! - **Blob for blob**, when the target was created with
 //!   [`InitOptions::chunker_params_from`](crate::InitOptions::chunker_params_from) the source
 //!   (or the other way round): ids mean the same in both, so only the blobs the target lacks
 //!   are read, sealed again under the target's key and stored; trees are stored as they are.
-//! - **Cut again** ([`recut`]), between unrelated repositories: every file of a copied
+//! - **Cut again**, between unrelated repositories: every file of a copied
 //!   snapshot is read from the source and cut, named and stored as a backup would, and the
 //!   trees are written anew with the target's ids. The target stores only chunks it lacks,
 //!   but the source's data is read in full.

@@ -111,9 +111,18 @@ impl BlobSaver {
     }
 
     /// Stores `plaintext` even if the index already lists it (repair: the indexed copy is
-    /// damaged). Still stored only once per saver.
-    pub(crate) fn save_again(&self, kind: BlobKind, plaintext: &[u8]) -> Result<BlobId> {
-        Ok(self.store(kind, plaintext, ContentClass::Try, false)?.0)
+    /// damaged; prune: it is in a pack that goes), compressed as `was` says the stored copy
+    /// was, so that RAW data keeps its byte-plane compression. Still stored only once per
+    /// saver.
+    pub(crate) fn save_again(
+        &self,
+        kind: BlobKind,
+        plaintext: &[u8],
+        was: Compression,
+    ) -> Result<BlobId> {
+        Ok(self
+            .store(kind, plaintext, ContentClass::of_stored(was), false)?
+            .0)
     }
 
     fn store(

@@ -122,10 +122,10 @@ impl Repository {
     pub fn plan_prune(&self, options: &PruneOptions) -> Result<PrunePlan> {
         let lock = self.lock(LockKind::Prune)?;
         match self.plan_locked(lock, options)? {
-            Planned::Plan(plan) => Ok(plan),
+            Planned::Plan(plan) => Ok(*plan),
             // Packs were indexed again: plan with the index as it is now.
             Planned::Again(lock) => match self.plan_locked(lock, options)? {
-                Planned::Plan(plan) => Ok(plan),
+                Planned::Plan(plan) => Ok(*plan),
                 Planned::Again(_) => Err(Error::PruneRefused {
                     reason: PruneBlocker::MissingBlobs { count: 0 },
                 }),
@@ -258,7 +258,15 @@ impl Repository {
             }
         }
         stats.bytes_unused_kept = unused_kept;
-        stats.bytes_after = stats.bytes_to_keep + stats.bytes_to_copy;
+        // The copied blobs' header entries (46 bytes each, sealed per pack) come on top.
+        let copied_blobs: u64 = partly_used
+            .iter()
+            .filter(|(pack, _, _)| repack_ids.contains(pack))
+            .map(|(_, _, u)| u.used_blobs)
+            .sum();
+        stats.bytes_after = stats.bytes_to_keep
+            + stats.bytes_to_copy
+            + copied_blobs * crate::format::blob::ENTRY_LEN as u64;
 
         let mut repack: HashMap<PackId, Vec<BlobEntry>> =
             repack_ids.iter().map(|p| (*p, Vec::new())).collect();
@@ -289,7 +297,7 @@ impl Repository {
         }
         stats.index_files_to_rewrite = index_files_to_rewrite.len() as u64;
 
-        Ok(Planned::Plan(PrunePlan {
+        Ok(Planned::Plan(Box::new(PrunePlan {
             repo: self.clone(),
             lock,
             stats,
@@ -297,7 +305,7 @@ impl Repository {
             repack,
             index_files_to_rewrite,
             snapshots_seen: snapshots.iter().map(|s| s.id).collect(),
-        }))
+        })))
     }
 
     /// Indexes again the unindexed packs holding blobs `snapshots` need and the index lacks.
@@ -325,6 +333,6 @@ impl Repository {
 
 /// A plan, or the lock back when the index changed and planning must start again.
 enum Planned {
-    Plan(PrunePlan),
+    Plan(Box<PrunePlan>),
     Again(LockGuard),
 }
