@@ -20,8 +20,8 @@
 #                    takes a whole 4 KiB page there)
 #   --no-build       use the pvault and mkcorpus already in $CARGO_TARGET_DIR/release
 #   --keep           keep the scenario-1 repositories and the copy targets (default: deleted
-#                    when done; the history's source repositories stay in WORK/history for
-#                    corpus-prune, which must come after copy to prune what copy copied)
+#                    when done; the history's source repositories always stay in
+#                    WORK/history, where corpus-prune reuses them)
 #
 # Steps: (a) cargo build --release -p photovault-cli -p photovault-testkit --bin pvault
 # --bin mkcorpus; (b) machine facts via benches/peer/harness.sh machine, and the versions,
