@@ -5,4 +5,5 @@
 
 pub mod corpus;
 pub mod files;
+pub mod moments;
 pub mod pvault;

@@ -38,11 +38,7 @@ fn a_backup_killed_at_random_moments_leaves_a_sound_repository_and_the_next_one_
     timing.backup(&src);
     let full = started.elapsed().max(Duration::from_millis(200));
 
-    let mut seed = 0x5eed_u64
-        ^ std::env::var("PVAULT_CRASH_SEED")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+    let mut moments = photovault_testkit::moments::Moments::from_env(0x5eed);
     for round in 0..iterations() {
         // New data each round, so there is always something to store when the kill comes.
         write_random(
@@ -50,10 +46,7 @@ fn a_backup_killed_at_random_moments_leaves_a_sound_repository_and_the_next_one_
             5000 + round,
             3_000_000,
         );
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        let delay = Duration::from_micros(seed % (full.as_micros() as u64 * 3 / 2 + 1));
+        let delay = moments.within(full * 3 / 2);
         let mut child = pv
             .command(&["backup", "-q", src.to_str().unwrap()])
             .stdout(std::process::Stdio::null())

@@ -76,17 +76,10 @@ fn a_prune_killed_at_random_moments_never_costs_a_snapshot_and_the_next_prune_fi
     pv.ok(&["prune", "--max-unused", "0"]);
     let full = started.elapsed().max(Duration::from_millis(100));
 
-    let mut seed = 0x9e37_79b9_u64
-        ^ std::env::var("PVAULT_CRASH_SEED")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+    let mut moments = photovault_testkit::moments::Moments::from_env(0x9e37_79b9);
     for round in 0..kills() {
         backup_and_forget(&mut kept);
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        let delay = Duration::from_micros(seed % (full.as_micros() as u64 * 3 / 2 + 1));
+        let delay = moments.within(full * 3 / 2);
         let mut child = pv
             .command(&["prune", "-q", "--max-unused", "0"])
             .stdout(std::process::Stdio::null())

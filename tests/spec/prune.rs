@@ -44,22 +44,36 @@ fn prune_json(s: &Scratch, extra: &[&str]) -> serde_json::Value {
     s.pv.ok(args).last_json()
 }
 
+/// The history most specifications start from: a backup of `photos`, then `lose` removes
+/// photos, a second backup, and the first snapshot forgotten. Returns the second's id.
+fn history_that_lost_photos(s: &Scratch, photos: &Path, lose: impl FnOnce(&Path)) -> String {
+    let first = snapshot_id(&s.pv.backup(&[photos], &[]));
+    lose(photos);
+    let second = snapshot_id(&s.pv.backup(&[photos], &[]));
+    forget(s.pv.repo(), &first);
+    second
+}
+
+/// Removes every `nth` photo (the first, the `nth`+1st, ...).
+fn every(nth: usize) -> impl FnOnce(&Path) {
+    move |photos: &Path| {
+        for (i, (path, _)) in list_files(photos).iter().enumerate() {
+            if i % nth == 0 {
+                fs::remove_file(photos.join(path)).unwrap();
+            }
+        }
+    }
+}
+
 #[test]
 fn forgetting_the_old_snapshot_of_a_folder_that_lost_half_its_photos_frees_about_half_the_space() {
     let s = Scratch::new();
     s.pv.init_with(&["--pack-size", "1"]);
     let photos = s.path("Photos");
     photo_folder(&photos, 60, 1);
-    let first = snapshot_id(&s.pv.backup(&[&photos], &[]));
-    for (i, (path, _)) in list_files(&photos).iter().enumerate() {
-        if i % 2 == 0 {
-            fs::remove_file(photos.join(path)).unwrap();
-        }
-    }
-    let second = snapshot_id(&s.pv.backup(&[&photos], &[]));
+    let second = history_that_lost_photos(&s, &photos, every(2));
     let before = pack_bytes(s.pv.repo());
     let kept_bytes = dir_size(&photos);
-    forget(s.pv.repo(), &first);
 
     let summary = prune_json(&s, &[]);
     let after = pack_bytes(s.pv.repo());
@@ -87,10 +101,7 @@ fn a_dry_run_shows_the_plan_and_changes_nothing() {
     s.pv.init_with(&["--pack-size", "1"]);
     let photos = s.path("Photos");
     photo_folder(&photos, 20, 2);
-    let first = snapshot_id(&s.pv.backup(&[&photos], &[]));
-    fs::remove_dir_all(photos.join("2023")).unwrap();
-    s.pv.backup(&[&photos], &[]);
-    forget(s.pv.repo(), &first);
+    history_that_lost_photos(&s, &photos, |p| fs::remove_dir_all(p.join("2023")).unwrap());
     let files_before = list_files(s.pv.repo());
 
     let out = s.pv.ok(["prune", "--dry-run"]);
@@ -110,14 +121,7 @@ fn packs_that_are_partly_used_are_rewritten_only_beyond_the_unused_space_tolerat
     s.pv.init_with(&["--pack-size", "1"]);
     let photos = s.path("Photos");
     photo_folder(&photos, 40, 3);
-    let first = snapshot_id(&s.pv.backup(&[&photos], &[]));
-    for (i, (path, _)) in list_files(&photos).iter().enumerate() {
-        if i % 3 == 0 {
-            fs::remove_file(photos.join(path)).unwrap();
-        }
-    }
-    let second = snapshot_id(&s.pv.backup(&[&photos], &[]));
-    forget(s.pv.repo(), &first);
+    let second = history_that_lost_photos(&s, &photos, every(3));
 
     let unlimited = prune_json(&s, &["--dry-run", "--max-unused", "unlimited"]);
     assert_eq!(unlimited["plan"]["packs_to_repack"], 0, "{unlimited}");
@@ -146,14 +150,7 @@ fn a_repack_budget_limits_how_much_one_run_rewrites() {
     s.pv.init_with(&["--pack-size", "1"]);
     let photos = s.path("Photos");
     photo_folder(&photos, 40, 4);
-    let first = snapshot_id(&s.pv.backup(&[&photos], &[]));
-    for (i, (path, _)) in list_files(&photos).iter().enumerate() {
-        if i % 3 == 0 {
-            fs::remove_file(photos.join(path)).unwrap();
-        }
-    }
-    s.pv.backup(&[&photos], &[]);
-    forget(s.pv.repo(), &first);
+    history_that_lost_photos(&s, &photos, every(3));
     let plan = prune_json(
         &s,
         &[
@@ -298,10 +295,7 @@ fn the_library_plan_names_the_packs_it_deletes_and_rewrites() {
     s.pv.init_with(&["--pack-size", "1"]);
     let photos = s.path("Photos");
     photo_folder(&photos, 30, 10);
-    let first = snapshot_id(&s.pv.backup(&[&photos], &[]));
-    fs::remove_dir_all(photos.join("2024")).unwrap();
-    s.pv.backup(&[&photos], &[]);
-    forget(s.pv.repo(), &first);
+    history_that_lost_photos(&s, &photos, |p| fs::remove_dir_all(p.join("2024")).unwrap());
     let (repository, _) = open_with_key(s.pv.repo());
     let plan = repository
         .plan_prune(&PruneOptions::default().max_unused(MaxUnused::Bytes(0)))
@@ -346,17 +340,8 @@ fn backups_that_run_beside_a_prune_at_random_moments_complete_and_restore_bit_fo
     let s = Scratch::new();
     s.pv.init_with(&["--pack-size", "1"]);
     let photos = s.path("Photos");
-    let mut seed = 0x2545_f491_u64
-        ^ std::env::var("PVAULT_CRASH_SEED")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-    let mut random = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut moments = photovault_testkit::moments::Moments::from_env(0x2545_f491);
+    let mut random = move || moments.next_u64();
     let mut newest: Option<String> = None;
     for round in 0..rounds() {
         // A library where photos come and go: what the last prune saw as garbage (a photo
@@ -649,7 +634,11 @@ fn repacked_raw_data_keeps_the_compression_backup_gave_it() {
     for i in 0..4u64 {
         raw_like(&photos.join(format!("IMG_{i}.DNG")), 700_000, i);
         for j in 0..2u64 {
-            write_random_file(&photos.join(format!("IMG_{i}_{j}.tmp")), 200_000, 10 * i + j);
+            write_random_file(
+                &photos.join(format!("IMG_{i}_{j}.tmp")),
+                200_000,
+                10 * i + j,
+            );
         }
     }
     let first = snapshot_id(&s.pv.backup(&[&photos], &["--threads", "1"]));

@@ -56,12 +56,9 @@ fn a_restore_killed_at_random_moments_resumes_writing_only_what_is_missing_and_l
     fs::remove_dir_all(&timing).unwrap();
 
     let target = s.path("restored");
-    let mut seed = 0x1234_5678_u64;
+    let mut moments = photovault_testkit::moments::Moments::from_env(0x1234_5678);
     for round in 0..10 {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        let delay = Duration::from_micros(seed % (full.as_micros() as u64 + 1));
+        let delay = moments.within(full);
         let mut child =
             s.pv.command(["restore", "latest", "--target", target.to_str().unwrap()])
                 .stdout(std::process::Stdio::null())

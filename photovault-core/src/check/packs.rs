@@ -87,6 +87,9 @@ pub(super) fn check_index_files(
                     view.packs.entry(pack.id).or_default().extend(pack.blobs);
                 }
             }
+            // Removed since it was listed: a prune replaced it (its packs then show as
+            // unused, which is harmless), it is not damage.
+            Err(crate::Error::Backend(e)) if e.is_not_found() => {}
             Err(e) => view.problems.push(Problem::IndexFile {
                 name,
                 error: e.to_string(),
