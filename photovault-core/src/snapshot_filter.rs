@@ -32,12 +32,7 @@ impl SnapshotFilter {
     /// Only snapshots with every tag of `group` (`"a,b"`: both a and b); called again,
     /// another group is allowed too.
     pub fn tag_group(mut self, group: &str) -> Self {
-        let tags: Vec<String> = group
-            .split(',')
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(String::from)
-            .collect();
+        let tags = tag_group(group);
         if !tags.is_empty() {
             self.tags.push(tags);
         }
@@ -72,6 +67,16 @@ impl SnapshotFilter {
         let paths_ok = self.paths.iter().all(|p| snapshot.paths.contains(p));
         host_ok && tags_ok && paths_ok
     }
+}
+
+/// The tags of a group as the command line writes it: `"a, b"` → `["a", "b"]`.
+pub(crate) fn tag_group(group: &str) -> Vec<String> {
+    group
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 impl Repository {
@@ -114,23 +119,9 @@ impl Repository {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::id::BlobId;
 
     fn snapshot(host: &str, tags: &[&str], paths: &[&str]) -> Snapshot {
-        Snapshot {
-            version: 1,
-            time: chrono::DateTime::parse_from_rfc3339("2024-05-01T10:00:00+02:00").unwrap(),
-            hostname: host.into(),
-            username: String::new(),
-            paths: paths.iter().map(|p| p.to_string()).collect(),
-            tags: tags.iter().map(|t| t.to_string()).collect(),
-            tree: BlobId([0; 32]),
-            parent: None,
-            summary: None,
-            program_version: String::new(),
-            original: None,
-            lost: vec![],
-        }
+        Snapshot::sample("2024-05-01T10:00:00+02:00", host, tags, paths)
     }
 
     #[test]

@@ -89,25 +89,12 @@ fn folder_name(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::format::snapshot::Snapshot;
-    use crate::id::{BlobId, SnapshotId};
+    use crate::id::SnapshotId;
 
     fn snapshot(id: [u8; 32], time: &str, host: &str, tags: &[&str]) -> SnapshotEntry {
         SnapshotEntry {
             id: SnapshotId(id),
-            snapshot: Snapshot {
-                version: 1,
-                time: chrono::DateTime::parse_from_rfc3339(time).unwrap(),
-                hostname: host.into(),
-                username: String::new(),
-                paths: vec![],
-                tags: tags.iter().map(|t| t.to_string()).collect(),
-                tree: BlobId([0; 32]),
-                parent: None,
-                summary: None,
-                program_version: String::new(),
-                original: None,
-                lost: vec![],
-            },
+            snapshot: Snapshot::sample(time, host, tags, &[]),
         }
     }
 

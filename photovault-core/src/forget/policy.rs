@@ -336,12 +336,7 @@ impl Policy {
 
     /// Keep snapshots that carry every tag of `group` (`"a,b"`: a and b).
     pub fn keep_tag(mut self, group: &str) -> Self {
-        let tags: Vec<String> = group
-            .split(',')
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(String::from)
-            .collect();
+        let tags = crate::snapshot_filter::tag_group(group);
         if !tags.is_empty() {
             self.tags.push(tags);
         }

@@ -4,25 +4,12 @@
 
 use super::*;
 use crate::format::snapshot::Snapshot;
-use crate::id::{BlobId, SnapshotId};
+use crate::id::SnapshotId;
 
 fn entry(row: usize, time: &str, tags: &[&str]) -> SnapshotEntry {
     SnapshotEntry {
         id: SnapshotId([row as u8; 32]),
-        snapshot: Snapshot {
-            version: 1,
-            time: DateTime::parse_from_rfc3339(time).unwrap(),
-            hostname: "h".into(),
-            username: String::new(),
-            paths: vec!["/p".into()],
-            tags: tags.iter().map(|t| t.to_string()).collect(),
-            tree: BlobId([0; 32]),
-            parent: None,
-            summary: None,
-            program_version: String::new(),
-            original: None,
-            lost: vec![],
-        },
+        snapshot: Snapshot::sample(time, "h", tags, &["/p"]),
     }
 }
 

@@ -81,6 +81,26 @@ pub struct SnapshotSummary {
 }
 
 impl Snapshot {
+    /// A snapshot of `host` at `time` (RFC 3339) with `tags` and `paths` and an all-zero
+    /// tree: for unit tests of what looks only at snapshot fields (filters, policies).
+    #[cfg(test)]
+    pub(crate) fn sample(time: &str, host: &str, tags: &[&str], paths: &[&str]) -> Snapshot {
+        Snapshot {
+            version: SNAPSHOT_VERSION,
+            time: DateTime::parse_from_rfc3339(time).expect("an RFC 3339 time"),
+            hostname: host.into(),
+            username: String::new(),
+            paths: paths.iter().map(|p| p.to_string()).collect(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            tree: BlobId([0; 32]),
+            parent: None,
+            summary: None,
+            program_version: String::new(),
+            original: None,
+            lost: vec![],
+        }
+    }
+
     /// Whether this snapshot is at an older version this build understands.
     pub fn is_supported(&self) -> bool {
         self.version <= SNAPSHOT_VERSION
