@@ -89,8 +89,18 @@ impl Repository {
         specs: &[String],
         filter: &SnapshotFilter,
     ) -> Result<Vec<SnapshotEntry>> {
-        let matching: Vec<SnapshotEntry> = self
-            .snapshots()?
+        self.select_from(self.snapshots()?, specs, filter)
+    }
+
+    /// Like [`Repository::select_snapshots`], among `all` (the repository's snapshots, read
+    /// already, e.g. by [`Repository::snapshots_and_errors`]).
+    pub fn select_from(
+        &self,
+        all: Vec<SnapshotEntry>,
+        specs: &[String],
+        filter: &SnapshotFilter,
+    ) -> Result<Vec<SnapshotEntry>> {
+        let matching: Vec<SnapshotEntry> = all
             .into_iter()
             .filter(|s| filter.matches(&s.snapshot))
             .collect();

@@ -8,14 +8,14 @@ use crate::{CliError, Context};
 
 pub fn run(ctx: &Context, args: SnapshotsArgs) -> Result<u8, CliError> {
     let repo = ctx.open()?;
-    let (_, errors) = repo.snapshots_and_errors()?;
+    let (all, errors) = repo.snapshots_and_errors()?;
     for (name, error) in &errors {
         eprintln!(
             "warning: snapshot {name} cannot be read: {}",
             safe(&error.to_string())
         );
     }
-    let snapshots = repo.select_snapshots(&args.snapshots, &args.filter.filter())?;
+    let snapshots = repo.select_from(all, &args.snapshots, &args.filter.filter())?;
     if ctx.global.json {
         let list: Vec<Value> = snapshots
             .iter()
