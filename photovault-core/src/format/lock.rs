@@ -77,3 +77,43 @@ impl Lock {
 fn process_exists(pid: u32) -> bool {
     std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lock(exclusive: bool, prune: bool) -> Lock {
+        Lock {
+            time: DateTime::parse_from_rfc3339("2024-05-01T10:20:30+02:00").unwrap(),
+            exclusive,
+            hostname: "laptop".into(),
+            username: "ann".into(),
+            pid: 4242,
+            prune,
+        }
+    }
+
+    #[test]
+    fn every_kind_of_lock_reads_back_as_written() {
+        for (exclusive, prune) in [(false, false), (true, false), (false, true)] {
+            let written = serde_json::to_string(&lock(exclusive, prune)).unwrap();
+            assert_eq!(
+                serde_json::from_str::<Lock>(&written).unwrap(),
+                lock(exclusive, prune)
+            );
+        }
+    }
+
+    #[test]
+    fn a_shared_lock_is_written_as_the_first_version_wrote_it_and_a_prune_lock_says_so() {
+        let shared = serde_json::to_string(&lock(false, false)).unwrap();
+        assert!(!shared.contains("prune"), "{shared}");
+        let first_version = r#"{"time":"2024-05-01T10:20:30+02:00","exclusive":false,"hostname":"laptop","username":"ann","pid":4242}"#;
+        assert_eq!(
+            serde_json::from_str::<Lock>(first_version).unwrap(),
+            lock(false, false)
+        );
+        let prune = serde_json::to_string(&lock(false, true)).unwrap();
+        assert!(prune.contains(r#""prune":true"#), "{prune}");
+    }
+}
