@@ -16,9 +16,15 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Repository location (a folder)
+    /// Repository location: a folder, sftp:user@host:/path, s3:https://host/bucket[/prefix],
+    /// webdav:https://host/path, or opendal:SERVICE
     #[arg(short = 'r', long = "repo", env = "PVAULT_REPOSITORY", global = true)]
     pub repo: Option<String>,
+    /// Backend option KEY=VALUE, repeatable: connections=N, s3.region=R,
+    /// s3.bucket-lookup=path|dns, s3.storage-class=C, sftp.key=FILE,
+    /// sftp.known-hosts=strict|accept|add, opendal.KEY=VALUE (VALUE env:NAME reads $NAME)
+    #[arg(short = 'o', long = "option", global = true, value_name = "KEY=VALUE")]
+    pub options: Vec<String>,
     /// Read the password from this file (first line)
     #[arg(long, env = "PVAULT_PASSWORD_FILE", global = true)]
     pub password_file: Option<PathBuf>,

@@ -73,7 +73,17 @@ impl Context {
         let location = self.global.repo.clone().ok_or_else(|| {
             CliError::usage("no repository given: use -r/--repo or set PVAULT_REPOSITORY".into())
         })?;
-        Ok(backend::open_location(&location)?)
+        Ok(backend::open_location_with(
+            &location,
+            &self.backend_options()?,
+        )?)
+    }
+
+    /// The `-o` options, for every repository a command opens.
+    pub fn backend_options(&self) -> Result<backend::BackendOptions, CliError> {
+        Ok(backend::BackendOptions::from_pairs(
+            self.global.options.iter().map(String::as_str),
+        )?)
     }
 
     pub fn open_options(&self) -> OpenOptions {
@@ -131,7 +141,9 @@ impl Context {
             err.message = format!("source repository {location}: {}", err.message);
             err
         };
-        let backend = backend::open_location(location).map_err(named)?;
+        let backend = self
+            .backend_options()
+            .and_then(|options| backend::open_location_with(location, &options).map_err(named))?;
         if backend
             .list(backend::FileKind::Config)
             .map(|c| c.is_empty())

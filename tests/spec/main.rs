@@ -15,6 +15,7 @@ mod history;
 mod hostile;
 mod properties;
 mod prune;
+mod remote;
 mod restore_resume;
 mod restore_safety;
 mod roundtrip;

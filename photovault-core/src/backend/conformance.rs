@@ -74,10 +74,17 @@ pub fn run(fresh: &dyn Fn() -> Arc<dyn Backend>) {
     let mut failed = Vec::new();
     for check in CHECKS {
         let backend = fresh();
+        let started = std::time::Instant::now();
         backend.create().expect("create the store");
         if catch_unwind(AssertUnwindSafe(|| (check.run)(backend.as_ref()))).is_err() {
             failed.push(check.name);
         }
+        eprintln!(
+            "{}: {:?} in {:.1} s",
+            backend.location(),
+            check.name,
+            started.elapsed().as_secs_f64()
+        );
     }
     assert!(
         failed.is_empty(),
@@ -191,7 +198,9 @@ fn pending_writes_are_invisible_until_finished(backend: &dyn Backend) {
             "a partial object is listed"
         );
     }
-    backend.finish_write(pending, &name(7)).expect("finish");
+    backend
+        .finish_write(pending.as_mut(), &name(7))
+        .expect("finish");
     assert_eq!(names(backend, FileKind::Pack), BTreeSet::from([name(7)]));
     assert_eq!(backend.read_all(FileKind::Pack, &name(7)).unwrap(), data);
 
@@ -305,7 +314,9 @@ fn concurrent_writers_all_land(backend: &dyn Backend) {
                     } else {
                         let mut pending = backend.begin_write(FileKind::Pack).expect("begin");
                         pending.append(&bytes(n, 5_000)).expect("append");
-                        backend.finish_write(pending, &name(n)).expect("finish");
+                        backend
+                            .finish_write(pending.as_mut(), &name(n))
+                            .expect("finish");
                     }
                 }
             });

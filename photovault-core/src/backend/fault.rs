@@ -86,7 +86,7 @@ impl Backend for CrashAfter {
     }
 
     /// Counts as one write: the file appears under its name here or not at all.
-    fn finish_write(&self, pending: Box<dyn PendingWrite>, name: &str) -> BackendResult<()> {
+    fn finish_write(&self, pending: &mut dyn PendingWrite, name: &str) -> BackendResult<()> {
         self.admit("write", pending.kind(), name)?;
         self.inner.finish_write(pending, name)
     }

@@ -272,16 +272,15 @@ impl Backend for LocalBackend {
         Ok(freed)
     }
 
-    fn finish_write(&self, pending: Box<dyn PendingWrite>, name: &str) -> BackendResult<()> {
+    fn finish_write(&self, pending: &mut dyn PendingWrite, name: &str) -> BackendResult<()> {
         let kind = pending.kind();
-        let pending = pending.into_any();
-        let pending = match pending.downcast::<MemoryWrite>() {
-            Ok(memory) => return self.write(kind, name, &memory.into_bytes()),
-            Err(other) => other,
-        };
+        let pending = pending.as_any_mut();
+        if let Some(memory) = pending.downcast_mut::<MemoryWrite>() {
+            return self.write(kind, name, memory.bytes());
+        }
         let temp = pending
-            .downcast::<TempFile>()
-            .map_err(|_| pending::foreign(self.location(), name))?;
+            .downcast_mut::<TempFile>()
+            .ok_or_else(|| pending::foreign(self.location(), name))?;
         let path = self.path_of(kind, name);
         let dir = path
             .parent()

@@ -128,12 +128,12 @@ impl Backend for MemoryBackend {
             .ok_or_else(|| self.not_found(kind, name))
     }
 
-    fn finish_write(&self, pending: Box<dyn PendingWrite>, name: &str) -> BackendResult<()> {
+    fn finish_write(&self, pending: &mut dyn PendingWrite, name: &str) -> BackendResult<()> {
         let kind = pending.kind();
         let memory = pending
-            .into_any()
-            .downcast::<MemoryWrite>()
-            .map_err(|_| pending::foreign(self.location(), name))?;
-        self.write(kind, name, &memory.into_bytes())
+            .as_any_mut()
+            .downcast_mut::<MemoryWrite>()
+            .ok_or_else(|| pending::foreign(self.location(), name))?;
+        self.write(kind, name, memory.bytes())
     }
 }

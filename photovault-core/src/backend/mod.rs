@@ -9,22 +9,34 @@
 
 pub mod conformance;
 mod fault;
+mod flaky;
 mod layout;
 mod local;
+pub mod location;
 mod memory;
+mod metered;
 mod pending;
+#[cfg(feature = "remote")]
+mod remote;
+mod retry;
 
 use std::fmt;
 use std::io;
 
 #[doc(hidden)]
 pub use fault::CrashAfter;
+pub use flaky::{FaultRates, Flaky};
 pub use layout::{all_folders, folders, is_object_name, object_key};
 pub use local::LocalBackend;
+pub use location::{open_location, open_location_with, BackendOptions, Location};
 pub use memory::MemoryBackend;
+pub use metered::{Metered, Traffic};
 #[doc(hidden)]
 pub use pending::TempFile;
 pub use pending::{MemoryWrite, PendingWrite};
+#[cfg(feature = "remote")]
+pub use remote::RemoteBackend;
+pub use retry::{RetryPolicy, Retrying};
 
 /// The kinds of file a repository holds, each in its own folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -128,6 +140,22 @@ pub enum BackendError {
         /// What it is: "a FIFO", "a folder", "a symlink", "a device", "a socket".
         what: &'static str,
     },
+    /// A network store failed the request or could not be reached: `transient` failures
+    /// (timeouts, throttling, 5xx answers, dropped connections) are worth trying again
+    /// ([`Retrying`] does), others (denied access, a missing bucket) are not.
+    #[error("{location}: cannot {op} {path}: {message}")]
+    Remote {
+        /// Backend location (without secrets).
+        location: String,
+        /// What we tried.
+        op: &'static str,
+        /// Which object (its key).
+        path: String,
+        /// What the store said.
+        message: String,
+        /// Whether trying again may succeed.
+        transient: bool,
+    },
     /// The storage failed.
     #[error("{location}: cannot {op} {path}: {source}")]
     Io {
@@ -167,6 +195,23 @@ impl BackendError {
             size,
             limit: kind.max_len(),
         })
+    }
+
+    /// Whether trying the same call again may succeed: a network failure the store marked
+    /// as temporary, or a local I/O error of the kinds a dropped connection causes.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            BackendError::Remote { transient, .. } => *transient,
+            BackendError::Io { source, .. } => matches!(
+                source.kind(),
+                io::ErrorKind::TimedOut
+                    | io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::ConnectionAborted
+                    | io::ErrorKind::BrokenPipe
+                    | io::ErrorKind::Interrupted
+            ),
+            _ => false,
+        }
     }
 
     /// Whether the error concerns this one file only (absent, too large, not a regular
@@ -221,12 +266,13 @@ pub trait Backend: Send + Sync + fmt::Debug {
 
     /// Stores a pending file under `name`, as atomically and durably as [`Backend::write`].
     /// `pending` came from this backend's [`Backend::begin_write`] (or is a
-    /// [`MemoryWrite`], which every backend takes).
-    fn finish_write(&self, pending: Box<dyn PendingWrite>, name: &str) -> BackendResult<()> {
+    /// [`MemoryWrite`], which every backend takes). After a failure the same pending write
+    /// can be finished again; after success the caller drops it.
+    fn finish_write(&self, pending: &mut dyn PendingWrite, name: &str) -> BackendResult<()> {
         let kind = pending.kind();
-        match pending.into_any().downcast::<MemoryWrite>() {
-            Ok(memory) => self.write(kind, name, &memory.into_bytes()),
-            Err(_) => Err(pending::foreign(self.location(), name)),
+        match pending.as_any_mut().downcast_mut::<MemoryWrite>() {
+            Some(memory) => self.write(kind, name, memory.bytes()),
+            None => Err(pending::foreign(self.location(), name)),
         }
     }
 
@@ -242,20 +288,16 @@ pub trait Backend: Send + Sync + fmt::Debug {
         let _ = before;
         Ok(0)
     }
-}
 
-/// Opens the backend a location string names. Today: a local path (optionally `local:PATH`).
-pub fn open_location(location: &str) -> crate::Result<std::sync::Arc<dyn Backend>> {
-    let path = location.strip_prefix("local:").unwrap_or(location);
-    if path.is_empty() {
-        return Err(crate::Error::InvalidArgument(
-            "no repository location given".into(),
-        ));
+    /// Whether every call costs a round trip over a network. The repository then keeps
+    /// what it reads again and again (tree packs, snapshots) in its local cache.
+    fn is_remote(&self) -> bool {
+        false
     }
-    if let Some((scheme, _)) = path.split_once("://") {
-        return Err(crate::Error::InvalidArgument(format!(
-            "repository scheme '{scheme}://' is not supported yet; use a local path"
-        )));
+
+    /// How many packs a backup uploads at once (a local disk: one; a network store: its
+    /// configured connections).
+    fn parallel_writes(&self) -> usize {
+        1
     }
-    Ok(std::sync::Arc::new(LocalBackend::new(path)))
 }

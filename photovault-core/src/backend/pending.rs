@@ -7,7 +7,9 @@
 //! temporary file beside their destination ([`TempFile`], the local backend: finishing is a
 //! rename), or in a local spool file that a network backend uploads under the final name.
 //! A backend receives back only the pending writes it began, and recovers its own type with
-//! [`PendingWrite::into_any`].
+//! [`PendingWrite::as_any_mut`]. Finishing borrows the pending write rather than consuming
+//! it, so that a failed upload can be tried again from the same bytes; the caller drops it
+//! once it is stored.
 
 use std::any::Any;
 use std::fmt;
@@ -27,8 +29,8 @@ pub trait PendingWrite: Send + fmt::Debug {
     fn in_memory(&self) -> Option<&[u8]> {
         None
     }
-    /// The pending write as [`Any`], for the backend that began it to take it back.
-    fn into_any(self: Box<Self>) -> Box<dyn Any>;
+    /// The pending write as [`Any`], for the backend that began it to recover its type.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
 }
 
 /// Bytes held in memory until the file is stored with [`Backend::write`](super::Backend::write).
@@ -48,8 +50,8 @@ impl MemoryWrite {
     }
 
     /// Its bytes.
-    pub fn into_bytes(self) -> Vec<u8> {
-        self.bytes
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
     }
 }
 
@@ -67,7 +69,7 @@ impl PendingWrite for MemoryWrite {
         Some(&self.bytes)
     }
 
-    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+    fn as_any_mut(&mut self) -> &mut dyn Any {
         self
     }
 }
@@ -112,15 +114,28 @@ impl TempFile {
         &self.path
     }
 
-    /// Makes the contents durable and renames the file to `destination`.
-    pub fn persist(mut self, destination: &Path) -> io::Result<()> {
-        let file = self.file.take().expect("open until persisted");
-        let file = file.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        drop(file);
+    /// Makes the contents durable and renames the file to `destination`. After a failed
+    /// rename it can be called again; once it succeeded, nothing is left to remove on drop.
+    pub fn persist(&mut self, destination: &Path) -> io::Result<()> {
+        if self.path.as_os_str().is_empty() {
+            return Ok(()); // persisted by an earlier call whose answer was lost
+        }
+        if let Some(file) = self.file.take() {
+            let file = file.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()?;
+        }
         std::fs::rename(&self.path, destination)?;
         self.path = PathBuf::new();
         Ok(())
+    }
+
+    /// Writes out what is buffered (without fsync: a spool file need not survive a crash)
+    /// and returns the path, for a backend that uploads the file from there.
+    pub fn flushed(&mut self) -> io::Result<&Path> {
+        if let Some(file) = self.file.as_mut() {
+            file.flush()?;
+        }
+        Ok(&self.path)
     }
 }
 
@@ -130,7 +145,7 @@ impl PendingWrite for TempFile {
     }
 
     fn append(&mut self, data: &[u8]) -> BackendResult<()> {
-        let file = self.file.as_mut().expect("open until persisted");
+        let file = self.file.as_mut().expect("appends come before finishing");
         file.write_all(data).map_err(|source| BackendError::Io {
             location: self.location.clone(),
             op: "write",
@@ -139,7 +154,7 @@ impl PendingWrite for TempFile {
         })
     }
 
-    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+    fn as_any_mut(&mut self) -> &mut dyn Any {
         self
     }
 }

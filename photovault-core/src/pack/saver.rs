@@ -54,7 +54,7 @@ pub(crate) struct BlobSaver {
     pack_size: usize,
     in_flight: Arc<Mutex<HashSet<(BlobId, BlobKind)>>>,
     uploads: Option<Sender<FinishedPack>>,
-    uploader: Option<JoinHandle<Result<()>>>,
+    uploaders: Vec<JoinHandle<Result<()>>>,
     blobs: AtomicU64,
     raw_bytes: AtomicU64,
     stored_bytes: AtomicU64,
@@ -65,26 +65,35 @@ impl BlobSaver {
         repo.index()?; // load before threads race to do it
         let pack_size = repo.config.pack_size as usize;
         // Packs are in files by now; the queue only bounds how far hashing runs ahead of
-        // the disk's fsyncs.
-        let (tx, rx) = bounded::<FinishedPack>(2);
-        let uploader_repo = repo.clone();
+        // the store. A network store takes several uploads at once, each from its own
+        // thread; a local disk one.
+        let uploaders = repo.backend.parallel_writes().max(1);
+        let (tx, rx) = bounded::<FinishedPack>(uploaders.max(2));
         let in_flight = Arc::new(Mutex::new(HashSet::new()));
-        let uploader_in_flight = Arc::clone(&in_flight);
-        let uploader = std::thread::Builder::new()
-            .name("pvault-upload".into())
-            .spawn(move || -> Result<()> {
-                let mut first_error = None;
-                for pack in rx {
-                    if first_error.is_some() {
-                        continue; // drain so senders never block forever
-                    }
-                    if let Err(e) = store_pack(&uploader_repo, &uploader_in_flight, pack) {
-                        first_error = Some(e);
-                    }
-                }
-                first_error.map_or(Ok(()), Err)
+        let uploader = (0..uploaders)
+            .map(|n| {
+                let repo = repo.clone();
+                let in_flight = Arc::clone(&in_flight);
+                let rx = rx.clone();
+                std::thread::Builder::new()
+                    .name(format!("pvault-upload-{n}"))
+                    .spawn(move || -> Result<()> {
+                        let mut first_error = None;
+                        for pack in rx {
+                            if first_error.is_some() {
+                                continue; // drain so senders never block forever
+                            }
+                            if let Err(e) = store_pack(&repo, &in_flight, pack) {
+                                first_error = Some(e);
+                            }
+                        }
+                        first_error.map_or(Ok(()), Err)
+                    })
+                    .map_err(|e| Error::Internal {
+                        what: format!("cannot start an upload thread: {e}"),
+                    })
             })
-            .expect("spawning the upload thread");
+            .collect::<Result<Vec<_>>>()?;
         Ok(BlobSaver {
             repo,
             data: Mutex::new(Vec::new()),
@@ -92,7 +101,7 @@ impl BlobSaver {
             pack_size,
             in_flight,
             uploads: Some(tx),
-            uploader: Some(uploader),
+            uploaders: uploader,
             blobs: AtomicU64::new(0),
             raw_bytes: AtomicU64::new(0),
             stored_bytes: AtomicU64::new(0),
@@ -229,13 +238,15 @@ impl BlobSaver {
     /// Only after this returns may a snapshot refer to the saved blobs.
     pub(crate) fn finish(mut self) -> Result<SaveStats> {
         let result = self.finish_inner();
-        // Always join the uploader, also on error.
+        // Always join the uploaders, also on error.
         self.uploads.take();
-        let upload_result = self
-            .uploader
-            .take()
-            .map(|h| h.join().unwrap_or_else(|_| Err(self.upload_error())))
-            .unwrap_or(Ok(()));
+        let mut upload_result = Ok(());
+        for handle in std::mem::take(&mut self.uploaders) {
+            let joined = handle.join().unwrap_or_else(|_| Err(self.upload_error()));
+            if upload_result.is_ok() {
+                upload_result = joined;
+            }
+        }
         result?;
         upload_result?;
         self.repo.index()?.flush()?;
@@ -262,8 +273,8 @@ impl BlobSaver {
 impl Drop for BlobSaver {
     fn drop(&mut self) {
         self.uploads.take();
-        if let Some(h) = self.uploader.take() {
-            let _ = h.join();
+        for handle in self.uploaders.drain(..) {
+            let _ = handle.join();
         }
     }
 }
@@ -273,9 +284,9 @@ impl Drop for BlobSaver {
 fn store_pack(
     repo: &RepoInner,
     in_flight: &Mutex<HashSet<(BlobId, BlobKind)>>,
-    pack: FinishedPack,
+    mut pack: FinishedPack,
 ) -> Result<()> {
-    repo.backend.finish_write(pack.file, &pack.id.to_hex())?;
+    repo.store_pack(&mut pack)?;
     let ids: Vec<(BlobId, BlobKind)> = pack.entries.iter().map(|e| (e.id, e.kind)).collect();
     let index = repo.index()?;
     let should_flush = index.add_pending(IndexedPack {

@@ -217,7 +217,7 @@ impl PrunePlan {
         let removed: Vec<Result<u64>> = unused
             .par_iter()
             .map(|(id, size)| {
-                repo.backend().remove(FileKind::Pack, &id.to_hex())?;
+                repo.inner.remove_file(FileKind::Pack, &id.to_hex())?;
                 progress.pack_done();
                 Ok(*size)
             })

@@ -62,7 +62,7 @@ impl Repository {
         // without the damaged packs before they are removed.
         self.rebuild_index(packs)?;
         for pack in packs {
-            self.backend().remove(FileKind::Pack, &pack.to_hex())?;
+            self.inner.remove_file(FileKind::Pack, &pack.to_hex())?;
             report.packs_removed.push(*pack);
         }
         Ok(report)

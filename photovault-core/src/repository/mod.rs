@@ -6,6 +6,7 @@
 
 mod keys;
 mod locking;
+mod remote_cache;
 mod snapshots;
 
 use std::path::PathBuf;
@@ -170,6 +171,16 @@ impl OpenOptions {
     }
 }
 
+/// The local cache folder of the repository `id`.
+fn cache_folder(options: &OpenOptions, id: &str) -> PathBuf {
+    let base = options
+        .cache_dir
+        .clone()
+        .or_else(|| dirs::cache_dir().map(|d| d.join("photovault")))
+        .unwrap_or_else(|| std::env::temp_dir().join("photovault-cache"));
+    base.join(id)
+}
+
 /// An open repository. Cheap to clone; safe to share between threads.
 #[derive(Clone)]
 pub struct Repository {
@@ -186,6 +197,8 @@ pub(crate) struct RepoInner {
     skipped_keys: Vec<SkippedKeyFile>,
     index: OnceLock<Index>,
     index_init: Mutex<()>,
+    /// Tree packs and snapshots on the local disk, for a repository on a network store.
+    remote_cache: Option<remote_cache::RemoteCache>,
 }
 
 impl RepoInner {
@@ -221,13 +234,7 @@ impl RepoInner {
     }
 
     fn cache_folder(&self) -> PathBuf {
-        let base = self
-            .options
-            .cache_dir
-            .clone()
-            .or_else(|| dirs::cache_dir().map(|d| d.join("photovault")))
-            .unwrap_or_else(|| std::env::temp_dir().join("photovault-cache"));
-        base.join(&self.config.id)
+        cache_folder(&self.options, &self.config.id)
     }
 
     /// Reads, decrypts and verifies one blob, from whichever of its locations holds it
@@ -258,13 +265,68 @@ impl RepoInner {
 
     /// Reads, decrypts and verifies the blob at one location.
     pub(crate) fn read_blob_at(&self, location: &BlobLocation) -> Result<Vec<u8>> {
-        let stored = self.backend.read(
-            FileKind::Pack,
-            &location.pack.to_hex(),
+        let (name, offset, length) = (
+            location.pack.to_hex(),
             location.entry.offset as u64,
             location.entry.length as u64,
-        )?;
+        );
+        let stored = match &self.remote_cache {
+            Some(cache) if location.entry.kind == crate::format::blob::BlobKind::Tree => {
+                cache.read_tree_pack(self.backend.as_ref(), &name, offset, length)?
+            }
+            _ => self.backend.read(FileKind::Pack, &name, offset, length)?,
+        };
         open_blob(&self.key, location, &stored)
+    }
+
+    /// The stored bytes of a snapshot file (from the local cache for a network store).
+    pub(crate) fn read_snapshot_file(&self, name: &str) -> Result<Vec<u8>> {
+        match &self.remote_cache {
+            Some(cache) => cache.read_snapshot(self.backend.as_ref(), name),
+            None => Ok(self.backend.read_all(FileKind::Snapshot, name)?),
+        }
+    }
+
+    /// Stores a finished pack; a tree pack of a network repository is also kept in the
+    /// local cache, so that the next backup need not download the trees it just wrote.
+    pub(crate) fn store_pack(&self, pack: &mut crate::pack::FinishedPack) -> Result<()> {
+        let name = pack.id.to_hex();
+        self.backend.finish_write(pack.file.as_mut(), &name)?;
+        let holds_trees = pack
+            .entries
+            .iter()
+            .all(|e| e.kind == crate::format::blob::BlobKind::Tree);
+        if let (Some(cache), true) = (&self.remote_cache, holds_trees) {
+            if let Some(bytes) = pack.file.in_memory() {
+                cache.keep(FileKind::Pack, &name, bytes);
+            } else if let Some(spooled) = pack
+                .file
+                .as_any_mut()
+                .downcast_mut::<crate::backend::TempFile>()
+                .and_then(|t| t.flushed().ok().map(|p| p.to_path_buf()))
+            {
+                cache.wrote_tree_pack(&name, &spooled);
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores a snapshot file (and keeps it in the local cache of a network repository).
+    pub(crate) fn store_snapshot_file(&self, name: &str, sealed: &[u8]) -> Result<()> {
+        self.backend.write(FileKind::Snapshot, name, sealed)?;
+        if let Some(cache) = &self.remote_cache {
+            cache.wrote_snapshot(name, sealed);
+        }
+        Ok(())
+    }
+
+    /// Removes a file from the repository, and from the local cache where it is kept.
+    pub(crate) fn remove_file(&self, kind: FileKind, name: &str) -> Result<()> {
+        self.backend.remove(kind, name)?;
+        if let Some(cache) = &self.remote_cache {
+            cache.forget(kind, name);
+        }
+        Ok(())
     }
 
     pub(crate) fn read_tree(&self, id: &BlobId) -> Result<Tree> {
@@ -394,6 +456,8 @@ impl Repository {
         skipped_keys: Vec<SkippedKeyFile>,
     ) -> Self {
         let chunker = Chunker::new(config.chunker, key.chunker_seed());
+        let remote_cache = (backend.is_remote() && !options.no_cache)
+            .then(|| remote_cache::RemoteCache::new(cache_folder(&options, &config.id)));
         Repository {
             inner: Arc::new(RepoInner {
                 backend,
@@ -405,6 +469,7 @@ impl Repository {
                 skipped_keys,
                 index: OnceLock::new(),
                 index_init: Mutex::new(()),
+                remote_cache,
             }),
         }
     }

@@ -63,10 +63,7 @@ impl Repository {
     /// Reads one snapshot and checks it is the one named.
     pub fn load_snapshot(&self, id: &SnapshotId) -> Result<Snapshot> {
         let shown = format!("snapshot {}", id.short());
-        let sealed = self
-            .inner
-            .backend
-            .read_all(FileKind::Snapshot, &id.to_hex())?;
+        let sealed = self.inner.read_snapshot_file(&id.to_hex())?;
         if SnapshotId::hash_of(&sealed) != *id {
             return Err(Error::damaged(shown, Damage::IdMismatch));
         }
@@ -120,18 +117,13 @@ impl Repository {
         let sealed = sealed_file::seal_json(&self.inner.key, "snapshot", snapshot);
         sealed_file::refuse_oversized(FileKind::Snapshot, "a snapshot", sealed.len())?;
         let id = SnapshotId::hash_of(&sealed);
-        self.inner
-            .backend
-            .write(FileKind::Snapshot, &id.to_hex(), &sealed)?;
+        self.inner.store_snapshot_file(&id.to_hex(), &sealed)?;
         Ok(id)
     }
 
     /// Removes a snapshot file (its data stays until prune).
     pub fn remove_snapshot(&self, id: &SnapshotId) -> Result<()> {
-        Ok(self
-            .inner
-            .backend
-            .remove(FileKind::Snapshot, &id.to_hex())?)
+        self.inner.remove_file(FileKind::Snapshot, &id.to_hex())
     }
 
     /// Resolves a slash-separated path inside a snapshot (as `ls` and `restore ID:PATH` take

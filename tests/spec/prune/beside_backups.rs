@@ -215,7 +215,7 @@ impl Backend for HeldBeforeIndexing {
     }
     fn finish_write(
         &self,
-        pending: Box<dyn photovault_core::backend::PendingWrite>,
+        pending: &mut dyn photovault_core::backend::PendingWrite,
         name: &str,
     ) -> photovault_core::backend::BackendResult<()> {
         self.inner.finish_write(pending, name)

@@ -83,12 +83,14 @@ impl BlobWriter {
 
     /// Stores the pack but no index file: a leftover of a killed backup.
     pub fn finish_pack_only(self, backend: &dyn Backend) -> (PackId, Vec<BlobEntry>) {
-        let pack = self
+        let mut pack = self
             .packer
             .finish(&self.key)
             .unwrap()
             .expect("blobs were added");
-        backend.finish_write(pack.file, &pack.id.to_hex()).unwrap();
+        backend
+            .finish_write(pack.file.as_mut(), &pack.id.to_hex())
+            .unwrap();
         (pack.id, pack.entries)
     }
 }
