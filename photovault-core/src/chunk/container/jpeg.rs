@@ -2,7 +2,7 @@
 //!
 //! Photo tools rewrite APP1 (EXIF, XMP), APP13 (IPTC) and COM in place and leave the rest
 //! byte for byte. The image part starts at the first marker that is neither APPn nor COM
-//! (DQT, SOF, DHT, SOS, DRI, ...), so it is chunked the same wherever it now starts, and the
+//! (it must be DQT, SOF, DHT, SOS or DRI), so it is chunked the same wherever it now starts, and the
 //! metadata segments are grouped into parts of at least [`PART_MIN`](super::PART_MIN)
 //! bytes at segment boundaries, so a large segment (an embedded preview, an ICC profile)
 //! that did not change keeps its chunk.
@@ -13,6 +13,12 @@ use super::{cuts_of_units, Bounded, Unit};
 pub const MAX_SEGMENTS: usize = 1024;
 
 const COM: u8 = 0xFE;
+
+/// Whether a marker can begin a JPEG's image data: SOF0-SOF15 with DHT and DAC (`C0`-`CF`),
+/// SOS (`DA`), DQT (`DB`), DRI (`DD`).
+fn starts_image(marker: u8) -> bool {
+    matches!(marker, 0xC0..=0xCF | 0xDA | 0xDB | 0xDD)
+}
 
 pub(super) fn cuts(r: &Bounded) -> Option<Vec<u64>> {
     let len = r.len();
@@ -28,6 +34,9 @@ pub(super) fn cuts(r: &Bounded) -> Option<Vec<u64>> {
             return None;
         }
         if !((0xE0..=0xEF).contains(&marker) || marker == COM) {
+            if !starts_image(marker) {
+                return None;
+            }
             units.push(Unit {
                 end: len,
                 media: true,

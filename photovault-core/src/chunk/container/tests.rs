@@ -150,6 +150,10 @@ fn broken_jpegs_are_cut_plain() {
     let mut no_marker = good.clone();
     no_marker[2 + segment(0xE1, &exif(20_000, 1)).len()] = 0x00;
     assert_eq!(cuts(&no_marker), Vec::<u64>::new());
+    // A marker that neither carries metadata nor starts image data (garbage after SOI).
+    let mut odd = good.clone();
+    odd[3] = 0x01;
+    assert_eq!(cuts(&odd), Vec::<u64>::new());
     let mut many = vec![0xFF, 0xD8];
     for _ in 0..=jpeg::MAX_SEGMENTS {
         many.extend_from_slice(&segment(0xFE, &[b'x'; 100]));
