@@ -280,6 +280,36 @@ mod tests {
     }
 
     #[test]
+    fn streaming_through_part_cuts_equals_cutting_each_part_in_memory() {
+        let chunker = Chunker::new(ChunkerParams::default(), 5);
+        let data = pseudo_random(6_000_000, 8);
+        // A tiny part, parts shorter and longer than max_size, one longer than the buffer.
+        let cuts = [10u64, 70_000, 1_500_000, 1_500_100, 5_900_000];
+        let mut expected = Vec::new();
+        let mut start = 0;
+        for end in cuts.iter().map(|&c| c as usize).chain([data.len()]) {
+            expected.extend(chunker.chunk_lengths(&data[start..end]));
+            start = end;
+        }
+        for read_size in [1usize << 12, 65_537, 1 << 20] {
+            let reader = SlowReader {
+                data: &data,
+                step: read_size,
+            };
+            let (mut lengths, mut heads) = (Vec::new(), Vec::new());
+            chunker
+                .chunk_parts::<_, io::Error>(reader, &cuts, &mut Vec::new(), |c, head| {
+                    lengths.push(c.len());
+                    heads.extend(head.map(<[u8]>::len));
+                    Ok(())
+                })
+                .unwrap();
+            assert_eq!(lengths, expected);
+            assert_eq!(heads, [1 << 20], "the head comes with the first chunk only");
+        }
+    }
+
+    #[test]
     fn different_seeds_cut_differently() {
         let data = pseudo_random(3_000_000, 5);
         let a = Chunker::new(ChunkerParams::default(), 1).chunk_lengths(&data);

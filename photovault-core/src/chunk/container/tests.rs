@@ -133,7 +133,7 @@ fn broken_jpegs_are_cut_plain() {
     let good = jpeg(&[segment(0xE1, &exif(20_000, 1))], &noise(100_000, 2));
     assert_eq!(cuts(&good).len(), 1);
     // Truncated inside the metadata segments.
-    assert!(cuts(&good[..70_000].to_vec()).len() == 1, "image data left");
+    assert_eq!(cuts(&good[..70_000]).len(), 1, "image data left");
     let mut cut_short = jpeg(
         &[
             segment(0xE1, &exif(40_000, 1)),
@@ -343,7 +343,10 @@ fn a_heic_is_cut_around_its_exif_and_xmp_items_inside_mdat() {
 
 /// A little-endian TIFF: header, then `ifds` in order at the given offsets, each a list of
 /// (tag, type, values); values that do not fit are put after all IFDs.
-fn tiff_file(len: usize, ifds: &[(u32, Vec<(u16, u16, Vec<u32>)>, u32)]) -> Vec<u8> {
+/// An IFD entry: tag, type, values.
+type Entry = (u16, u16, Vec<u32>);
+
+fn tiff_file(len: usize, ifds: &[(u32, Vec<Entry>, u32)]) -> Vec<u8> {
     let mut out = vec![0u8; len];
     out[..4].copy_from_slice(b"II*\0");
     out[4..8].copy_from_slice(&ifds[0].0.to_le_bytes());
