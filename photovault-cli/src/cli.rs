@@ -139,6 +139,12 @@ pub struct InitArgs {
     pub copy_chunker_params_from: Option<String>,
     #[command(flatten)]
     pub from: FromRepoArgs,
+    /// Where chunk boundaries fall: `container` (cut between a photo's or video's metadata
+    /// and its image data first, so metadata edits cost kilobytes) or `plain` (FastCDC over
+    /// the whole file, as repositories made before 0.3). Default: container, or the
+    /// source's with --copy-chunker-params-from
+    #[arg(long, value_name = "SCHEME")]
+    pub chunking: Option<photovault_core::chunk::ChunkingScheme>,
     /// Target pack file size in MiB
     #[arg(long, default_value_t = 16)]
     pub pack_size: u32,

@@ -108,9 +108,11 @@ fn photos_whose_exif_was_rewritten_in_place_cost_a_fraction_of_their_size() {
     );
     let data_added = u64_of(&day2, "data_added");
     let exif_cost = data_added.saturating_sub(other_new_bytes);
+    // Container parts (the default scheme): the image data keeps its chunks, the EXIF
+    // block costs itself; plain chunking stored about a tenth of each photo again.
     assert!(
-        exif_cost * 2 < exif_bytes,
-        "{exif_files:?} ({exif_bytes} bytes) cost {exif_cost} bytes \
+        exif_cost * 50 <= exif_bytes,
+        "{exif_files:?} ({exif_bytes} bytes) cost {exif_cost} bytes, more than 2% \
          (data_added {data_added}, new and edited files {other_new_bytes})"
     );
 }

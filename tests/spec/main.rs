@@ -13,6 +13,7 @@ mod folder_sizes;
 mod forget;
 mod history;
 mod hostile;
+mod metadata_edits;
 mod properties;
 mod prune;
 mod remote;

@@ -24,11 +24,20 @@ pub fn run(ctx: &Context, args: InitArgs) -> Result<u8, CliError> {
     if let Some(source) = &source {
         options = options.chunker_params_from(source);
     }
+    if let Some(scheme) = args.chunking {
+        if source.is_some() && scheme != options.chunking {
+            return Err(CliError::usage(format!(
+                "--chunking {scheme} differs from the source's {}: copy could not move blobs as they are; leave --chunking out",
+                options.chunking
+            )));
+        }
+        options = options.chunking(scheme);
+    }
     let repo = Repository::init(backend, &password, &options)?;
     let id = &repo.config().id;
     if ctx.global.json {
         crate::print_json(
-            &json!({"message_type": "initialized", "id": id, "repository": repo.location()}),
+            &json!({"message_type": "initialized", "id": id, "repository": repo.location(), "chunking": repo.config().chunking.name()}),
         );
     } else if !ctx.global.quiet {
         println!(

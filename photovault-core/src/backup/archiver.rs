@@ -260,17 +260,21 @@ impl<'a> Archiver<'a> {
         );
         let mut class = ContentClass::Try;
         let mut media = None;
+        // The repository's scheme may split the file where its container parts begin.
+        let cuts = self.repo.chunker.part_cuts(&file);
         let read = READ_BUFFER.with(|buffer| {
             let mut buffer = buffer.borrow_mut();
-            self.repo
-                .chunker
-                .chunk_reader::<_, ChunkError>(&file, &mut buffer, |chunk| {
-                    if content.is_empty() {
-                        class = ContentClass::of(MediaKind::from_content(chunk));
+            self.repo.chunker.chunk_parts::<_, ChunkError>(
+                &file,
+                &cuts,
+                &mut buffer,
+                |chunk, head| {
+                    if let Some(head) = head {
+                        class = ContentClass::of(MediaKind::from_content(head));
                         if node.size >= PROBE_MIN_FILE_SIZE {
-                            class = class.probe(chunk, self.repo.config.compression_level);
+                            class = class.probe(head, self.repo.config.compression_level);
                         }
-                        media = probe_exif(chunk);
+                        media = probe_exif(head);
                     }
                     let (id, _) = self
                         .saver
@@ -279,7 +283,8 @@ impl<'a> Archiver<'a> {
                     content.push(id);
                     self.progress.bytes_done(chunk.len() as u64);
                     Ok(())
-                })
+                },
+            )
         });
         let size = match read {
             Ok(size) => size,
