@@ -14,4 +14,5 @@ mod damage;
 mod extras;
 mod layout;
 mod lifecycle;
+mod photo_library;
 mod timeline;

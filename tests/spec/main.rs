@@ -13,6 +13,7 @@ mod folder_sizes;
 mod forget;
 mod history;
 mod hostile;
+mod photo_library;
 mod properties;
 mod prune;
 mod restore_resume;
