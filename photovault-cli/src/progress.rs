@@ -181,7 +181,10 @@ impl BackupProgress for Progress {
     }
     fn source_damaged(&self, report: &EntryReport) {
         let (path, message) = (&report.path, report.problem.to_string());
-        self.say(&format!("DAMAGED SOURCE FILE: {}: {message}", path.display()));
+        self.say(&format!(
+            "DAMAGED SOURCE FILE: {}: {message}",
+            path.display()
+        ));
         if self.json {
             let good_copy = match &report.problem {
                 photovault_core::EntryProblem::SourceDamaged { good_copy } => good_copy.to_hex(),

@@ -212,9 +212,8 @@ impl Repository {
                     .into_par_iter()
                     .map(|(child, l, s)| {
                         let mut found = Vec::new();
-                        let counts = self.compare_entry(&child, l, s, depth + 1, &mut |d| {
-                            found.push(d)
-                        });
+                        let counts =
+                            self.compare_entry(&child, l, s, depth + 1, &mut |d| found.push(d));
                         counts.map(|c| (found, c))
                     })
                     .collect::<Result<_>>()?;

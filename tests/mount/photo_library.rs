@@ -39,5 +39,8 @@ fn hard_links_have_one_inode_and_their_link_count_and_sidecar_dates_place_photos
     assert_eq!(meta("albums/favourite.jpg").ino(), first.ino());
     assert_eq!(meta("albums/favourite.jpg").nlink(), 3);
     assert_eq!(meta("originals/scan.jpg").nlink(), 1);
-    assert_eq!(fs::read(inside.join("albums/favourite.jpg")).unwrap(), vec![7u8; 100_000]);
+    assert_eq!(
+        fs::read(inside.join("albums/favourite.jpg")).unwrap(),
+        vec![7u8; 100_000]
+    );
 }

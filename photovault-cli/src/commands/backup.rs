@@ -34,11 +34,13 @@ pub fn run(ctx: &Context, args: BackupArgs) -> Result<u8, CliError> {
         options = options.time(time);
     }
     options = options
-        .verify_unchanged(match (args.verify_unchanged, args.verify_unchanged_fraction) {
-            (true, _) => 100.0,
-            (false, Some(percent)) => percent,
-            (false, None) => 0.0,
-        })
+        .verify_unchanged(
+            match (args.verify_unchanged, args.verify_unchanged_fraction) {
+                (true, _) => 100.0,
+                (false, Some(percent)) => percent,
+                (false, None) => 0.0,
+            },
+        )
         .mass_deletion_threshold(args.mass_deletion_threshold);
 
     let progress = Progress::new(ctx.global.json, ctx.global.quiet, "backup");
@@ -88,7 +90,11 @@ pub fn run(ctx: &Context, args: BackupArgs) -> Result<u8, CliError> {
         code = 3;
     }
     if !outcome.source_damaged.is_empty() {
-        let good = outcome.snapshot.parent.map(|p| p.short()).unwrap_or_default();
+        let good = outcome
+            .snapshot
+            .parent
+            .map(|p| p.short())
+            .unwrap_or_default();
         eprintln!(
             "DAMAGED SOURCE FILES: {} file(s) changed content although their size and modification \
              time did not, which is almost always damage on the source disk (named above). Their \
@@ -114,7 +120,10 @@ fn disappearance_json(d: &photovault_core::Disappearance) -> serde_json::Value {
 }
 
 /// The prominent notice of a library that is disappearing.
-fn say_mass_deletion(d: &photovault_core::Disappearance, parent: Option<photovault_core::SnapshotId>) {
+fn say_mass_deletion(
+    d: &photovault_core::Disappearance,
+    parent: Option<photovault_core::SnapshotId>,
+) {
     let parent = parent.map(|p| p.short()).unwrap_or_default();
     eprintln!();
     eprintln!(

@@ -15,7 +15,9 @@ pub fn run(ctx: &Context, args: VerifySourceArgs) -> Result<u8, CliError> {
     let paths = args
         .paths
         .iter()
-        .map(|p| std::path::absolute(p).map_err(|e| CliError::usage(format!("{}: {e}", p.display()))))
+        .map(|p| {
+            std::path::absolute(p).map_err(|e| CliError::usage(format!("{}: {e}", p.display())))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let summary = repo.verify_source(&chosen.snapshot, &paths, &mut |d| {
         let path = d.path.display().to_string();
@@ -61,5 +63,9 @@ pub fn run(ctx: &Context, args: VerifySourceArgs) -> Result<u8, CliError> {
             summary.unreadable
         );
     }
-    Ok(if summary.damaged > 0 { EXIT_SOURCE_DAMAGED } else { 0 })
+    Ok(if summary.damaged > 0 {
+        EXIT_SOURCE_DAMAGED
+    } else {
+        0
+    })
 }

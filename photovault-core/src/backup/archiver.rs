@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use super::hard_links::HardLinks;
+use super::hard_links::{HardLinks, ReadOnce};
 use super::parent_index::ParentIndex;
 use super::progress::{BackupProgress, FileStatus};
 use super::verify_slice::VerifySlice;
@@ -303,28 +303,78 @@ impl<'a> Archiver<'a> {
             self.count_file(path, node.size, FileStatus::Unmodified);
             return Ok(Some(node));
         }
-        if unchanged.is_none() {
-            // Another name of a file this backup has read already: the same content.
-            if let Some(same) = self.hard_links.already_read(&node, links) {
-                node.content = same.content;
-                node.media = same.media;
-                let status = match parent {
-                    Some(p) if p.kind == NodeKind::File => FileStatus::Changed,
-                    _ => FileStatus::New,
-                };
-                match status {
-                    FileStatus::Changed => c.files_changed.fetch_add(1, Ordering::Relaxed),
-                    _ => c.files_new.fetch_add(1, Ordering::Relaxed),
-                };
-                self.count_file(path, node.size, status);
-                return Ok(Some(node));
-            }
-        }
         let status = match (&unchanged, parent) {
             (Some(_), _) => FileStatus::Unmodified,
             (None, Some(p)) if p.kind == NodeKind::File => FileStatus::Changed,
             _ => FileStatus::New,
         };
+        let read = if unchanged.is_some() {
+            // Read again to verify it: never taken from another name.
+            self.read_content(path, node.clone())?
+        } else {
+            match self
+                .hard_links
+                .read_once(&node, links, || self.read_content(path, node.clone()))?
+            {
+                ReadOnce::Read(read) => read,
+                ReadOnce::Shared(other_name) => {
+                    // Another name of a file this backup has read: the same content.
+                    node.content = other_name.content;
+                    node.media = other_name.media;
+                    match status {
+                        FileStatus::Changed => c.files_changed.fetch_add(1, Ordering::Relaxed),
+                        _ => c.files_new.fetch_add(1, Ordering::Relaxed),
+                    };
+                    self.count_file(path, node.size, status);
+                    return Ok(Some(node));
+                }
+            }
+        };
+        let Some(mut node) = read else {
+            return Ok(None);
+        };
+        if unchanged.is_some() {
+            c.files_verified.fetch_add(1, Ordering::Relaxed);
+        }
+        // What the file was, by its metadata: unchanged (read again to verify), or the same
+        // file (inode) at the same path with only its ctime changed.
+        let compared = unchanged
+            .as_ref()
+            .map(|(before, _)| before)
+            .or(parent.filter(|p| {
+                p.kind == NodeKind::File && p.inode == node.inode && p.device == node.device
+            }));
+        let status = match compared {
+            Some(before)
+                if before.size == node.size
+                    && before.mtime == node.mtime
+                    && before.content != node.content =>
+            {
+                // Same size and mtime, other content: damage, not an edit (SPEC §14.5).
+                self.source_damaged(path);
+                FileStatus::Changed
+            }
+            Some(before) if unchanged.is_some() => {
+                node.media = before.media.clone().or(node.media);
+                if unchanged.as_ref().is_some_and(|(_, moved)| *moved) {
+                    c.files_moved.fetch_add(1, Ordering::Relaxed);
+                }
+                FileStatus::Unmodified
+            }
+            _ => status,
+        };
+        match status {
+            FileStatus::Changed => c.files_changed.fetch_add(1, Ordering::Relaxed),
+            FileStatus::Unmodified => c.files_unmodified.fetch_add(1, Ordering::Relaxed),
+            FileStatus::New => c.files_new.fetch_add(1, Ordering::Relaxed),
+        };
+        self.count_file_read(path, node.size, status, true);
+        Ok(Some(node))
+    }
+
+    /// Reads and chunks the file at `path`, storing its chunks: `node` with its size,
+    /// content and media. `Ok(None)`: it could not be read (reported).
+    fn read_content(&self, path: &Path, mut node: Node) -> Result<Option<Node>> {
         let file = match File::open(path) {
             Ok(f) => f,
             Err(e) => {
@@ -371,41 +421,7 @@ impl<'a> Archiver<'a> {
         node.content = content;
         // Movies keep their date in `moov`, often at the end: a few seeks, after chunking.
         node.media = probe_movie(path, &node.name, media);
-        c.bytes_read.fetch_add(size, Ordering::Relaxed);
-        self.hard_links.record(&node, links);
-        if unchanged.is_some() {
-            c.files_verified.fetch_add(1, Ordering::Relaxed);
-        }
-        // What the file was, by its metadata: unchanged (read again to verify), or the same
-        // file (inode) at the same path with only its ctime changed.
-        let compared = unchanged.as_ref().map(|(before, _)| before).or(parent.filter(|p| {
-            p.kind == NodeKind::File && p.inode == node.inode && p.device == node.device
-        }));
-        let status = match compared {
-            Some(before)
-                if before.size == node.size
-                    && before.mtime == node.mtime
-                    && before.content != node.content =>
-            {
-                // Same size and mtime, other content: damage, not an edit (SPEC §14.5).
-                self.source_damaged(path);
-                FileStatus::Changed
-            }
-            Some(before) if unchanged.is_some() => {
-                node.media = before.media.clone().or(node.media);
-                if unchanged.as_ref().is_some_and(|(_, moved)| *moved) {
-                    c.files_moved.fetch_add(1, Ordering::Relaxed);
-                }
-                FileStatus::Unmodified
-            }
-            _ => status,
-        };
-        match status {
-            FileStatus::Changed => c.files_changed.fetch_add(1, Ordering::Relaxed),
-            FileStatus::Unmodified => c.files_unmodified.fetch_add(1, Ordering::Relaxed),
-            FileStatus::New => c.files_new.fetch_add(1, Ordering::Relaxed),
-        };
-        self.count_file_read(path, size, status, true);
+        self.counters.bytes_read.fetch_add(size, Ordering::Relaxed);
         Ok(Some(node))
     }
 

@@ -61,7 +61,9 @@ fn content_key(node: &Node) -> [u8; 16] {
     for id in &node.content {
         hasher.update(&id.0);
     }
-    hasher.finalize().as_bytes()[..16].try_into().expect("16 bytes")
+    hasher.finalize().as_bytes()[..16]
+        .try_into()
+        .expect("16 bytes")
 }
 
 impl Repository {
@@ -88,34 +90,32 @@ impl Repository {
         let mut arrived_content: HashSet<[u8; 16]> = HashSet::new();
         let mut arrived_inode: HashSet<(u64, u64)> = HashSet::new();
         let file = |n: &Option<Node>| n.as_ref().filter(|n| n.kind == NodeKind::File).cloned();
-        let summary = self.diff(parent, new, "/", &mut |change| {
-            match change.kind {
-                ChangeKind::Removed => {
-                    if let Some(old) = file(&change.old).filter(|o| o.size > 0) {
-                        left.push(Left {
-                            folder: folder_of(&change.path),
-                            content: content_key(&old),
-                            device: old.device,
-                            inode: old.inode,
-                        });
-                    }
+        let summary = self.diff(parent, new, "/", &mut |change| match change.kind {
+            ChangeKind::Removed => {
+                if let Some(old) = file(&change.old).filter(|o| o.size > 0) {
+                    left.push(Left {
+                        folder: folder_of(&change.path),
+                        content: content_key(&old),
+                        device: old.device,
+                        inode: old.inode,
+                    });
                 }
-                ChangeKind::Added => {
-                    if let Some(new) = file(&change.new) {
-                        arrived_content.insert(content_key(&new));
-                        arrived_inode.insert((new.device, new.inode));
-                    }
-                }
-                ChangeKind::Modified => {
-                    let (old, new) = (file(&change.old), file(&change.new));
-                    if let (Some(old), Some(new)) = (old, new) {
-                        if old.size > 0 && new.size == 0 {
-                            truncated.push(folder_of(&change.path));
-                        }
-                    }
-                }
-                ChangeKind::Metadata => {}
             }
+            ChangeKind::Added => {
+                if let Some(new) = file(&change.new) {
+                    arrived_content.insert(content_key(&new));
+                    arrived_inode.insert((new.device, new.inode));
+                }
+            }
+            ChangeKind::Modified => {
+                let (old, new) = (file(&change.old), file(&change.new));
+                if let (Some(old), Some(new)) = (old, new) {
+                    if old.size > 0 && new.size == 0 {
+                        truncated.push(folder_of(&change.path));
+                    }
+                }
+            }
+            ChangeKind::Metadata => {}
         })?;
         let parent_files = (new_files + summary.removed.files).saturating_sub(summary.added.files);
         let mut per_folder: HashMap<u32, u64> = HashMap::new();

@@ -39,9 +39,9 @@ use crate::workers::{self, Work};
 
 pub use disappeared::{Disappearance, DEFAULT_MASS_DELETION_PERCENT};
 pub use progress::{BackupProgress, FileStatus};
-pub(crate) use verify_slice::VerifySlice;
 pub(crate) use resume::verify as verify_whole_pack;
 pub use resume::UnverifiedPack;
+pub(crate) use verify_slice::VerifySlice;
 
 /// Which snapshot a backup compares against to skip unchanged files.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -218,7 +218,9 @@ impl Repository {
             parent: parent.as_ref().map(|p| p.id),
             index: parent_index::ParentIndex::new(
                 &self.inner,
-                parent_tree.as_ref().and(parent.as_ref().map(|p| p.snapshot.tree)),
+                parent_tree
+                    .as_ref()
+                    .and(parent.as_ref().map(|p| p.snapshot.tree)),
             ),
             verify: VerifySlice::new(options.verify_unchanged_percent, runs_before),
         };

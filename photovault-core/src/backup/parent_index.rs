@@ -117,9 +117,7 @@ impl<'r> ParentIndex<'r> {
             return Vec::new();
         };
         let key = (now.device, now.inode);
-        let start = built
-            .entries
-            .partition_point(|e| (e.device, e.inode) < key);
+        let start = built.entries.partition_point(|e| (e.device, e.inode) < key);
         built.entries[start..]
             .iter()
             .take_while(|e| (e.device, e.inode) == key)

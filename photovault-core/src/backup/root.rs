@@ -111,7 +111,9 @@ fn archive_level(
         let path = at.join(std::ffi::OsStr::from_bytes(name));
         match entry {
             Entry::Source(source) => {
-                if let Some(node) = archiver.archive_path(source, name.clone(), parent_node, false)? {
+                if let Some(node) =
+                    archiver.archive_path(source, name.clone(), parent_node, false)?
+                {
                     nodes.push(node);
                 }
             }

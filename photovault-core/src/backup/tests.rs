@@ -90,14 +90,18 @@ fn photo(i: u64, len: usize) -> Vec<u8> {
 /// Sets a file's mtime (the ctime becomes now).
 fn set_mtime(path: &Path, mtime: SystemTime) {
     let file = fs::File::options().write(true).open(path).unwrap();
-    file.set_times(fs::FileTimes::new().set_modified(mtime)).unwrap();
+    file.set_times(fs::FileTimes::new().set_modified(mtime))
+        .unwrap();
 }
 
 fn a_library_of_photos(lib: &Library) {
     for album in 0..4 {
         for i in 0..5 {
             let n = album * 10 + i;
-            lib.write(&format!("2021/album-{album}/IMG_{n}.JPG"), &photo(n, 20_000));
+            lib.write(
+                &format!("2021/album-{album}/IMG_{n}.JPG"),
+                &photo(n, 20_000),
+            );
         }
     }
 }
@@ -119,9 +123,16 @@ fn folders_moved_and_renamed_are_not_read_again() {
     assert_eq!(moved.summary.bytes_read, 0, "{:?}", moved.summary);
     assert_eq!(moved.summary.files_unmodified, 20);
     assert_eq!(moved.files_moved, 20);
-    assert!(moved.summary.data_added < 4096, "only new folder listings: {:?}", moved.summary);
+    assert!(
+        moved.summary.data_added < 4096,
+        "only new folder listings: {:?}",
+        moved.summary
+    );
     let restored = lib.restore(&moved, "Archive/Trip to Rome");
-    assert_eq!(fs::read(restored.path().join("IMG_12.JPG")).unwrap(), photo(12, 20_000));
+    assert_eq!(
+        fs::read(restored.path().join("IMG_12.JPG")).unwrap(),
+        photo(12, 20_000)
+    );
 }
 
 #[test]
@@ -144,7 +155,10 @@ fn photos_moved_one_by_one_into_date_folders_are_not_read_again() {
     assert_eq!(moved.summary.bytes_read, 0, "{:?}", moved.summary);
     assert_eq!(moved.files_moved, 20);
     let restored = lib.restore(&moved, "by-date/2021-03");
-    assert_eq!(fs::read(restored.path().join("IMG_32.JPG")).unwrap(), photo(32, 20_000));
+    assert_eq!(
+        fs::read(restored.path().join("IMG_32.JPG")).unwrap(),
+        photo(32, 20_000)
+    );
     assert!(first.disappearance.is_none());
     let gone = moved.disappearance.unwrap();
     assert_eq!((gone.gone, gone.alarm), (0, false), "moved is not gone");
@@ -168,7 +182,10 @@ fn a_moved_file_whose_content_also_changed_is_read() {
     assert_eq!(after.summary.files_unmodified, 19);
     assert_eq!(after.files_moved, 0);
     let restored = lib.restore(&after, "edited");
-    assert_eq!(fs::read(restored.path().join("IMG_1.JPG")).unwrap(), photo(99, 20_000));
+    assert_eq!(
+        fs::read(restored.path().join("IMG_1.JPG")).unwrap(),
+        photo(99, 20_000)
+    );
 }
 
 #[test]
@@ -191,12 +208,24 @@ fn a_new_file_on_the_inode_of_a_deleted_one_is_read() {
     }
     let after = lib.backup();
     let new_files = after.summary.files_new;
-    assert_eq!(after.summary.bytes_read, new_files * 30_000, "{:?}", after.summary);
+    assert_eq!(
+        after.summary.bytes_read,
+        new_files * 30_000,
+        "{:?}",
+        after.summary
+    );
     if let Some(rel) = reused {
         let restored = lib.restore(&after, "new");
         let name = Path::new(&rel).file_name().unwrap();
-        let i: u64 = rel.trim_start_matches("new/IMG_").trim_end_matches(".JPG").parse().unwrap();
-        assert_eq!(fs::read(restored.path().join(name)).unwrap(), photo(1000 + i, 30_000));
+        let i: u64 = rel
+            .trim_start_matches("new/IMG_")
+            .trim_end_matches(".JPG")
+            .parse()
+            .unwrap();
+        assert_eq!(
+            fs::read(restored.path().join(name)).unwrap(),
+            photo(1000 + i, 30_000)
+        );
     } else {
         eprintln!("note: this file system did not reuse the inode; only the read was checked");
     }
@@ -212,8 +241,14 @@ fn the_rule_for_a_file_found_elsewhere_in_the_parent() {
         uid: 0,
         gid: 0,
         size,
-        mtime: Timestamp { secs: mtime, nanos: 7 },
-        ctime: Timestamp { secs: ctime, nanos: 0 },
+        mtime: Timestamp {
+            secs: mtime,
+            nanos: 7,
+        },
+        ctime: Timestamp {
+            secs: ctime,
+            nanos: 0,
+        },
         inode,
         device,
         content: vec![],
@@ -222,16 +257,40 @@ fn the_rule_for_a_file_found_elsewhere_in_the_parent() {
         media: None,
     };
     let old = node(1, 42, 100, 1000, 1000);
-    assert!(same_file_moved(&old, &node(1, 42, 100, 1000, 1000)), "all equal");
-    assert!(same_file_moved(&old, &node(1, 42, 100, 1000, 2000)), "renamed: later ctime");
-    assert!(!same_file_moved(&old, &node(2, 42, 100, 1000, 1000)), "another device");
-    assert!(!same_file_moved(&old, &node(1, 43, 100, 1000, 1000)), "another inode");
-    assert!(!same_file_moved(&old, &node(1, 42, 101, 1000, 2000)), "another size");
-    assert!(!same_file_moved(&old, &node(1, 42, 100, 1001, 2000)), "another mtime");
-    assert!(!same_file_moved(&old, &node(1, 42, 100, 1000, 999)), "an earlier ctime");
+    assert!(
+        same_file_moved(&old, &node(1, 42, 100, 1000, 1000)),
+        "all equal"
+    );
+    assert!(
+        same_file_moved(&old, &node(1, 42, 100, 1000, 2000)),
+        "renamed: later ctime"
+    );
+    assert!(
+        !same_file_moved(&old, &node(2, 42, 100, 1000, 1000)),
+        "another device"
+    );
+    assert!(
+        !same_file_moved(&old, &node(1, 43, 100, 1000, 1000)),
+        "another inode"
+    );
+    assert!(
+        !same_file_moved(&old, &node(1, 42, 101, 1000, 2000)),
+        "another size"
+    );
+    assert!(
+        !same_file_moved(&old, &node(1, 42, 100, 1001, 2000)),
+        "another mtime"
+    );
+    assert!(
+        !same_file_moved(&old, &node(1, 42, 100, 1000, 999)),
+        "an earlier ctime"
+    );
     let mut folder = node(1, 42, 100, 1000, 1000);
     folder.kind = NodeKind::Dir;
-    assert!(!same_file_moved(&folder, &node(1, 42, 100, 1000, 1000)), "not a file");
+    assert!(
+        !same_file_moved(&folder, &node(1, 42, 100, 1000, 1000)),
+        "not a file"
+    );
 }
 
 #[test]
@@ -258,15 +317,30 @@ fn parent_with_current_ctime(lib: &Library, snapshot: &crate::Snapshot, path: &P
     use crate::pack::BlobSaver;
     use std::os::unix::ffi::OsStrExt;
 
-    fn rewrite(saver: &BlobSaver, repo: &Repository, tree: &BlobId, names: &[&[u8]], ctime: Timestamp) -> BlobId {
+    fn rewrite(
+        saver: &BlobSaver,
+        repo: &Repository,
+        tree: &BlobId,
+        names: &[&[u8]],
+        ctime: Timestamp,
+    ) -> BlobId {
         let mut tree = repo.read_tree(tree).unwrap();
         let node = tree.nodes.iter_mut().find(|n| n.name == names[0]).unwrap();
         if names.len() == 1 {
             node.ctime = ctime;
         } else {
-            node.subtree = Some(rewrite(saver, repo, &node.subtree.unwrap(), &names[1..], ctime));
+            node.subtree = Some(rewrite(
+                saver,
+                repo,
+                &node.subtree.unwrap(),
+                &names[1..],
+                ctime,
+            ));
         }
-        saver.save(BlobKind::Tree, &tree.encode(), ContentClass::Try).unwrap().0
+        saver
+            .save(BlobKind::Tree, &tree.encode(), ContentClass::Try)
+            .unwrap()
+            .0
     }
     let meta = fs::metadata(path).unwrap();
     let ctime = crate::source::timestamp(meta.ctime(), meta.ctime_nsec());
@@ -294,11 +368,21 @@ fn damage_on_the_source_is_caught_by_reading_unchanged_files_again_and_stored_as
     let from_parent = |o: BackupOptions| o.parent(crate::ParentChoice::Snapshot(parent));
 
     let trusting = lib.backup_with(&from_parent(BackupOptions::default()));
-    assert!(trusting.source_damaged.is_empty(), "metadata alone cannot see it");
+    assert!(
+        trusting.source_damaged.is_empty(),
+        "metadata alone cannot see it"
+    );
     assert_eq!(trusting.summary.bytes_read, 0);
-    let verified = lib.backup_with(&from_parent(BackupOptions::default().verify_unchanged(100.0)));
+    let verified = lib.backup_with(&from_parent(
+        BackupOptions::default().verify_unchanged(100.0),
+    ));
     assert_eq!(verified.files_verified, 20);
-    assert_eq!(verified.source_damaged.len(), 1, "{:?}", verified.source_damaged);
+    assert_eq!(
+        verified.source_damaged.len(),
+        1,
+        "{:?}",
+        verified.source_damaged
+    );
     let report = &verified.source_damaged[0];
     assert_eq!(report.path, damaged);
     match report.problem {
@@ -308,7 +392,10 @@ fn damage_on_the_source_is_caught_by_reading_unchanged_files_again_and_stored_as
     assert_eq!(verified.summary.files_changed, 1);
     // Nothing was replaced: the good version is still restorable.
     let old = lib.restore(&good, "2021/album-3");
-    assert_eq!(fs::read(old.path().join("IMG_34.JPG")).unwrap(), photo(34, 20_000));
+    assert_eq!(
+        fs::read(old.path().join("IMG_34.JPG")).unwrap(),
+        photo(34, 20_000)
+    );
     let new = lib.restore(&verified, "2021/album-3");
     assert_eq!(fs::read(new.path().join("IMG_34.JPG")).unwrap(), bytes);
 }
@@ -365,7 +452,11 @@ fn a_library_that_disappears_is_noticed_and_the_snapshot_still_written() {
     assert_eq!(folders[0], (lib.path("2021/album-0"), 5));
     assert_eq!(folders[1], (lib.path("2021/album-1"), 5));
     assert_eq!(folders[2], (lib.path("2021/album-2"), 1));
-    assert_eq!(lib.repo.snapshots().unwrap().len(), 2, "written all the same");
+    assert_eq!(
+        lib.repo.snapshots().unwrap().len(),
+        2,
+        "written all the same"
+    );
 
     let relaxed = lib.backup_with(&BackupOptions::default().mass_deletion_threshold(80.0));
     assert!(!relaxed.disappearance.unwrap().alarm);
@@ -388,18 +479,37 @@ fn hard_links_are_read_once_and_restored_as_links() {
     lib.write("originals/IMG_1.JPG", &photo(1, 50_000));
     lib.write("originals/IMG_2.JPG", &photo(2, 50_000));
     fs::create_dir_all(lib.path("albums/best")).unwrap();
-    fs::hard_link(lib.path("originals/IMG_1.JPG"), lib.path("albums/best/one.jpg")).unwrap();
-    fs::hard_link(lib.path("originals/IMG_1.JPG"), lib.path("albums/IMG_1 copy.JPG")).unwrap();
+    fs::hard_link(
+        lib.path("originals/IMG_1.JPG"),
+        lib.path("albums/best/one.jpg"),
+    )
+    .unwrap();
+    fs::hard_link(
+        lib.path("originals/IMG_1.JPG"),
+        lib.path("albums/IMG_1 copy.JPG"),
+    )
+    .unwrap();
 
     let outcome = lib.backup();
-    assert_eq!(outcome.summary.bytes_read, 100_000, "each linked file read once");
+    assert_eq!(
+        outcome.summary.bytes_read, 100_000,
+        "each linked file read once"
+    );
     let all = lib.restore(&outcome, "");
     let ino = |rel: &str| fs::metadata(all.path().join(rel)).unwrap().ino();
     assert_eq!(ino("originals/IMG_1.JPG"), ino("albums/best/one.jpg"));
     assert_eq!(ino("originals/IMG_1.JPG"), ino("albums/IMG_1 copy.JPG"));
     assert_ne!(ino("originals/IMG_1.JPG"), ino("originals/IMG_2.JPG"));
-    assert_eq!(fs::metadata(all.path().join("albums/best/one.jpg")).unwrap().nlink(), 3);
-    assert_eq!(fs::read(all.path().join("albums/best/one.jpg")).unwrap(), photo(1, 50_000));
+    assert_eq!(
+        fs::metadata(all.path().join("albums/best/one.jpg"))
+            .unwrap()
+            .nlink(),
+        3
+    );
+    assert_eq!(
+        fs::read(all.path().join("albums/best/one.jpg")).unwrap(),
+        photo(1, 50_000)
+    );
 
     // One name alone restores as a plain file with the content.
     let one = lib.restore(&outcome, "albums/best");
@@ -415,7 +525,9 @@ fn hard_links_are_read_once_and_restored_as_links() {
 #[test]
 fn photos_without_a_date_take_it_from_their_sidecars_in_the_specified_order() {
     let lib = Library::new();
-    let xmp = |date: &str| format!(r#"<x:xmpmeta><rdf:Description exif:DateTimeOriginal="{date}"/></x:xmpmeta>"#);
+    let xmp = |date: &str| {
+        format!(r#"<x:xmpmeta><rdf:Description exif:DateTimeOriginal="{date}"/></x:xmpmeta>"#)
+    };
     let takeout = |stamp: &str| format!(r#"{{"photoTakenTime":{{"timestamp":"{stamp}"}}}}"#);
     lib.write("a.jpg", b"no exif here");
     lib.write("a.jpg.xmp", xmp("2020-01-02T03:04:05+01:00").as_bytes());
@@ -424,26 +536,49 @@ fn photos_without_a_date_take_it_from_their_sidecars_in_the_specified_order() {
     lib.write("B.HEIC", b"no exif either");
     lib.write("b.XMP", xmp("2019-06-07T08:09:10").as_bytes());
     lib.write("c.mov", b"not a movie");
-    lib.write("c.mov.supplemental-metadata.json", takeout("1620051721").as_bytes());
+    lib.write(
+        "c.mov.supplemental-metadata.json",
+        takeout("1620051721").as_bytes(),
+    );
     lib.write("c.mov.json", takeout("946684800").as_bytes());
     lib.write("d.png", b"nothing beside it");
 
     let outcome = lib.backup();
     let tree = |o: &BackupOutcome| {
-        let node = lib.repo.find_path(&o.snapshot, &lib.root().to_string_lossy()).unwrap();
+        let node = lib
+            .repo
+            .find_path(&o.snapshot, &lib.root().to_string_lossy())
+            .unwrap();
         lib.repo.read_tree(&node.subtree.unwrap()).unwrap()
     };
     let taken = |tree: &crate::Tree, name: &str| {
-        tree.get(name.as_bytes()).unwrap().media.as_ref().and_then(|m| m.taken.clone())
+        tree.get(name.as_bytes())
+            .unwrap()
+            .media
+            .as_ref()
+            .and_then(|m| m.taken.clone())
     };
     let t = tree(&outcome);
-    assert_eq!(taken(&t, "a.jpg").as_deref(), Some("2020-01-02T03:04:05+01:00"));
+    assert_eq!(
+        taken(&t, "a.jpg").as_deref(),
+        Some("2020-01-02T03:04:05+01:00")
+    );
     assert_eq!(taken(&t, "B.HEIC").as_deref(), Some("2019-06-07T08:09:10"));
-    assert_eq!(taken(&t, "c.mov").as_deref(), Some("2021-05-03T14:22:01+00:00"));
+    assert_eq!(
+        taken(&t, "c.mov").as_deref(),
+        Some("2021-05-03T14:22:01+00:00")
+    );
     assert_eq!(taken(&t, "d.png"), None);
-    assert_eq!(taken(&t, "a.jpg.xmp"), None, "sidecars get no date of their own");
+    assert_eq!(
+        taken(&t, "a.jpg.xmp"),
+        None,
+        "sidecars get no date of their own"
+    );
     // Unchanged photos keep their date without reading anything.
     let again = lib.backup();
     assert_eq!(again.summary.bytes_read, 0);
-    assert_eq!(taken(&tree(&again), "a.jpg").as_deref(), Some("2020-01-02T03:04:05+01:00"));
+    assert_eq!(
+        taken(&tree(&again), "a.jpg").as_deref(),
+        Some("2020-01-02T03:04:05+01:00")
+    );
 }

@@ -81,7 +81,10 @@ mod tests {
             }
             assert!((1_700..2_300).contains(&this_run), "run {run}: {this_run}");
         }
-        assert!(times_read.iter().all(|&n| n == 1), "each file once in 10 runs");
+        assert!(
+            times_read.iter().all(|&n| n == 1),
+            "each file once in 10 runs"
+        );
     }
 
     #[test]

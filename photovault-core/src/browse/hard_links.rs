@@ -28,9 +28,7 @@ impl Browser {
             };
             for node in folder.entries {
                 match (node.kind, node.subtree) {
-                    (NodeKind::File, _) if node.inode != 0 => {
-                        keys.push((node.device, node.inode))
-                    }
+                    (NodeKind::File, _) if node.inode != 0 => keys.push((node.device, node.inode)),
                     (NodeKind::Dir, Some(sub)) if depth < MAX_DEPTH => {
                         pending.push((sub, depth + 1))
                     }

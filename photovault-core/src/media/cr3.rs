@@ -47,7 +47,10 @@ fn boxes(data: &[u8]) -> impl Iterator<Item = ([u8; 4], &[u8])> + '_ {
             0 => (data.len() - at, 8),
             1 => {
                 let large = data.get(at + 8..at + 16)?;
-                (usize::try_from(u64::from_be_bytes(large.try_into().ok()?)).ok()?, 16)
+                (
+                    usize::try_from(u64::from_be_bytes(large.try_into().ok()?)).ok()?,
+                    16,
+                )
             }
             n => (n as usize, 8),
         };
@@ -72,7 +75,10 @@ mod tests {
     fn garbage_and_truncated_boxes_give_nothing() {
         assert_eq!(probe_cr3(b""), None);
         assert_eq!(probe_cr3(&boxed(b"moov", b"\0\0\0\xffuuid")), None);
-        let uuid = boxed(b"uuid", &[&CANON_UUID[..], &boxed(b"CMT1", b"not a tiff")].concat());
+        let uuid = boxed(
+            b"uuid",
+            &[&CANON_UUID[..], &boxed(b"CMT1", b"not a tiff")].concat(),
+        );
         assert_eq!(probe_cr3(&boxed(b"moov", &uuid)), None);
     }
 }

@@ -137,9 +137,10 @@ fn iso_date(value: &str) -> Option<String> {
     match &value[rest..] {
         "" => {}
         "Z" => out.push_str("+00:00"),
-        offset if offset.len() == 6
-            && (offset.starts_with('+') || offset.starts_with('-'))
-            && offset.as_bytes()[3] == b':' =>
+        offset
+            if offset.len() == 6
+                && (offset.starts_with('+') || offset.starts_with('-'))
+                && offset.as_bytes()[3] == b':' =>
         {
             out.push_str(offset)
         }
@@ -202,11 +203,11 @@ mod tests {
             Some("2019-12-24T18:30:00+00:00")
         );
         let exif_style = b"<exif:DateTimeOriginal>2018:07:01 09:08:07</exif:DateTimeOriginal>";
+        assert_eq!(xmp_date(exif_style).as_deref(), Some("2018-07-01T09:08:07"));
         assert_eq!(
-            xmp_date(exif_style).as_deref(),
-            Some("2018-07-01T09:08:07")
+            xmp_date(b"<photoshop:DateCreated>2018</photoshop:DateCreated>"),
+            None
         );
-        assert_eq!(xmp_date(b"<photoshop:DateCreated>2018</photoshop:DateCreated>"), None);
         assert_eq!(xmp_date(br#"exif:DateTimeOriginal="garbage""#), None);
         assert_eq!(xmp_date(br#"myexif:DateTimeOriginal="2020-01-01""#), None);
     }
@@ -222,7 +223,10 @@ mod tests {
             takeout_date(br#"{"photoTakenTime":{"timestamp":1620051721}}"#).as_deref(),
             Some("2021-05-03T14:22:01+00:00")
         );
-        assert_eq!(takeout_date(br#"{"photoTakenTime":{"timestamp":"0"}}"#), None);
+        assert_eq!(
+            takeout_date(br#"{"photoTakenTime":{"timestamp":"0"}}"#),
+            None
+        );
         assert_eq!(takeout_date(b"not json"), None);
     }
 }

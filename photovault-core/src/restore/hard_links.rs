@@ -44,12 +44,13 @@ impl LinkGroups {
     pub(super) fn find(repo: &Repository, start: &Node) -> LinkGroups {
         let mut keys: Vec<Key> = Vec::new();
         let mut pending: Vec<(BlobId, usize)> = Vec::new();
-        let mut visit = |node: &Node, depth: usize, pending: &mut Vec<(BlobId, usize)>| {
-            match (node.kind, node.subtree) {
-                (NodeKind::File, _) if node.inode != 0 => keys.push((node.device, node.inode)),
-                (NodeKind::Dir, Some(sub)) if depth < MAX_DEPTH => pending.push((sub, depth + 1)),
-                _ => {}
-            }
+        let mut visit = |node: &Node, depth: usize, pending: &mut Vec<(BlobId, usize)>| match (
+            node.kind,
+            node.subtree,
+        ) {
+            (NodeKind::File, _) if node.inode != 0 => keys.push((node.device, node.inode)),
+            (NodeKind::Dir, Some(sub)) if depth < MAX_DEPTH => pending.push((sub, depth + 1)),
+            _ => {}
         };
         visit(start, 0, &mut pending);
         while let Some((id, depth)) = pending.pop() {
@@ -85,10 +86,8 @@ impl LinkGroups {
             }
             Some(_) => None,
             None => {
-                self.first.insert(
-                    key,
-                    (path.to_path_buf(), node.size, node.content.clone()),
-                );
+                self.first
+                    .insert(key, (path.to_path_buf(), node.size, node.content.clone()));
                 None
             }
         }
@@ -101,7 +100,9 @@ impl LinkGroups {
 pub(super) fn link(first: &Path, path: &Path, node: &Node) -> io::Result<()> {
     let meta = fs::symlink_metadata(first)?;
     if !meta.is_file() || meta.len() != node.size {
-        return Err(io::Error::other("the first name of the hard link was not restored"));
+        return Err(io::Error::other(
+            "the first name of the hard link was not restored",
+        ));
     }
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut suffix = [0u8; 6];

@@ -395,7 +395,8 @@ impl<'a> Planner<'a> {
             let size = job.node.size;
             if self.options.dry_run {
                 self.outcome.files += 1;
-                self.progress.would(&job.path, super::DryRunAction::Write(size));
+                self.progress
+                    .would(&job.path, super::DryRunAction::Write(size));
                 continue;
             }
             if self.failed.contains(&job.first) {

@@ -106,7 +106,10 @@ fn cr3_skeleton() -> Vec<u8> {
 #[test]
 fn capture_dates_of_heic_avif_dng_cr3_arw_nef_jpeg_mov_and_mp4_from_real_encoders() {
     if !installed("exiftool", "-ver") {
-        skip_loudly("every real-file capture date test", "exiftool is not installed");
+        skip_loudly(
+            "every real-file capture date test",
+            "exiftool is not installed",
+        );
         return;
     }
     let s = Scratch::with_repo();
@@ -124,7 +127,10 @@ fn capture_dates_of_heic_avif_dng_cr3_arw_nef_jpeg_mov_and_mp4_from_real_encoder
         }
         args.push(file.to_string());
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        assert!(run("exiftool", &args, &dir), "exiftool could not date {file}");
+        assert!(
+            run("exiftool", &args, &dir),
+            "exiftool could not date {file}"
+        );
     };
 
     if installed("ffmpeg", "-version") {
@@ -133,7 +139,14 @@ fn capture_dates_of_heic_avif_dng_cr3_arw_nef_jpeg_mov_and_mp4_from_real_encoder
             all.extend_from_slice(args);
             assert!(run("ffmpeg", &all, &dir), "ffmpeg {args:?}");
         };
-        let frame = ["-f", "lavfi", "-i", "testsrc=size=320x240", "-frames:v", "1"];
+        let frame = [
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x240",
+            "-frames:v",
+            "1",
+        ];
         ff(&[&frame[..], &["phone.jpg"]].concat());
         exif_date("phone.jpg", "2021:05:03 14:22:01", Some("+02:00"));
         expected.insert("phone.jpg".into(), Some("2021-05-03T14:22:01+02:00".into()));
@@ -141,9 +154,21 @@ fn capture_dates_of_heic_avif_dng_cr3_arw_nef_jpeg_mov_and_mp4_from_real_encoder
         // TIFF-based RAW: 16-bit TIFFs from ffmpeg, made DNG, NEF and ARW by exiftool.
         ff(&[&frame[..], &["-pix_fmt", "rgb48le", "sensor.tiff"]].concat());
         for (name, tags, date) in [
-            ("raw.dng", vec!["-DNGVersion=1.4.0.0", "-Make=Adobe"], "2018:11:22 07:08:09"),
-            ("raw.nef", vec!["-Make=NIKON CORPORATION", "-Model=NIKON Z 6"], "2017:01:31 23:59:58"),
-            ("raw.arw", vec!["-Make=SONY", "-Model=ILCE-7M3"], "2016:07:04 10:00:00"),
+            (
+                "raw.dng",
+                vec!["-DNGVersion=1.4.0.0", "-Make=Adobe"],
+                "2018:11:22 07:08:09",
+            ),
+            (
+                "raw.nef",
+                vec!["-Make=NIKON CORPORATION", "-Model=NIKON Z 6"],
+                "2017:01:31 23:59:58",
+            ),
+            (
+                "raw.arw",
+                vec!["-Make=SONY", "-Model=ILCE-7M3"],
+                "2016:07:04 10:00:00",
+            ),
         ] {
             fs::copy(dir.join("sensor.tiff"), dir.join(name)).unwrap();
             let mut args = vec!["-q", "-overwrite_original"];
@@ -157,23 +182,54 @@ fn capture_dates_of_heic_avif_dng_cr3_arw_nef_jpeg_mov_and_mp4_from_real_encoder
         fs::remove_file(dir.join("sensor.tiff")).unwrap();
 
         // Movies: the creation time ffmpeg writes into mvhd, and exiftool's QuickTime date.
-        let clip = ["-f", "lavfi", "-i", "testsrc=size=160x120:duration=1", "-c:v", "mpeg4"];
-        ff(&[&clip[..], &["-metadata", "creation_time=2022-08-09T10:11:12Z", "clip.mp4"]].concat());
+        let clip = [
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=160x120:duration=1",
+            "-c:v",
+            "mpeg4",
+        ];
+        ff(&[
+            &clip[..],
+            &[
+                "-metadata",
+                "creation_time=2022-08-09T10:11:12Z",
+                "clip.mp4",
+            ],
+        ]
+        .concat());
         expected.insert("clip.mp4".into(), Some("2022-08-09T10:11:12+00:00".into()));
         ff(&[&clip[..], &["clip.mov"]].concat());
         assert!(run(
             "exiftool",
-            &["-q", "-overwrite_original", "-QuickTime:CreateDate=2023:03:04 05:06:07", "clip.mov"],
+            &[
+                "-q",
+                "-overwrite_original",
+                "-QuickTime:CreateDate=2023:03:04 05:06:07",
+                "clip.mov"
+            ],
             &dir
         ));
         expected.insert("clip.mov".into(), Some("2023-03-04T05:06:07+00:00".into()));
 
         if installed("heif-enc", "--version") || installed("heif-enc", "-h") {
             ff(&[&frame[..], &["still.png"]].concat());
-            assert!(run("heif-enc", &["-q", "50", "-o", "phone.heic", "still.png"], &dir));
+            assert!(run(
+                "heif-enc",
+                &["-q", "50", "-o", "phone.heic", "still.png"],
+                &dir
+            ));
             exif_date("phone.heic", "2020:02:29 12:00:00", Some("-05:00"));
-            expected.insert("phone.heic".into(), Some("2020-02-29T12:00:00-05:00".into()));
-            if run("heif-enc", &["-A", "-q", "50", "-o", "phone.avif", "still.png"], &dir) {
+            expected.insert(
+                "phone.heic".into(),
+                Some("2020-02-29T12:00:00-05:00".into()),
+            );
+            if run(
+                "heif-enc",
+                &["-A", "-q", "50", "-o", "phone.avif", "still.png"],
+                &dir,
+            ) {
                 exif_date("phone.avif", "2019:10:11 12:13:14", None);
                 expected.insert("phone.avif".into(), Some("2019-10-11T12:13:14".into()));
             } else {
@@ -192,7 +248,10 @@ fn capture_dates_of_heic_avif_dng_cr3_arw_nef_jpeg_mov_and_mp4_from_real_encoder
 
     fs::write(dir.join("IMG_0001.CR3"), cr3_skeleton()).unwrap();
     exif_date("IMG_0001.CR3", "2015:12:31 23:00:00", Some("+09:00"));
-    expected.insert("IMG_0001.CR3".into(), Some("2015-12-31T23:00:00+09:00".into()));
+    expected.insert(
+        "IMG_0001.CR3".into(),
+        Some("2015-12-31T23:00:00+09:00".into()),
+    );
 
     s.pv.backup(&[&dir], &[]);
     assert_eq!(dates(&s, &dir), expected);
@@ -210,13 +269,25 @@ fn photos_without_a_date_show_the_one_of_their_xmp_or_takeout_sidecar() {
     }
     // Takeout's JSON, as Google writes it (2024 name and older name).
     let takeout = |stamp: &str| {
-        format!(r#"{{"title":"x","photoTakenTime":{{"timestamp":"{stamp}","formatted":"…"}},"creationTime":{{"timestamp":"1700000000"}}}}"#)
+        format!(
+            r#"{{"title":"x","photoTakenTime":{{"timestamp":"{stamp}","formatted":"…"}},"creationTime":{{"timestamp":"1700000000"}}}}"#
+        )
     };
-    fs::write(dir.join("screenshot.png.supplemental-metadata.json"), takeout("1577880000")).unwrap();
-    expected.insert("screenshot.png".into(), Some("2020-01-01T12:00:00+00:00".into()));
+    fs::write(
+        dir.join("screenshot.png.supplemental-metadata.json"),
+        takeout("1577880000"),
+    )
+    .unwrap();
+    expected.insert(
+        "screenshot.png".into(),
+        Some("2020-01-01T12:00:00+00:00".into()),
+    );
     fs::write(dir.join("sent.heic.json"), takeout("1262304000")).unwrap();
     expected.insert("sent.heic".into(), Some("2010-01-01T00:00:00+00:00".into()));
-    for sidecar in ["screenshot.png.supplemental-metadata.json", "sent.heic.json"] {
+    for sidecar in [
+        "screenshot.png.supplemental-metadata.json",
+        "sent.heic.json",
+    ] {
         expected.insert(sidecar.into(), None);
     }
 
@@ -224,7 +295,12 @@ fn photos_without_a_date_show_the_one_of_their_xmp_or_takeout_sidecar() {
     if installed("exiftool", "-ver") {
         assert!(run(
             "exiftool",
-            &["-q", "-o", "scan.xmp", "-XMP-exif:DateTimeOriginal=1987:06:05 04:03:02+01:00"],
+            &[
+                "-q",
+                "-o",
+                "scan.xmp",
+                "-XMP-exif:DateTimeOriginal=1987:06:05 04:03:02+01:00"
+            ],
             &dir
         ));
         fs::write(dir.join("scan.jpg.json"), takeout("946684800")).unwrap();
@@ -232,7 +308,10 @@ fn photos_without_a_date_show_the_one_of_their_xmp_or_takeout_sidecar() {
         expected.insert("scan.xmp".into(), None);
         expected.insert("scan.jpg.json".into(), None);
     } else {
-        skip_loudly("XMP sidecars written by exiftool", "exiftool is not installed");
+        skip_loudly(
+            "XMP sidecars written by exiftool",
+            "exiftool is not installed",
+        );
     }
 
     s.pv.backup(&[&dir], &[]);

@@ -36,7 +36,10 @@ fn hard_links_across_folders_are_read_once_and_restored_linked() {
 
     // A second restore into the same place leaves the links as they are.
     s.pv.restore("latest", &target, &[]).success();
-    assert_eq!(meta("albums/Rome/IMG_0001.JPG").ino(), meta("originals/2021/IMG_0001.JPG").ino());
+    assert_eq!(
+        meta("albums/Rome/IMG_0001.JPG").ino(),
+        meta("originals/2021/IMG_0001.JPG").ino()
+    );
 
     // One name alone: a plain file with the content.
     let one = s.path("one");

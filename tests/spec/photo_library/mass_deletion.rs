@@ -43,7 +43,11 @@ fn a_library_a_sync_service_emptied_is_reported_and_the_snapshot_still_written()
     let gone = &summary["mass_deletion"];
     assert_eq!(gone["alarm"], true, "{summary}");
     assert_eq!(
-        (u64_of(gone, "gone"), u64_of(gone, "truncated"), u64_of(gone, "parent_files")),
+        (
+            u64_of(gone, "gone"),
+            u64_of(gone, "truncated"),
+            u64_of(gone, "parent_files")
+        ),
         (30, 1, 100)
     );
     let folders: Vec<&str> = gone["folders"]
@@ -53,12 +57,18 @@ fn a_library_a_sync_service_emptied_is_reported_and_the_snapshot_still_written()
         .map(|f| f["path"].as_str().unwrap())
         .collect();
     assert_eq!(folders.len(), 4, "{gone}");
-    assert!(folders[..3].iter().all(|f| f.ends_with("album-2") || f.ends_with("album-5") || f.ends_with("album-7")));
+    assert!(folders[..3]
+        .iter()
+        .all(|f| f.ends_with("album-2") || f.ends_with("album-5") || f.ends_with("album-7")));
     assert!(folders[3].ends_with("album-0"));
     assert!(out.stderr.contains("MASS DELETION"), "{out}");
     assert!(out.stderr.contains("album-5"), "{out}");
     let snapshots = s.pv.ok(["snapshots", "--json"]).json();
-    assert_eq!(snapshots.as_array().unwrap().len(), 2, "the snapshot was written");
+    assert_eq!(
+        snapshots.as_array().unwrap().len(),
+        2,
+        "the snapshot was written"
+    );
 
     // A higher threshold: no alarm.
     backup(&s, &library, &["--mass-deletion-threshold", "50"]).success();

@@ -66,7 +66,10 @@ fn moving_folders_that_hold_90_percent_of_a_library_reads_under_1_percent_and_ad
         moved_bytes += bytes;
         moved_folders += 1;
     }
-    assert!(moved_bytes * 10 >= total_bytes * 9, "moved {moved_bytes} of {total_bytes}");
+    assert!(
+        moved_bytes * 10 >= total_bytes * 9,
+        "moved {moved_bytes} of {total_bytes}"
+    );
 
     let size_before = dir_size(s.pv.repo());
     let second = s.pv.backup(&[&library], &[]);
@@ -79,7 +82,10 @@ fn moving_folders_that_hold_90_percent_of_a_library_reads_under_1_percent_and_ad
         read as f64 * 100.0 / total_bytes as f64,
         u64_of(&second, "files_moved")
     );
-    assert!(read * 100 < total_bytes, "read {read} of {total_bytes}: {second}");
+    assert!(
+        read * 100 < total_bytes,
+        "read {read} of {total_bytes}: {second}"
+    );
     assert!(added < MIB, "the repository grew by {added} bytes");
     assert_eq!(u64_of(&second, "files_new"), 0, "{second}");
     assert_eq!(second["mass_deletion"]["alarm"], false, "{second}");

@@ -20,14 +20,16 @@ fn library(s: &Scratch, n: u64) -> std::path::PathBuf {
 fn rot(path: &std::path::Path) -> Vec<u8> {
     let mtime = fs::metadata(path).unwrap().modified().unwrap();
     let mut bytes = fs::read(path).unwrap();
-    bytes[bytes.len() / 2] ^= 0x08;
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x08;
     fs::write(path, &bytes).unwrap();
     set_mtime(path, mtime);
     bytes
 }
 
 fn snapshot_ids(s: &Scratch) -> Vec<String> {
-    s.pv.ok(["snapshots", "--json"]).json()
+    s.pv.ok(["snapshots", "--json"])
+        .json()
         .as_array()
         .unwrap()
         .iter()
@@ -45,9 +47,13 @@ fn a_rotted_photo_is_named_with_its_good_snapshot_exit_code_15_and_both_versions
     let good_snapshot = snapshot_ids(&s)[0].clone();
     let rotted = rot(&photo);
 
-    let out = s
-        .pv
-        .run(["backup", "--json", "--verify-unchanged"].iter().map(std::ffi::OsStr::new).chain([library.as_os_str()]))
+    let out =
+        s.pv.run(
+            ["backup", "--json", "--verify-unchanged"]
+                .iter()
+                .map(std::ffi::OsStr::new)
+                .chain([library.as_os_str()]),
+        )
         .code(15);
     let lines = out.json_lines();
     let damage: Vec<_> = lines
@@ -59,7 +65,11 @@ fn a_rotted_photo_is_named_with_its_good_snapshot_exit_code_15_and_both_versions
     assert_eq!(damage[0]["good_copy"], good_snapshot.as_str());
     let summary = lines.last().unwrap();
     assert_eq!(summary["source_damaged"][0], photo.display().to_string());
-    assert_eq!(u64_of(summary, "files_verified"), 19, "the rotted file was read for its new ctime");
+    assert_eq!(
+        u64_of(summary, "files_verified"),
+        19,
+        "the rotted file was read for its new ctime"
+    );
     assert!(out.stderr.contains("DAMAGED SOURCE FILE"), "{out}");
     assert!(out.stderr.contains(&good_snapshot[..8]), "{out}");
 
@@ -80,13 +90,15 @@ fn verify_unchanged_fraction_reads_a_different_tenth_on_each_run() {
     s.pv.backup(&[&library], &[]);
     let mut total = 0;
     for _ in 0..10 {
-        let run = s.pv.backup(&[&library], &["--verify-unchanged-fraction", "10"]);
+        let run =
+            s.pv.backup(&[&library], &["--verify-unchanged-fraction", "10"]);
         let verified = u64_of(&run, "files_verified");
         assert_eq!(u64_of(&run, "bytes_read"), verified * 30_000, "{run}");
         total += verified;
     }
     assert_eq!(total, 60, "ten runs of 10% read every file once");
-    s.pv.run(["backup", "--verify-unchanged-fraction", "200", "x"]).code(2);
+    s.pv.run(["backup", "--verify-unchanged-fraction", "200", "x"])
+        .code(2);
 }
 
 #[test]
@@ -122,15 +134,19 @@ fn verify_source_lists_damaged_modified_missing_and_new_files() {
     assert_eq!(change_of(&new).as_deref(), Some("new"));
     let summary = lines.last().unwrap();
     assert_eq!(
-        (u64_of(summary, "damaged"), u64_of(summary, "files_compared")),
-        (1, 7),
+        (
+            u64_of(summary, "damaged"),
+            u64_of(summary, "files_compared")
+        ),
+        (1, 8),
         "{summary}"
     );
-    assert_eq!(u64_of(summary, "bytes_hashed"), 7 * 30_000);
+    assert_eq!(u64_of(summary, "bytes_hashed"), 8 * 30_000);
 
     // Without damage: exit 0, and the text lists what differs.
     fs::remove_file(&rotted).unwrap();
-    let text = s.pv.ok([std::ffi::OsStr::new("verify-source"), library.as_os_str()]);
+    let text =
+        s.pv.ok([std::ffi::OsStr::new("verify-source"), library.as_os_str()]);
     assert!(text.stdout.contains("missing"), "{text}");
     assert!(text.stdout.contains("0 damaged"), "{text}");
 }
