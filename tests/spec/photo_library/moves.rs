@@ -9,8 +9,8 @@ use crate::support::*;
 const MIB: u64 = 1024 * 1024;
 
 /// The folders two levels below `root` (one level where there is no second), with the
-/// bytes of the files below each.
-fn folders_with_bytes(root: &Path) -> Vec<(PathBuf, u64)> {
+/// files and bytes below each.
+fn folders_with_bytes(root: &Path) -> Vec<(PathBuf, u64, u64)> {
     let mut out = Vec::new();
     let mut top: Vec<PathBuf> = fs::read_dir(root)
         .unwrap()
@@ -32,12 +32,13 @@ fn folders_with_bytes(root: &Path) -> Vec<(PathBuf, u64)> {
             .map(|m| m.len())
             .sum();
         if subs.is_empty() || loose > 0 {
-            out.push((dir.clone(), list_files(&dir).iter().map(|f| f.1).sum()));
+            let files = list_files(&dir);
+            out.push((dir.clone(), files.len() as u64, files.iter().map(|f| f.1).sum()));
         } else {
-            out.extend(
-                subs.into_iter()
-                    .map(|s| (s.clone(), list_files(&s).iter().map(|f| f.1).sum())),
-            );
+            out.extend(subs.into_iter().map(|s| {
+                let files = list_files(&s);
+                (s.clone(), files.len() as u64, files.iter().map(|f| f.1).sum())
+            }));
         }
     }
     out
@@ -76,9 +77,9 @@ fn moving_folders_that_hold_90_percent_of_a_library_reads_under_1_percent_and_ad
     let added = dir_size(s.pv.repo()) - size_before;
     let read = u64_of(&second, "bytes_read");
     eprintln!(
-        "moves: {moved_folders} folders holding {moved_bytes} of {total_bytes} bytes moved; \
-         the next backup read {read} bytes ({:.3}%), the repository grew by {added} bytes, \
-         {} files found moved",
+        "moves: {moved_folders} folders holding {moved_files} of {total_files} files and \
+         {moved_bytes} of {total_bytes} bytes moved; the next backup read {read} bytes \
+         ({:.3}%), the repository grew by {added} bytes, {} files found moved",
         read as f64 * 100.0 / total_bytes as f64,
         u64_of(&second, "files_moved")
     );
@@ -88,6 +89,7 @@ fn moving_folders_that_hold_90_percent_of_a_library_reads_under_1_percent_and_ad
     );
     assert!(added < MIB, "the repository grew by {added} bytes");
     assert_eq!(u64_of(&second, "files_new"), 0, "{second}");
+    assert_eq!(u64_of(&second, "files_moved"), moved_files, "{second}");
     assert_eq!(second["mass_deletion"]["alarm"], false, "{second}");
 
     // What moved restores from the new snapshot.
