@@ -117,7 +117,7 @@ mod workers;
 
 pub use backup::{
     BackupOptions, BackupOutcome, BackupProgress, Disappearance, FileStatus, ParentChoice,
-    UnverifiedPack, DEFAULT_MASS_DELETION_PERCENT,
+    UnverifiedPack, DEFAULT_MASS_DELETION_PERCENT, MASS_DELETION_MIN_FILES,
 };
 pub use check::{CheckOptions, CheckProgress, CheckReport, DamagedFile, Problem, ReadData};
 pub use copy::{CopyMethod, CopyProgress, CopyReport};

@@ -25,6 +25,10 @@ use crate::repository::Repository;
 /// files gone says so.
 pub const DEFAULT_MASS_DELETION_PERCENT: f64 = 10.0;
 
+/// Fewer files than this gone or truncated never raise the alarm: deleting two of the
+/// five files of a small folder is housekeeping, not a library disappearing.
+pub const MASS_DELETION_MIN_FILES: u64 = 10;
+
 /// How many folders a report names, most affected first.
 const FOLDERS_NAMED: usize = 10;
 
@@ -41,7 +45,8 @@ pub struct Disappearance {
     pub percent: f64,
     /// The threshold it was compared with.
     pub threshold_percent: f64,
-    /// Whether `percent` is above the threshold: the backup should be looked at.
+    /// Whether `percent` is above the threshold and at least [`MASS_DELETION_MIN_FILES`]
+    /// files are gone or truncated: the backup should be looked at.
     pub alarm: bool,
     /// The folders (snapshot paths) with the most gone or truncated files, and how many,
     /// most first.
@@ -149,7 +154,7 @@ impl Repository {
             truncated: truncated.len() as u64,
             percent,
             threshold_percent,
-            alarm: lost > 0 && percent > threshold_percent,
+            alarm: lost >= MASS_DELETION_MIN_FILES && percent > threshold_percent,
             folders: most,
         })
     }

@@ -23,10 +23,14 @@ pub(super) enum ReadOnce {
     Shared(Node),
 }
 
+/// The node one name of a multiply-linked file was read as, once it is (`None`: it could
+/// not be read).
+type FirstRead = Arc<OnceLock<Option<Node>>>;
+
 /// The nodes of multiply-linked files read by this backup, by (device, inode).
 #[derive(Default)]
 pub(super) struct HardLinks {
-    read: Mutex<HashMap<(u64, u64), Arc<OnceLock<Option<Node>>>>>,
+    read: Mutex<HashMap<(u64, u64), FirstRead>>,
 }
 
 impl HardLinks {

@@ -37,7 +37,7 @@ use crate::repository::Repository;
 use crate::source::PathPatterns;
 use crate::workers::{self, Work};
 
-pub use disappeared::{Disappearance, DEFAULT_MASS_DELETION_PERCENT};
+pub use disappeared::{Disappearance, DEFAULT_MASS_DELETION_PERCENT, MASS_DELETION_MIN_FILES};
 pub use progress::{BackupProgress, FileStatus};
 pub(crate) use resume::verify as verify_whole_pack;
 pub use resume::UnverifiedPack;

@@ -471,6 +471,11 @@ fn a_few_deleted_photos_are_below_the_threshold() {
     let gone = lib.backup().disappearance.unwrap();
     assert_eq!(gone.gone, 1);
     assert!(!gone.alarm, "5% is below the default 10%: {gone:?}");
+    // A quarter of a small library, but fewer than ten files: housekeeping.
+    fs::remove_dir_all(lib.path("2021/album-1")).unwrap();
+    let gone = lib.backup().disappearance.unwrap();
+    assert_eq!(gone.gone, 5);
+    assert!(gone.percent > 25.0 && !gone.alarm, "{gone:?}");
 }
 
 #[test]

@@ -2,8 +2,8 @@
 //!
 //! A snapshot records every name of a hard-linked file as its own node, all with the
 //! device and inode the file had (SPEC §14.2). Restore first counts, below the node it
-//! starts at, the file nodes of each (device, inode) — 16 bytes per file in one sorted
-//! array, dropped once the groups of two or more are known. The first name of a group met
+//! starts at, the file nodes of each (device, inode), each distinct folder once — 16 bytes
+//! per file in one sorted array, dropped once the groups of two or more are known. The first name of a group met
 //! is written as usual; every later name whose node has the same size and content is
 //! linked to it once the written files are complete. A later name whose content differs
 //! (an inode reused while the backup ran) is not a link and is written on its own, and so
@@ -15,6 +15,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::depth::MAX_DEPTH;
+use crate::error::{Error, Result};
 use crate::format::tree::{Node, NodeKind};
 use crate::id::BlobId;
 use crate::repository::Repository;
@@ -39,21 +40,35 @@ pub(super) struct LinkJob {
 }
 
 impl LinkGroups {
-    /// Counts the file nodes below `start` by (device, inode). Unreadable folders are
-    /// skipped here (the restore reports them).
-    pub(super) fn find(repo: &Repository, start: &Node) -> LinkGroups {
+    /// Counts the file nodes below `start` by (device, inode), reading each distinct tree
+    /// once: a folder whose tree appears at several places (as in a forged snapshot whose
+    /// trees expand to billions of paths) is counted once, so its files are not taken for
+    /// links of themselves, and the walk costs what the snapshot stores, not what it
+    /// expands to. Unreadable folders are skipped here (the restore reports them);
+    /// `Err(Interrupted)` when `cancelled` says so.
+    pub(super) fn find(
+        repo: &Repository,
+        start: &Node,
+        cancelled: &dyn Fn() -> bool,
+    ) -> Result<LinkGroups> {
         let mut keys: Vec<Key> = Vec::new();
+        let mut seen: HashSet<BlobId> = HashSet::new();
         let mut pending: Vec<(BlobId, usize)> = Vec::new();
         let mut visit = |node: &Node, depth: usize, pending: &mut Vec<(BlobId, usize)>| match (
             node.kind,
             node.subtree,
         ) {
             (NodeKind::File, _) if node.inode != 0 => keys.push((node.device, node.inode)),
-            (NodeKind::Dir, Some(sub)) if depth < MAX_DEPTH => pending.push((sub, depth + 1)),
+            (NodeKind::Dir, Some(sub)) if depth < MAX_DEPTH && seen.insert(sub) => {
+                pending.push((sub, depth + 1))
+            }
             _ => {}
         };
         visit(start, 0, &mut pending);
         while let Some((id, depth)) = pending.pop() {
+            if cancelled() {
+                return Err(Error::Interrupted);
+            }
             if let Ok(tree) = repo.read_tree(&id) {
                 for node in &tree.nodes {
                     visit(node, depth, &mut pending);
@@ -66,10 +81,10 @@ impl LinkGroups {
             .filter(|pair| pair[0] == pair[1])
             .map(|pair| pair[0])
             .collect();
-        LinkGroups {
+        Ok(LinkGroups {
             shared,
             first: HashMap::new(),
-        }
+        })
     }
 
     /// For a file about to be restored at `path`: the first name of its group when it is

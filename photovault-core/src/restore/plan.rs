@@ -97,7 +97,8 @@ impl<'a> Planner<'a> {
     /// Restores the node a restore starts at: a folder's content into the target, or a
     /// single file or symlink into it.
     pub(super) fn restore_start(&mut self, start: &Node, snapshot_path: &str) -> Result<()> {
-        self.links = LinkGroups::find(self.repo, start);
+        let progress = self.progress;
+        self.links = LinkGroups::find(self.repo, start, &|| progress.cancelled())?;
         let included = self.include.is_empty() || self.include.matches(Path::new(snapshot_path));
         match (start.kind, start.subtree) {
             (NodeKind::Dir, Some(tree)) => {

@@ -33,11 +33,19 @@ fn folders_with_bytes(root: &Path) -> Vec<(PathBuf, u64, u64)> {
             .sum();
         if subs.is_empty() || loose > 0 {
             let files = list_files(&dir);
-            out.push((dir.clone(), files.len() as u64, files.iter().map(|f| f.1).sum()));
+            out.push((
+                dir.clone(),
+                files.len() as u64,
+                files.iter().map(|f| f.1).sum(),
+            ));
         } else {
             out.extend(subs.into_iter().map(|s| {
                 let files = list_files(&s);
-                (s.clone(), files.len() as u64, files.iter().map(|f| f.1).sum())
+                (
+                    s.clone(),
+                    files.len() as u64,
+                    files.iter().map(|f| f.1).sum(),
+                )
             }));
         }
     }
@@ -51,25 +59,34 @@ fn moving_folders_that_hold_90_percent_of_a_library_reads_under_1_percent_and_ad
     copy_tree(corpus(), &library);
     let first = s.pv.backup(&[&library], &[]);
     let total_bytes = u64_of(&first, "total_bytes_processed");
+    let total_files = u64_of(&first, "total_files_processed");
 
-    // Reorganise: folders holding at least 90% of the bytes go below `Reorganised/`,
-    // each under a new name.
+    // Reorganise: folders holding at least 90% of the files and of the bytes go below
+    // `Reorganised/`, each under a new name, the biggest share first.
     let reorganised = library.join("Reorganised");
     fs::create_dir(&reorganised).unwrap();
-    let (mut moved_bytes, mut moved_folders) = (0, 0);
-    for (folder, bytes) in folders_with_bytes(&library) {
-        if moved_bytes * 10 >= total_bytes * 9 {
+    let enough =
+        |files: u64, bytes: u64| files * 10 >= total_files * 9 && bytes * 10 >= total_bytes * 9;
+    let share = |files: u64, bytes: u64| {
+        (files * 1_000_000 / total_files).max(bytes * 1_000_000 / total_bytes)
+    };
+    let mut folders = folders_with_bytes(&library);
+    folders.sort_by_key(|&(_, files, bytes)| std::cmp::Reverse(share(files, bytes)));
+    let (mut moved_files, mut moved_bytes, mut moved_folders) = (0, 0, 0);
+    for (folder, files, bytes) in folders {
+        if enough(moved_files, moved_bytes) {
             break;
         }
         let rel = folder.strip_prefix(&library).unwrap();
         let name = format!("moved {}", rel.display()).replace('/', " - ");
         fs::rename(&folder, reorganised.join(name)).unwrap();
+        moved_files += files;
         moved_bytes += bytes;
         moved_folders += 1;
     }
     assert!(
-        moved_bytes * 10 >= total_bytes * 9,
-        "moved {moved_bytes} of {total_bytes}"
+        enough(moved_files, moved_bytes),
+        "moved {moved_files} files, {moved_bytes} bytes"
     );
 
     let size_before = dir_size(s.pv.repo());
