@@ -183,3 +183,13 @@ impl<'r> ParentIndex<'r> {
         Some(tree)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_is_24_bytes_so_a_million_files_index_in_24_mb() {
+        assert_eq!(std::mem::size_of::<Entry>(), 24);
+    }
+}
