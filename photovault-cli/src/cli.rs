@@ -87,6 +87,8 @@ pub enum Command {
     Dump(DumpArgs),
     /// Check the repository's integrity (--read-data to verify every blob)
     Check(CheckArgs),
+    /// Compare local originals with a snapshot by hashing them locally (finds bit rot)
+    VerifySource(VerifySourceArgs),
     /// Browse snapshots as read-only folders (FUSE), with a photo timeline
     Mount(MountArgs),
     /// Copy snapshots from another repository into this one
@@ -182,6 +184,36 @@ pub struct BackupArgs {
     /// Record this snapshot time instead of now (RFC 3339, or "YYYY-MM-DD HH:MM:SS" local time)
     #[arg(long, value_name = "TIME")]
     pub time: Option<String>,
+    /// Read unchanged files again and compare them with the parent snapshot (catches damage
+    /// on the source disk: exit code 15)
+    #[arg(long)]
+    pub verify_unchanged: bool,
+    /// Read this percentage of the unchanged files again on each run; successive runs read
+    /// different files, so all are read within 100/PERCENT runs
+    #[arg(
+        long,
+        value_name = "PERCENT",
+        conflicts_with = "verify_unchanged",
+        value_parser = percent
+    )]
+    pub verify_unchanged_fraction: Option<f64>,
+    /// Say so (exit code 14) when more than this percentage of the parent snapshot's files
+    /// are gone or truncated to zero bytes
+    #[arg(long, value_name = "PERCENT", default_value_t = 10.0, value_parser = percent)]
+    pub mass_deletion_threshold: f64,
+}
+
+/// A percentage from 0 to 100.
+fn percent(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number: give a percentage such as 10"))?;
+    if (0.0..=100.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("{text} is not between 0 and 100"))
+    }
 }
 
 /// Which snapshots a command works on (restic's `--host`, `--tag`, `--path`).
@@ -317,6 +349,15 @@ pub struct DiffArgs {
     pub snapshot2: String,
     /// Compare only below this folder (or this file)
     pub path: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifySourceArgs {
+    /// Local files and folders to compare (default: the snapshot's paths)
+    pub paths: Vec<PathBuf>,
+    /// The snapshot to compare with (id, unique prefix, or `latest`)
+    #[arg(long, default_value = "latest", value_name = "ID")]
+    pub snapshot: String,
 }
 
 #[derive(Debug, Args)]

@@ -186,6 +186,7 @@ fn main() -> ExitCode {
         Command::Tag(args) => commands::tag::run(&ctx, args),
         Command::Dump(args) => commands::dump::run(&ctx, args),
         Command::Check(args) => commands::check::run(&ctx, args),
+        Command::VerifySource(args) => commands::verify_source::run(&ctx, args),
         Command::Mount(args) => commands::mount::run(&ctx, args),
         Command::Copy(args) => commands::copy::run(&ctx, args),
         Command::Prune(args) => commands::prune::run(&ctx, args),

@@ -112,10 +112,12 @@ mod snapshot_filter;
 #[doc(hidden)]
 pub mod source;
 mod tag;
+pub mod verify_source;
 mod workers;
 
 pub use backup::{
-    BackupOptions, BackupOutcome, BackupProgress, FileStatus, ParentChoice, UnverifiedPack,
+    BackupOptions, BackupOutcome, BackupProgress, Disappearance, FileStatus, ParentChoice,
+    UnverifiedPack, DEFAULT_MASS_DELETION_PERCENT, MASS_DELETION_MIN_FILES,
 };
 pub use check::{CheckOptions, CheckProgress, CheckReport, DamagedFile, Problem, ReadData};
 pub use copy::{CopyMethod, CopyProgress, CopyReport};
@@ -142,6 +144,7 @@ pub use repair::{
 pub use restore::{DryRunAction, Overwrite, RestoreOptions, RestoreOutcome, RestoreProgress};
 pub use snapshot_filter::SnapshotFilter;
 pub use tag::{Retagged, TagChange};
+pub use verify_source::{SourceChange, SourceDifference, VerifySourceSummary};
 
 pub use repository::{
     InitOptions, KeyInfo, LockGuard, LockKind, OpenOptions, Repository, SkippedKeyFile,

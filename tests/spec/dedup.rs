@@ -151,11 +151,20 @@ fn a_file_rewritten_with_its_old_size_and_mtime_is_read_again() {
     fs::write(src.join("other.jpg"), random_bytes(100_000, 2)).unwrap();
     s.pv.backup(&[&src], &[]);
 
-    // Same size, same mtime, new content: only the ctime tells.
+    // Same size, same mtime, new content: only the ctime tells. That is the signature of
+    // damage on the source disk (SPEC §14.5): stored, and reported with exit code 15.
     let mtime = filetime::FileTime::from_last_modification_time(&fs::metadata(&photo).unwrap());
     fs::write(&photo, random_bytes(100_000, 3)).unwrap();
     filetime::set_file_mtime(&photo, mtime).unwrap();
-    let second = s.pv.backup(&[&src], &[]);
+    let out =
+        s.pv.run([
+            std::ffi::OsStr::new("backup"),
+            "--json".as_ref(),
+            src.as_os_str(),
+        ])
+        .code(15);
+    let second = out.last_json();
+    assert_eq!(second["source_damaged"][0], photo.display().to_string());
     assert_eq!(u64_of(&second, "files_changed"), 1, "{second}");
     assert_eq!(u64_of(&second, "files_unmodified"), 1, "{second}");
     assert_eq!(u64_of(&second, "bytes_read"), 100_000, "{second}");

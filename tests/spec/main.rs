@@ -14,6 +14,7 @@ mod forget;
 mod history;
 mod hostile;
 mod metadata_edits;
+mod photo_library;
 mod properties;
 mod prune;
 mod remote;

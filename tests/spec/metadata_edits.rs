@@ -293,7 +293,7 @@ fn a_png_tagged_and_rated_by_exiftool_costs_at_most_64_kib() {
 
 /// A JPEG's structure around random image data: SOI, an APP1 "Exif" segment of
 /// `exif_len` bytes, DQT, then `image_len` bytes.
-fn synthetic_jpeg(exif_len: usize, image_len: usize, seed: u64) -> Vec<u8> {
+pub(crate) fn synthetic_jpeg(exif_len: usize, image_len: usize, seed: u64) -> Vec<u8> {
     let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
     out.extend_from_slice(&((exif_len + 8) as u16).to_be_bytes());
     out.extend_from_slice(b"Exif\0\0");

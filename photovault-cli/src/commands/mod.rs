@@ -19,6 +19,7 @@ pub mod snapshots;
 pub mod stats;
 pub mod tag;
 pub mod unlock;
+pub mod verify_source;
 
 use photovault_core::{NodeKind, Snapshot, SnapshotId, Timestamp};
 use serde_json::{json, Value};

@@ -21,8 +21,9 @@ use crate::media::{split_extension, MediaKind};
 ///   ([`MediaKind::from_name`](crate::media::MediaKind::from_name)). Sidecars (`.xmp`,
 ///   `.aae`) and Live Photo movies travel with their primary file. Empty files are left
 ///   out, and preview caches (`*.lrdata`, `@eaDir`) and hidden folders are not looked into.
-/// - When: `media.taken` (EXIF DateTimeOriginal, or a movie's `mvhd` creation time), read
-///   at backup time; else the file's mtime, in UTC.
+/// - When: `media.taken` (EXIF DateTimeOriginal, CR3's, a movie's `mvhd` creation time,
+///   or for a photo without one the date of its XMP or Google Takeout sidecar; SPEC §14.2),
+///   read at backup time; else the file's mtime, in UTC.
 /// - Distinct: one entry per content (list of blobs). Of several copies the one with the
 ///   most companions is shown, then the oldest (earliest mtime: the original import), then
 ///   the first by path.
