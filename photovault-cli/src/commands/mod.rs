@@ -12,11 +12,15 @@ pub mod init;
 pub mod key;
 pub mod ls;
 pub mod mount;
+pub mod profile;
 pub mod prune;
 pub mod repair;
 pub mod restore;
+pub mod run;
+pub mod schedule;
 pub mod snapshots;
 pub mod stats;
+pub mod status;
 pub mod tag;
 pub mod unlock;
 
