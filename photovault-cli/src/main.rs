@@ -90,7 +90,8 @@ impl Context {
         match &self.global.profile {
             Some(spec) => Ok(Some(load_profile(spec)?)),
             None if self.global.repo_name.is_some() => Err(CliError::usage(
-                "--repo-name picks a repository of a profile: give the profile with -P/--profile".into(),
+                "--repo-name picks a repository of a profile: give the profile with -P/--profile"
+                    .into(),
             )),
             None => Ok(None),
         }
@@ -110,16 +111,19 @@ impl Context {
             return Ok(None);
         };
         Ok(Some(
-            profile.repository(self.global.repo_name.as_deref())?.clone(),
+            profile
+                .repository(self.global.repo_name.as_deref())?
+                .clone(),
         ))
     }
 
     /// The password of the repository: the profile's source, or the usual ones.
     pub fn password(&self, confirm: bool) -> Result<Vec<u8>, CliError> {
         match self.profile_repository()? {
-            Some(repo) => repo.password.read().map_err(|m| {
-                CliError::usage(format!("repository '{}': {m}", repo.name))
-            }),
+            Some(repo) => repo
+                .password
+                .read()
+                .map_err(|m| CliError::usage(format!("repository '{}': {m}", repo.name))),
             None => password::repository_password(self.global.password_file.as_deref(), confirm),
         }
     }

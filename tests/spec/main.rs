@@ -17,6 +17,6 @@ mod properties;
 mod prune;
 mod remote;
 mod restore_resume;
-mod routine;
 mod restore_safety;
 mod roundtrip;
+mod routine;

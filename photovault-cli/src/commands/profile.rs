@@ -20,7 +20,11 @@ pub fn run(ctx: &Context, cmd: ProfileCommand) -> Result<u8, CliError> {
         .collect();
     let code = accesses
         .iter()
-        .find_map(|a| a.failure.as_ref().map(|f| u8::try_from(f.code).unwrap_or(1)))
+        .find_map(|a| {
+            a.failure
+                .as_ref()
+                .map(|f| u8::try_from(f.code).unwrap_or(1))
+        })
         .unwrap_or(0);
     if ctx.global.json {
         crate::print_json(&json!({

@@ -2,7 +2,9 @@
 //! table, and the alerts the profile asks for.
 
 use photovault_core::routine::profile::AlertEvent;
-use photovault_core::routine::run::{self as routine_run, RunOptions, RunProgress, RunReport, Severity};
+use photovault_core::routine::run::{
+    self as routine_run, RunOptions, RunProgress, RunReport, Severity,
+};
 use photovault_core::routine::state::StateDir;
 use photovault_core::routine::{alert, status, Profile};
 use serde_json::{json, Value};
@@ -24,16 +26,26 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<u8, CliError> {
     options.threads = args.threads;
     let alerts = !args.no_alerts;
     if alerts {
-        report_alert(ctx, alert::send(&profile, AlertEvent::Start, &json!({}), "run started"));
+        report_alert(
+            ctx,
+            alert::send(&profile, AlertEvent::Start, &json!({}), "run started"),
+        );
     }
-    let report = routine_run::run(&profile, &state, &options, &Steps { verbose: ctx.verbose() })
-        .map_err(|e| CliError {
-            code: match e {
-                routine_run::RunError::AlreadyRunning { .. } => 11,
-                _ => 1,
-            },
-            message: e.to_string(),
-        })?;
+    let report = routine_run::run(
+        &profile,
+        &state,
+        &options,
+        &Steps {
+            verbose: ctx.verbose(),
+        },
+    )
+    .map_err(|e| CliError {
+        code: match e {
+            routine_run::RunError::AlreadyRunning { .. } => 11,
+            _ => 1,
+        },
+        message: e.to_string(),
+    })?;
     let code = exit_code(&report);
     let summary = summary_json(&report, code);
     if ctx.global.json {
@@ -69,7 +81,8 @@ fn rule_alert(ctx: &Context, profile: &Profile, state: &StateDir, options: RunOp
     status_options.open = options.open;
     let report = status::status(profile, state, &status_options);
     let summary = serde_json::to_value(&report).expect("serializes");
-    if let Some(sent) = alert::rule_checked(profile, state, report.holds, &summary, &report.verdict) {
+    if let Some(sent) = alert::rule_checked(profile, state, report.holds, &summary, &report.verdict)
+    {
         report_alert(ctx, sent);
     }
 }
@@ -102,7 +115,10 @@ fn problems_text(report: &RunReport) -> String {
                 Severity::Failure => "FAILED",
                 Severity::Warning => "warning",
             };
-            lines.push(format!("{} {kind} ({}): {}", r.repository, p.stage, p.message));
+            lines.push(format!(
+                "{} {kind} ({}): {}",
+                r.repository, p.stage, p.message
+            ));
         }
     }
     lines.join("\n")
@@ -127,7 +143,11 @@ fn print_table(report: &RunReport) {
             None => "-".to_string(),
             Some(v) if v.full => format!("all ({} packs)", v.packs_read),
             Some(v) => {
-                let share = if v.packs == 0 { 1.0 } else { v.packs_read as f64 / v.packs as f64 };
+                let share = if v.packs == 0 {
+                    1.0
+                } else {
+                    v.packs_read as f64 / v.packs as f64
+                };
                 match v.slice {
                     Some((n, m)) => format!("{n}/{m} ({:.0}%)", share * 100.0),
                     None => format!("{:.0}%", share * 100.0),
@@ -148,7 +168,11 @@ fn print_table(report: &RunReport) {
             r.snapshots_copied,
             bytes(r.bytes_added),
             r.snapshots_removed,
-            if r.pruned { bytes(r.bytes_reclaimed) } else { "-".into() },
+            if r.pruned {
+                bytes(r.bytes_reclaimed)
+            } else {
+                "-".into()
+            },
             verified,
             r.duration_seconds,
             problems
@@ -160,12 +184,23 @@ fn print_table(report: &RunReport) {
                 Severity::Failure => "error",
                 Severity::Warning => "warning",
             };
-            eprintln!("{kind}: repository '{}' ({}): {}", safe(&r.repository), p.stage, safe(&p.message));
+            eprintln!(
+                "{kind}: repository '{}' ({}): {}",
+                safe(&r.repository),
+                p.stage,
+                safe(&p.message)
+            );
         }
     }
     match report.result() {
-        "ok" => println!("profile {}: every repository is done", safe(&report.profile)),
-        "warning" => println!("profile {}: done, with warnings (above)", safe(&report.profile)),
+        "ok" => println!(
+            "profile {}: every repository is done",
+            safe(&report.profile)
+        ),
+        "warning" => println!(
+            "profile {}: done, with warnings (above)",
+            safe(&report.profile)
+        ),
         _ => println!(
             "profile {}: FAILED for {} (the others are done)",
             safe(&report.profile),

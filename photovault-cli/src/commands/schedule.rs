@@ -17,9 +17,16 @@ use crate::{CliError, Context};
 
 pub fn run(ctx: &Context, cmd: ScheduleCommand) -> Result<u8, CliError> {
     match cmd {
-        ScheduleCommand::Install { profile, every, cron, no_activate } => {
+        ScheduleCommand::Install {
+            profile,
+            every,
+            cron,
+            no_activate,
+        } => {
             let profile = ctx.profile_named(profile.as_deref())?;
-            let every: Every = every.parse().map_err(|m| CliError::usage(format!("--every: {m}")))?;
+            let every: Every = every
+                .parse()
+                .map_err(|m| CliError::usage(format!("--every: {m}")))?;
             let file = std::path::absolute(&profile.file).unwrap_or(profile.file.clone());
             let exe = std::env::current_exe()
                 .map_err(|e| CliError::usage(format!("cannot tell where pvault is: {e}")))?;
@@ -75,7 +82,13 @@ fn systemctl(args: &[&str]) -> Result<String, CliError> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn install_systemd(profile: &Profile, file: &Path, exe: &Path, every: &Every, no_activate: bool) -> Result<u8, CliError> {
+fn install_systemd(
+    profile: &Profile,
+    file: &Path,
+    exe: &Path,
+    every: &Every,
+    no_activate: bool,
+) -> Result<u8, CliError> {
     let units = systemd_units(&profile.name, file, exe, every).map_err(CliError::usage)?;
     let dir = unit_dir();
     std::fs::create_dir_all(&dir)
@@ -133,7 +146,9 @@ fn write_crontab(text: &str) -> Result<(), CliError> {
         .expect("piped")
         .write_all(text.as_bytes())
         .map_err(|e| CliError::usage(format!("{program}: {e}")))?;
-    let status = child.wait().map_err(|e| CliError::usage(format!("{program}: {e}")))?;
+    let status = child
+        .wait()
+        .map_err(|e| CliError::usage(format!("{program}: {e}")))?;
     if !status.success() {
         return Err(CliError::usage(format!("`{program} -` failed ({status})")));
     }
@@ -203,9 +218,17 @@ fn show(profile: &Profile) -> Result<u8, CliError> {
             .lines()
             .find_map(|l| l.strip_prefix("OnCalendar="))
             .unwrap_or("?");
-        println!("systemd timer {} ({}): OnCalendar={calendar}", name, safe(&timer.display().to_string()));
+        println!(
+            "systemd timer {} ({}): OnCalendar={calendar}",
+            name,
+            safe(&timer.display().to_string())
+        );
         if has_systemd() {
-            if let Ok(out) = systemctl(&["show", &format!("{name}.timer"), "--property=ActiveState,LastTriggerUSec,NextElapseUSecRealtime"]) {
+            if let Ok(out) = systemctl(&[
+                "show",
+                &format!("{name}.timer"),
+                "--property=ActiveState,LastTriggerUSec,NextElapseUSecRealtime",
+            ]) {
                 for l in out.lines() {
                     println!("  {}", safe(l));
                 }
@@ -213,12 +236,20 @@ fn show(profile: &Profile) -> Result<u8, CliError> {
         }
     }
     let marker = cron_marker(&profile.name);
-    if let Some(line) = read_crontab().unwrap_or_default().lines().find(|l| l.trim_end().ends_with(&marker)) {
+    if let Some(line) = read_crontab()
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.trim_end().ends_with(&marker))
+    {
         any = true;
         println!("crontab: {}", safe(line));
     }
     if !any {
-        println!("no schedule installed for profile {} (`pvault schedule install {}`)", safe(&profile.name), safe(&profile.name));
+        println!(
+            "no schedule installed for profile {} (`pvault schedule install {}`)",
+            safe(&profile.name),
+            safe(&profile.name)
+        );
     }
     let state = StateDir::for_profile(&profile.name).load();
     match state.runs.last() {
@@ -228,7 +259,11 @@ fn show(profile: &Profile) -> Result<u8, CliError> {
                 run.started.format("%Y-%m-%d %H:%M:%S UTC"),
                 run.finished.format("%H:%M:%S"),
                 run.result,
-                if run.failed.is_empty() { String::new() } else { format!(" ({} failed)", run.failed.join(", ")) }
+                if run.failed.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} failed)", run.failed.join(", "))
+                }
             );
             match state.last_success {
                 Some(t) => println!("last successful run: {}", t.format("%Y-%m-%d %H:%M:%S UTC")),

@@ -1,9 +1,9 @@
 //! `pvault -P PROFILE status`: the 3-2-1 verdict (see `photovault_core::routine::status`).
 
 use chrono::{DateTime, Utc};
+use photovault_core::routine::alert;
 use photovault_core::routine::state::StateDir;
 use photovault_core::routine::status::{self, thousands, StatusOptions};
-use photovault_core::routine::alert;
 use serde_json::json;
 
 use crate::cli::StatusArgs;
@@ -29,7 +29,9 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<u8, CliError> {
         print(&report, args.limit, profile.rule.copies);
     }
     if !args.no_alerts {
-        if let Some(sent) = alert::rule_checked(&profile, &state, report.holds, &summary, &report.verdict) {
+        if let Some(sent) =
+            alert::rule_checked(&profile, &state, report.holds, &summary, &report.verdict)
+        {
             super::run::report_alert(ctx, sent);
         }
         if let Some((message, sent)) = alert::overdue(&profile, &state) {
@@ -43,8 +45,12 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<u8, CliError> {
 }
 
 fn when(t: Option<DateTime<Utc>>) -> String {
-    t.map(|t| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|| "never".into())
+    t.map(|t| {
+        t.with_timezone(&chrono::Local)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    })
+    .unwrap_or_else(|| "never".into())
 }
 
 fn print(report: &status::StatusReport, limit: usize, copies: u32) {
@@ -61,11 +67,26 @@ fn print(report: &status::StatusReport, limit: usize, copies: u32) {
     }
     println!(
         "{:<12} {:<8} {:<8} {:>9} {:<17} {:<17} {:<17} {:<17} {:>9} {:>10}",
-        "repository", "medium", "off-site", "snapshots", "newest", "last backup", "last copy", "full verify", "verified", "files held"
+        "repository",
+        "medium",
+        "off-site",
+        "snapshots",
+        "newest",
+        "last backup",
+        "last copy",
+        "full verify",
+        "verified",
+        "files held"
     );
     for r in &report.repositories {
         if let Some(e) = &r.error {
-            println!("{:<12} {:<8} {:<8} UNREADABLE: {}", safe(&r.repository), safe(&r.medium), if r.offsite { "yes" } else { "no" }, safe(&e.message));
+            println!(
+                "{:<12} {:<8} {:<8} UNREADABLE: {}",
+                safe(&r.repository),
+                safe(&r.medium),
+                if r.offsite { "yes" } else { "no" },
+                safe(&e.message)
+            );
             continue;
         }
         println!(
@@ -108,10 +129,19 @@ fn print(report: &status::StatusReport, limit: usize, copies: u32) {
             if f.original {
                 where_.insert(0, "original".into());
             }
-            println!("  {}  {:>9}  {}  ({})", f.copies, bytes(f.size), safe(&f.path), safe(&where_.join(", ")));
+            println!(
+                "  {}  {:>9}  {}  ({})",
+                f.copies,
+                bytes(f.size),
+                safe(&f.path),
+                safe(&where_.join(", "))
+            );
         }
         if short.len() > limit {
-            println!("  and {} more (--json lists them all)", thousands((short.len() - limit) as u64));
+            println!(
+                "  and {} more (--json lists them all)",
+                thousands((short.len() - limit) as u64)
+            );
         }
     }
 }

@@ -74,7 +74,12 @@ pub fn send(profile: &Profile, event: AlertEvent, summary: &Value, text: &str) -
     sent
 }
 
-fn run_command(command: &str, profile: &Profile, event: AlertEvent, body: &Value) -> Result<String, String> {
+fn run_command(
+    command: &str,
+    profile: &Profile,
+    event: AlertEvent,
+    body: &Value,
+) -> Result<String, String> {
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(command)
@@ -99,7 +104,12 @@ fn run_command(command: &str, profile: &Profile, event: AlertEvent, body: &Value
     }
 }
 
-fn post(url: &str, body: String, title: Option<String>, event: AlertEvent) -> Result<String, String> {
+fn post(
+    url: &str,
+    body: String,
+    title: Option<String>,
+    event: AlertEvent,
+) -> Result<String, String> {
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(15))
         .user_agent(concat!("photovault/", env!("CARGO_PKG_VERSION")))
@@ -108,7 +118,10 @@ fn post(url: &str, body: String, title: Option<String>, event: AlertEvent) -> Re
     let mut request = client.post(url).body(body);
     if let Some(title) = title {
         request = request.header("Title", title);
-        if matches!(event, AlertEvent::Failure | AlertEvent::RuleBroken | AlertEvent::Overdue) {
+        if matches!(
+            event,
+            AlertEvent::Failure | AlertEvent::RuleBroken | AlertEvent::Overdue
+        ) {
             request = request.header("Priority", "high");
         }
     }
@@ -130,7 +143,9 @@ pub fn overdue(profile: &Profile, state_dir: &StateDir) -> Option<(String, Sent)
     let mut state = state_dir.load();
     let now = Utc::now();
     let limit = profile.alerts.overdue_after;
-    let since = state.last_success.or_else(|| state.runs.first().map(|r| r.started))?;
+    let since = state
+        .last_success
+        .or_else(|| state.runs.first().map(|r| r.started))?;
     if now - since < limit.0 {
         return None;
     }
@@ -163,10 +178,17 @@ pub fn overdue(profile: &Profile, state_dir: &StateDir) -> Option<(String, Sent)
 
 /// Records whether the rule holds; sends a rule-broken alert when it stops holding (or
 /// is found broken the first time). Returns what was sent.
-pub fn rule_checked(profile: &Profile, state_dir: &StateDir, holds: bool, summary: &Value, verdict: &str) -> Option<Sent> {
+pub fn rule_checked(
+    profile: &Profile,
+    state_dir: &StateDir,
+    holds: bool,
+    summary: &Value,
+    verdict: &str,
+) -> Option<Sent> {
     let mut state = state_dir.load();
     let before = state.rule_holds;
     state.rule_holds = Some(holds);
     let _ = state_dir.save(&state);
-    (!holds && before != Some(false)).then(|| send(profile, AlertEvent::RuleBroken, summary, verdict))
+    (!holds && before != Some(false))
+        .then(|| send(profile, AlertEvent::RuleBroken, summary, verdict))
 }

@@ -30,7 +30,9 @@ impl FromStr for Age {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Age, String> {
-        let bad = || format!("'{text}' is not an age: use a number and a unit, h (hours), d (days) or w (weeks), like 14d or 12h");
+        let bad = || {
+            format!("'{text}' is not an age: use a number and a unit, h (hours), d (days) or w (weeks), like 14d or 12h")
+        };
         let mut total = TimeDelta::zero();
         let mut digits = String::new();
         let mut any = false;

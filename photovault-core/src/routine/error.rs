@@ -24,22 +24,9 @@ pub enum ProfileError {
         /// Why.
         message: String,
     },
-    /// A mistake in the file.
-    #[error("{}", Located { file, line: *line, column: *column, table, key, message })]
-    Invalid {
-        /// The file.
-        file: PathBuf,
-        /// Its line (1-based), when known.
-        line: Option<usize>,
-        /// Its column (1-based), when known.
-        column: Option<usize>,
-        /// The table (`repositories.cloud`), empty for the top level.
-        table: String,
-        /// The key, when known.
-        key: String,
-        /// What is wrong and what to do.
-        message: String,
-    },
+    /// A mistake in the file, placed.
+    #[error("{0}")]
+    Invalid(Box<Mistake>),
     /// `--repo-name` names no repository of the profile.
     #[error("profile '{profile}' has no repository '{name}'; it has: {}", known.join(", "))]
     NoSuchRepository {
@@ -52,16 +39,24 @@ pub enum ProfileError {
     },
 }
 
-struct Located<'a> {
-    file: &'a Path,
-    line: Option<usize>,
-    column: Option<usize>,
-    table: &'a str,
-    key: &'a str,
-    message: &'a str,
+/// Where a mistake is in a profile, and what it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mistake {
+    /// The file.
+    pub file: PathBuf,
+    /// Its line (1-based), when known.
+    pub line: Option<usize>,
+    /// Its column (1-based), when known.
+    pub column: Option<usize>,
+    /// The table (`repositories.cloud`), empty for the top level.
+    pub table: String,
+    /// The key, when known.
+    pub key: String,
+    /// What is wrong and what to do.
+    pub message: String,
 }
 
-impl fmt::Display for Located<'_> {
+impl fmt::Display for Mistake {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file.display())?;
         if let Some(line) = self.line {
@@ -86,14 +81,14 @@ impl ProfileError {
     pub(crate) fn from_toml(file: &Path, text: &str, e: &toml::de::Error) -> Self {
         let message = e.message().trim().to_string();
         let Some(span) = e.span() else {
-            return ProfileError::Invalid {
+            return ProfileError::Invalid(Box::new(Mistake {
                 file: file.to_path_buf(),
                 line: None,
                 column: None,
                 table: String::new(),
                 key: String::new(),
                 message,
-            };
+            }));
         };
         let start = span.start.min(text.len());
         let line_start = text[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
@@ -120,18 +115,24 @@ impl ProfileError {
                 key = k.to_string();
             }
         }
-        ProfileError::Invalid {
+        ProfileError::Invalid(Box::new(Mistake {
             file: file.to_path_buf(),
             line: Some(line),
             column: Some(column),
             table,
             key,
             message,
-        }
+        }))
     }
 
     /// A mistake found after parsing, in `key` of `table`: its line is looked up.
-    pub(crate) fn invalid(file: &Path, text: &str, table: &str, key: &str, message: String) -> Self {
+    pub(crate) fn invalid(
+        file: &Path,
+        text: &str,
+        table: &str,
+        key: &str,
+        message: String,
+    ) -> Self {
         let mut current = String::new();
         let mut table_line = None;
         let mut found = None;
@@ -148,14 +149,14 @@ impl ProfileError {
                 break;
             }
         }
-        ProfileError::Invalid {
+        ProfileError::Invalid(Box::new(Mistake {
             file: file.to_path_buf(),
             line: found.or(table_line),
             column: None,
             table: table.to_string(),
             key: key.to_string(),
             message,
-        }
+        }))
     }
 }
 

@@ -21,7 +21,7 @@ pub mod status;
 use std::path::{Path, PathBuf};
 
 pub use duration::Age;
-pub use error::ProfileError;
+pub use error::{Mistake, ProfileError};
 pub use open::{check_access, open_repository, Access, RepositoryFailure};
 pub use profile::{Profile, RepositoryProfile};
 pub use secret::PasswordSource;

@@ -41,10 +41,17 @@ impl RepositoryFailure {
     pub fn from_error(repo: &RepositoryProfile, stage: &str, e: &Error) -> Self {
         let advice = match e {
             Error::RepositoryNotFound { .. } => {
-                format!("; create it with `pvault -P PROFILE --repo-name {} init`", repo.name)
+                format!(
+                    "; create it with `pvault -P PROFILE --repo-name {} init`",
+                    repo.name
+                )
             }
-            Error::WrongPassword => format!(" (the password came from {})", repo.password.describe()),
-            Error::Locked { .. } => "; if no other pvault is running, `pvault unlock` removes stale locks".into(),
+            Error::WrongPassword => {
+                format!(" (the password came from {})", repo.password.describe())
+            }
+            Error::Locked { .. } => {
+                "; if no other pvault is running, `pvault unlock` removes stale locks".into()
+            }
             _ => String::new(),
         };
         Self::new(repo, stage, format!("{e}{advice}"), e.exit_code())
@@ -112,7 +119,11 @@ pub struct Access {
 }
 
 /// Opens `repo` read-only (no lock, nothing written to it) and counts its snapshots.
-pub fn check_access(repo: &RepositoryProfile, extra: &BackendOptions, open: &OpenOptions) -> Access {
+pub fn check_access(
+    repo: &RepositoryProfile,
+    extra: &BackendOptions,
+    open: &OpenOptions,
+) -> Access {
     let open = open.clone().no_lock(true);
     let result = open_repository(repo, extra, &open).and_then(|r| {
         r.snapshots()

@@ -100,7 +100,7 @@ impl RepositoryProfile {
         options
             .options
             .extend(extra.options.iter().map(|(k, v)| (k.clone(), v.clone())));
-        options.retry = extra.retry.clone();
+        options.retry = extra.retry;
         options
     }
 
@@ -296,7 +296,8 @@ impl Profile {
             return Err(at(
                 "",
                 "repositories",
-                "the profile names no repository: add a [repositories.NAME] table with a location".into(),
+                "the profile names no repository: add a [repositories.NAME] table with a location"
+                    .into(),
             ));
         }
         let primaries: Vec<&String> = raw
@@ -313,7 +314,8 @@ impl Profile {
                 return Err(at(
                     &format!("repositories.{first}"),
                     "primary",
-                    "with several repositories, mark the one backed up first with primary = true".into(),
+                    "with several repositories, mark the one backed up first with primary = true"
+                        .into(),
                 ));
             }
             (several, _) => {
@@ -327,7 +329,7 @@ impl Profile {
                 });
                 return Err(errors
                     .max_by_key(|e| match e {
-                        ProfileError::Invalid { line, .. } => *line,
+                        ProfileError::Invalid(m) => m.line,
                         _ => None,
                     })
                     .expect("two or more"));
@@ -418,7 +420,10 @@ impl Profile {
                     return Err(at(
                         &format!("repositories.{}", r.name),
                         "copy-from",
-                        format!("copy-from goes round in a circle: {} → {from}", seen.join(" → ")),
+                        format!(
+                            "copy-from goes round in a circle: {} → {from}",
+                            seen.join(" → ")
+                        ),
                     ));
                 }
                 seen.push(from.clone());
@@ -443,8 +448,7 @@ impl Profile {
                 .map(|s| s.parse::<ReadData>().map_err(|m| at("verify", "subset", m)))
                 .transpose()?,
             full_every: age_key(&rv.full_every, "verify", "full-every", &at)?,
-            window: age_key(&rv.window, "verify", "window", &at)?
-                .unwrap_or(Age::days(30)),
+            window: age_key(&rv.window, "verify", "window", &at)?.unwrap_or(Age::days(30)),
         };
 
         let rr = raw.rule.unwrap_or_default();
@@ -555,7 +559,11 @@ fn retention(r: &RawRetention) -> Result<Retention, (&'static str, String)> {
         ("keep-within-hourly", Period::Hourly, &r.keep_within_hourly),
         ("keep-within-daily", Period::Daily, &r.keep_within_daily),
         ("keep-within-weekly", Period::Weekly, &r.keep_within_weekly),
-        ("keep-within-monthly", Period::Monthly, &r.keep_within_monthly),
+        (
+            "keep-within-monthly",
+            Period::Monthly,
+            &r.keep_within_monthly,
+        ),
         ("keep-within-yearly", Period::Yearly, &r.keep_within_yearly),
     ];
     for (key, period, value) in withins {

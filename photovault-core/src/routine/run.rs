@@ -130,7 +130,9 @@ impl RepositoryOutcome {
 
     /// Whether a failure happened.
     pub fn failed(&self) -> bool {
-        self.problems.iter().any(|p| p.severity == Severity::Failure)
+        self.problems
+            .iter()
+            .any(|p| p.severity == Severity::Failure)
     }
 
     fn fail(&mut self, f: RepositoryFailure) {
@@ -252,17 +254,21 @@ pub fn run(
         dir: state_dir.dir.display().to_string(),
         message: e.to_string(),
     };
-    let _lock = state_dir
-        .lock_run()
-        .map_err(state_error)?
-        .ok_or_else(|| RunError::AlreadyRunning {
-            profile: profile.name.clone(),
-            lock: state_dir.dir.join("run.lock").display().to_string(),
-        })?;
+    let _lock =
+        state_dir
+            .lock_run()
+            .map_err(state_error)?
+            .ok_or_else(|| RunError::AlreadyRunning {
+                profile: profile.name.clone(),
+                lock: state_dir.dir.join("run.lock").display().to_string(),
+            })?;
     let started = Utc::now();
     let mut state = state_dir.load();
-    let mut outcomes: Vec<RepositoryOutcome> =
-        profile.repositories.iter().map(RepositoryOutcome::new).collect();
+    let mut outcomes: Vec<RepositoryOutcome> = profile
+        .repositories
+        .iter()
+        .map(RepositoryOutcome::new)
+        .collect();
     let mut elapsed = vec![0.0f64; outcomes.len()];
     let mut opened: Vec<Option<Repository>> = Vec::new();
     for (i, repo) in profile.repositories.iter().enumerate() {
@@ -285,11 +291,13 @@ pub fn run(
         };
         let t = Instant::now();
         progress.step(&repo.name, "backup");
-        let mut backup = BackupOptions::default();
-        backup.host = profile.source.host.clone();
-        backup.tags = profile.source.tags.clone();
-        backup.excludes = profile.source.excludes.clone();
-        backup.threads = options.threads;
+        let backup = BackupOptions {
+            host: profile.source.host.clone(),
+            tags: profile.source.tags.clone(),
+            excludes: profile.source.excludes.clone(),
+            threads: options.threads,
+            ..Default::default()
+        };
         match r.backup(&profile.source.paths, &backup, &()) {
             Ok(outcome) => {
                 let o = &mut outcomes[i];
@@ -309,7 +317,11 @@ pub fn run(
                             "{} source file(s) could not be read: {}{}",
                             outcome.errors.len(),
                             shown.join("; "),
-                            if outcome.errors.len() > 5 { "; …" } else { "" }
+                            if outcome.errors.len() > 5 {
+                                "; …"
+                            } else {
+                                ""
+                            }
                         ),
                         3,
                     );
@@ -418,7 +430,9 @@ pub fn run(
                             outcomes[i].bytes_reclaimed = report.bytes_deleted;
                             state.repository(&repo.name, &id).last_prune = Some(Utc::now());
                         }
-                        Err(e) => outcomes[i].fail(RepositoryFailure::from_error(repo, "prune", &e)),
+                        Err(e) => {
+                            outcomes[i].fail(RepositoryFailure::from_error(repo, "prune", &e))
+                        }
                     }
                 }
             }
@@ -469,8 +483,12 @@ pub fn run(
                         rs.next_slice = Some(n % m + 1);
                     }
                     if !report.is_ok() {
-                        let first: Vec<String> =
-                            report.problems.iter().take(3).map(|p| p.to_string()).collect();
+                        let first: Vec<String> = report
+                            .problems
+                            .iter()
+                            .take(3)
+                            .map(|p| p.to_string())
+                            .collect();
                         outcomes[i].fail(RepositoryFailure::new(
                             repo,
                             "verify",

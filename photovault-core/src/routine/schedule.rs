@@ -71,7 +71,10 @@ fn cron_to_calendar(cron: &str) -> Result<String, String> {
     let limits = [(0, 59), (0, 23), (1, 31), (1, 12)];
     let mut out = Vec::new();
     for (field, (lo, hi)) in fields[..4].iter().zip(limits) {
-        out.push(cron_field(field, lo, hi).ok_or_else(|| bad(&format!("'{field}' is out of range {lo}-{hi} or malformed")))?);
+        out.push(
+            cron_field(field, lo, hi)
+                .ok_or_else(|| bad(&format!("'{field}' is out of range {lo}-{hi} or malformed")))?,
+        );
     }
     let dow = fields[4];
     let days = if dow == "*" {
@@ -92,12 +95,19 @@ fn cron_to_calendar(cron: &str) -> Result<String, String> {
                     day(a).ok_or_else(|| bad("bad day of the week"))?,
                     day(b).ok_or_else(|| bad("bad day of the week"))?
                 )),
-                None => list.push(day(part).ok_or_else(|| bad("bad day of the week"))?.to_string()),
+                None => list.push(
+                    day(part)
+                        .ok_or_else(|| bad("bad day of the week"))?
+                        .to_string(),
+                ),
             }
         }
         format!("{} ", list.join(","))
     };
-    Ok(format!("{days}*-{}-{} {}:{}:00", out[3], out[2], out[1], out[0]))
+    Ok(format!(
+        "{days}*-{}-{} {}:{}:00",
+        out[3], out[2], out[1], out[0]
+    ))
 }
 
 fn cron_field(field: &str, lo: u32, hi: u32) -> Option<String> {
@@ -140,15 +150,28 @@ pub struct Units {
 
 /// systemd's quoting of one word of `ExecStart=`.
 fn quote(word: &str) -> String {
-    if word.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+:=@".contains(c)) {
+    if word
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+:=@".contains(c))
+    {
         word.to_string()
     } else {
-        format!("\"{}\"", word.replace('\\', "\\\\").replace('"', "\\\"").replace('%', "%%"))
+        format!(
+            "\"{}\"",
+            word.replace('\\', "\\\\")
+                .replace('"', "\\\"")
+                .replace('%', "%%")
+        )
     }
 }
 
 /// The service and timer running `pvault -P PROFILE_FILE run` for `profile`.
-pub fn systemd_units(profile: &str, profile_file: &Path, pvault: &Path, every: &Every) -> Result<Units, String> {
+pub fn systemd_units(
+    profile: &str,
+    profile_file: &Path,
+    pvault: &Path,
+    every: &Every,
+) -> Result<Units, String> {
     let calendar = every.on_calendar()?;
     let exec = [
         pvault.display().to_string(),
@@ -197,7 +220,13 @@ WantedBy=timers.target\n"
 pub fn unit_name(profile: &str) -> String {
     let clean: String = profile
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("pvault-{clean}")
 }

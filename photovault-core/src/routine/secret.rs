@@ -37,14 +37,26 @@ impl PasswordSource {
         inline: Option<String>,
         allow_inline: bool,
     ) -> Result<Self, (&'static str, String)> {
-        let given = [file.is_some(), command.is_some(), env.is_some(), inline.is_some()]
-            .iter()
-            .filter(|x| **x)
-            .count();
+        if inline.is_some() && !allow_inline {
+            return Err((
+                "password",
+                "a password written in the profile is readable by anyone who reads the file: use password-file, password-command or password-env (or add allow-password-in-profile = true if you really mean it)".into(),
+            ));
+        }
+        let given = [
+            file.is_some(),
+            command.is_some(),
+            env.is_some(),
+            inline.is_some(),
+        ]
+        .iter()
+        .filter(|x| **x)
+        .count();
         if given > 1 {
             return Err((
                 "password-file",
-                "give one of password-file, password-command, password-env".into(),
+                "give only one of password-file, password-command, password-env and password"
+                    .into(),
             ));
         }
         if let Some(file) = file {
@@ -57,11 +69,7 @@ impl PasswordSource {
             return Ok(PasswordSource::Env(env));
         }
         match inline {
-            Some(p) if allow_inline => Ok(PasswordSource::Inline(p)),
-            Some(_) => Err((
-                "password",
-                "a password written in the profile is readable by anyone who reads the file: use password-file, password-command or password-env (or add allow-password-in-profile = true if you really mean it)".into(),
-            )),
+            Some(p) => Ok(PasswordSource::Inline(p)),
             None => Err((
                 "password-file",
                 "say where the password comes from: password-file, password-command or password-env".into(),

@@ -30,8 +30,8 @@ use super::state::StateDir;
 use crate::backend::BackendOptions;
 use crate::depth::MAX_DEPTH;
 use crate::error::{Error, Result};
-use crate::format::tree::{Node, NodeKind};
 use crate::forget::last_copy::shown_name;
+use crate::format::tree::{Node, NodeKind};
 use crate::id::BlobId;
 use crate::repository::{OpenOptions, Repository, SnapshotEntry};
 
@@ -131,6 +131,9 @@ pub struct StatusReport {
     pub files_at_risk: Vec<FileAtRisk>,
 }
 
+/// A repository that opened, and its snapshots of the profile.
+type Opened = Option<(Repository, Vec<SnapshotEntry>)>;
+
 /// (path, size, mtime seconds, mtime nanoseconds).
 type FileKey = (Vec<u8>, u64, i64, u32);
 
@@ -140,14 +143,16 @@ pub fn status(profile: &Profile, state_dir: &StateDir, options: &StatusOptions) 
     let state = state_dir.load();
     let filter = profile_filter(profile);
     let open = options.open.clone().no_lock(true);
-    let mut repos: Vec<(RepositoryStatus, Option<(Repository, Vec<SnapshotEntry>)>)> = Vec::new();
+    let mut repos: Vec<(RepositoryStatus, Opened)> = Vec::new();
     for rp in &profile.repositories {
         let opened = open_repository(rp, &options.backend_options, &open).and_then(|r| {
             let snaps = r
                 .snapshots()
                 .map_err(|e| RepositoryFailure::from_error(rp, "open", &e))?;
-            let mine: Vec<SnapshotEntry> =
-                snaps.into_iter().filter(|s| filter.matches(&s.snapshot)).collect();
+            let mine: Vec<SnapshotEntry> = snaps
+                .into_iter()
+                .filter(|s| filter.matches(&s.snapshot))
+                .collect();
             Ok((r, mine))
         });
         let remembered = state.repositories.get(&rp.name).filter(|s| {
@@ -168,7 +173,8 @@ pub fn status(profile: &Profile, state_dir: &StateDir, options: &StatusOptions) 
             error: opened.as_ref().err().cloned(),
             snapshots: opened.as_ref().map(|(_, s)| s.len()).unwrap_or(0),
             newest_snapshot: newest,
-            fresh: newest.is_some_and(|t| now - t.with_timezone(&Utc) < profile.rule.offsite_max_age.0),
+            fresh: newest
+                .is_some_and(|t| now - t.with_timezone(&Utc) < profile.rule.offsite_max_age.0),
             last_backup: remembered.and_then(|s| s.last_backup),
             last_copy: remembered.and_then(|s| s.last_copy),
             last_full_verification: remembered.and_then(|s| s.last_full_verification()),
@@ -183,7 +189,10 @@ pub fn status(profile: &Profile, state_dir: &StateDir, options: &StatusOptions) 
     let mut missing = Vec::new();
     for (s, _) in &repos {
         if let Some(e) = &s.error {
-            missing.push(format!("repository '{}' could not be read: {}", s.repository, e.message));
+            missing.push(format!(
+                "repository '{}' could not be read: {}",
+                s.repository, e.message
+            ));
         }
     }
     // The snapshot counted: the primary's newest, else the newest anywhere.
@@ -222,12 +231,18 @@ pub fn status(profile: &Profile, state_dir: &StateDir, options: &StatusOptions) 
 
     // The files of the source snapshot.
     let mut files: Vec<(FileKey, PathBuf)> = Vec::new();
-    if let Err(e) = walk(source_repo, &source_entry.snapshot.tree, &mut HashSet::new(), &mut |path, node| {
-        files.push((key(path, node), path.to_path_buf()));
-    }) {
+    if let Err(e) = walk(
+        source_repo,
+        &source_entry.snapshot.tree,
+        &mut HashSet::new(),
+        &mut |path, node| {
+            files.push((key(path, node), path.to_path_buf()));
+        },
+    ) {
         missing.push(format!("the source snapshot could not be read: {e}"));
     }
-    let index: HashMap<&FileKey, usize> = files.iter().enumerate().map(|(i, (k, _))| (k, i)).collect();
+    let index: HashMap<&FileKey, usize> =
+        files.iter().enumerate().map(|(i, (k, _))| (k, i)).collect();
     let mut held: Vec<Vec<usize>> = vec![Vec::new(); files.len()];
     for (ri, (status, opened)) in repos.iter_mut().enumerate() {
         let Some((r, snaps)) = opened else { continue };
@@ -240,7 +255,11 @@ pub fn status(profile: &Profile, state_dir: &StateDir, options: &StatusOptions) 
                 }
             });
             if let Err(e) = result {
-                missing.push(format!("repository '{}': snapshot {} could not be read: {e}", status.repository, s.id.short()));
+                missing.push(format!(
+                    "repository '{}': snapshot {} could not be read: {e}",
+                    status.repository,
+                    s.id.short()
+                ));
             }
         }
         for (i, yes) in seen.iter().enumerate() {
@@ -272,7 +291,11 @@ pub fn status(profile: &Profile, state_dir: &StateDir, options: &StatusOptions) 
         }
         let copies = held[i].len() as u32 + original as u32;
         *report.copies.entry(copies).or_default() += 1;
-        let short = (copies < rule.copies, (media.len() as u32) < rule.media, offsite < rule.offsite);
+        let short = (
+            copies < rule.copies,
+            (media.len() as u32) < rule.media,
+            offsite < rule.offsite,
+        );
         few_copies += short.0 as u64;
         few_media += short.1 as u64;
         few_offsite += short.2 as u64;
@@ -283,19 +306,28 @@ pub fn status(profile: &Profile, state_dir: &StateDir, options: &StatusOptions) 
                 copies,
                 media: media.into_iter().collect(),
                 offsite,
-                repositories: held[i].iter().map(|&ri| repos[ri].0.repository.clone()).collect(),
+                repositories: held[i]
+                    .iter()
+                    .map(|&ri| repos[ri].0.repository.clone())
+                    .collect(),
                 original,
             });
         }
     }
     report.files = files.len() as u64;
-    report.files_at_risk.sort_by(|a, b| a.copies.cmp(&b.copies).then(a.path.cmp(&b.path)));
+    report
+        .files_at_risk
+        .sort_by(|a, b| a.copies.cmp(&b.copies).then(a.path.cmp(&b.path)));
     let n = files.len() as u64;
     let all_or = |count: u64, what: &str| {
         if count == n {
             format!("no file has {what}")
         } else {
-            format!("{} of {} files do not have {what}", thousands(count), thousands(n))
+            format!(
+                "{} of {} files do not have {what}",
+                thousands(count),
+                thousands(n)
+            )
         }
     };
     if few_copies > 0 {
@@ -307,7 +339,10 @@ pub fn status(profile: &Profile, state_dir: &StateDir, options: &StatusOptions) 
         ));
     }
     if few_media > 0 {
-        missing.push(all_or(few_media, &format!("copies on {} kinds of medium", rule.media)));
+        missing.push(all_or(
+            few_media,
+            &format!("copies on {} kinds of medium", rule.media),
+        ));
     }
     if few_offsite > 0 {
         let offsite_repos = repos.iter().filter(|(s, _)| s.offsite).count();
@@ -321,7 +356,10 @@ pub fn status(profile: &Profile, state_dir: &StateDir, options: &StatusOptions) 
         } else {
             missing.push(all_or(
                 few_offsite,
-                &format!("an off-site copy newer than {}", rule.offsite_max_age.shown()),
+                &format!(
+                    "an off-site copy newer than {}",
+                    rule.offsite_max_age.shown()
+                ),
             ));
         }
     }

@@ -42,8 +42,13 @@ fn server() -> (String, Arc<Mutex<Vec<Request>>>) {
             let mut parts = first.split_whitespace();
             let method = parts.next().unwrap_or_default().to_string();
             let path = parts.next().unwrap_or_default().to_string();
-            record.lock().unwrap().push((method, path, String::from_utf8_lossy(&body).into_owned()));
-            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nOK");
+            record.lock().unwrap().push((
+                method,
+                path,
+                String::from_utf8_lossy(&body).into_owned(),
+            ));
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nOK");
         }
     });
     (url, seen)
@@ -64,13 +69,21 @@ fn a_healthchecks_url_hears_start_success_and_failure_and_a_command_gets_the_sum
     t.pv.ok(["-P", "photos", "run"]);
     {
         let seen = seen.lock().unwrap();
-        let paths: Vec<(&str, &str)> = seen.iter().map(|(m, p, _)| (m.as_str(), p.as_str())).collect();
-        assert_eq!(paths, [("POST", "/ping/abc/start"), ("POST", "/ping/abc")], "{seen:?}");
+        let paths: Vec<(&str, &str)> = seen
+            .iter()
+            .map(|(m, p, _)| (m.as_str(), p.as_str()))
+            .collect();
+        assert_eq!(
+            paths,
+            [("POST", "/ping/abc/start"), ("POST", "/ping/abc")],
+            "{seen:?}"
+        );
         let body: serde_json::Value = serde_json::from_str(&seen[1].2).unwrap();
         assert_eq!(body["event"], "success");
         assert_eq!(body["summary"]["result"], "ok");
     }
-    let alert: serde_json::Value = serde_json::from_str(&fs::read_to_string(&got).unwrap()).unwrap();
+    let alert: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&got).unwrap()).unwrap();
     assert_eq!(alert["event"], "success");
     assert_eq!(alert["summary"]["repositories"][1]["snapshots_copied"], 1);
 
@@ -81,12 +94,22 @@ fn a_healthchecks_url_hears_start_success_and_failure_and_a_command_gets_the_sum
         let seen = seen.lock().unwrap();
         let (_, path, body) = seen.last().unwrap();
         assert_eq!(path, "/ping/abc/fail", "{seen:?}");
-        assert!(body.contains("repository 'cloud'") || body.contains("\"cloud\""), "{body}");
+        assert!(
+            body.contains("repository 'cloud'") || body.contains("\"cloud\""),
+            "{body}"
+        );
     }
-    let alert: serde_json::Value = serde_json::from_str(&fs::read_to_string(&got).unwrap()).unwrap();
+    let alert: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&got).unwrap()).unwrap();
     assert_eq!(alert["event"], "failure");
     assert_eq!(alert["summary"]["failed"], serde_json::json!(["cloud"]));
-    assert!(alert["message"].as_str().unwrap().contains("cloud FAILED (open)"), "{alert}");
+    assert!(
+        alert["message"]
+            .as_str()
+            .unwrap()
+            .contains("cloud FAILED (open)"),
+        "{alert}"
+    );
     // --no-alerts sends nothing.
     let before = seen.lock().unwrap().len();
     t.pv.run(["-P", "photos", "run", "--no-alerts"]).code(16);
@@ -105,15 +128,24 @@ fn no_successful_run_for_too_long_and_a_broken_rule_are_alerts() {
     t.init("photos", "cloud");
     t.pv.ok(["-P", "photos", "run"]);
     // A success and the rule holding: an ntfy-style URL hears nothing.
-    assert!(seen.lock().unwrap().is_empty(), "{:?}", seen.lock().unwrap());
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "{:?}",
+        seen.lock().unwrap()
+    );
     // The last success was three days ago.
     let state_file = t.state_file("photos");
-    let mut state: serde_json::Value = serde_json::from_str(&fs::read_to_string(&state_file).unwrap()).unwrap();
+    let mut state: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&state_file).unwrap()).unwrap();
     let old = (chrono::Utc::now() - chrono::TimeDelta::days(3)).to_rfc3339();
     state["last_success"] = serde_json::json!(old);
     fs::write(&state_file, state.to_string()).unwrap();
     let out = t.pv.ok(["-P", "photos", "status"]);
-    assert!(out.stdout.contains("no successful run of profile 'photos' for 2d"), "{out}");
+    assert!(
+        out.stdout
+            .contains("no successful run of profile 'photos' for 2d"),
+        "{out}"
+    );
     {
         let seen = seen.lock().unwrap();
         assert_eq!(seen.len(), 1, "{seen:?}");

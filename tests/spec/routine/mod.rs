@@ -31,17 +31,20 @@ impl Setup {
         for i in 0..6u64 {
             let sub = photos.join(["2023", "2024"][(i % 2) as usize]);
             fs::create_dir_all(&sub).unwrap();
-            write_random_file(&sub.join(format!("IMG_{i:04}.JPG")), 20_000 + i * 7_000, 40 + i);
+            write_random_file(
+                &sub.join(format!("IMG_{i:04}.JPG")),
+                20_000 + i * 7_000,
+                40 + i,
+            );
         }
         let password_file = s.path("password");
         fs::write(&password_file, format!("{PASSWORD}\n")).unwrap();
         fs::create_dir_all(s.path("config/photovault")).unwrap();
-        let pv = s
-            .pv
-            .without_repo_flag()
-            .with_password(None)
-            .with_env("XDG_CONFIG_HOME", s.path("config"))
-            .with_env("XDG_STATE_HOME", s.path("state"));
+        let pv =
+            s.pv.without_repo_flag()
+                .with_password(None)
+                .with_env("XDG_CONFIG_HOME", s.path("config"))
+                .with_env("XDG_STATE_HOME", s.path("state"));
         Setup {
             s,
             pv,
@@ -87,16 +90,15 @@ offsite = true
 
     /// `pvault -P PROFILE --repo-name NAME init` with cheap Argon2.
     pub fn init(&self, profile: &str, repo: &str) {
-        self.pv.ok(
-            ["-P", profile, "--repo-name", repo, "init"]
-                .iter()
-                .chain(&FAST_KDF),
-        );
+        self.pv.ok(["-P", profile, "--repo-name", repo, "init"]
+            .iter()
+            .chain(&FAST_KDF));
     }
 
     /// The profile's state file.
     pub fn state_file(&self, profile: &str) -> PathBuf {
-        self.s.path(&format!("state/photovault/{profile}/state.json"))
+        self.s
+            .path(&format!("state/photovault/{profile}/state.json"))
     }
 }
 

@@ -36,8 +36,16 @@ fn install_writes_units_systemd_accepts_and_enables_the_timer() {
     let units = t.s.path("config/systemd/user");
     let service = fs::read_to_string(units.join("pvault-photos.service")).unwrap();
     let timer = fs::read_to_string(units.join("pvault-photos.timer")).unwrap();
-    assert!(service.contains("ExecStart=") && service.contains("--profile") && service.contains("photos.toml run"), "{service}");
-    assert!(timer.contains("OnCalendar=Mon..Fri *-*-* 02:30:00"), "{timer}");
+    assert!(
+        service.contains("ExecStart=")
+            && service.contains("--profile")
+            && service.contains("photos.toml run"),
+        "{service}"
+    );
+    assert!(
+        timer.contains("OnCalendar=Mon..Fri *-*-* 02:30:00"),
+        "{timer}"
+    );
     assert_eq!(
         fs::read_to_string(&log).unwrap(),
         "--user daemon-reload\n--user enable --now pvault-photos.timer\n"
@@ -66,10 +74,16 @@ fn install_writes_units_systemd_accepts_and_enables_the_timer() {
     }
     // show names the timer; remove disables it and deletes the files.
     let out = pv.ok(["schedule", "show", "photos"]);
-    assert!(out.stdout.contains("OnCalendar=Mon..Fri *-*-* 02:30:00") && out.stdout.contains("no run yet"), "{out}");
+    assert!(
+        out.stdout.contains("OnCalendar=Mon..Fri *-*-* 02:30:00")
+            && out.stdout.contains("no run yet"),
+        "{out}"
+    );
     pv.ok(["schedule", "remove", "photos"]);
     assert!(!units.join("pvault-photos.timer").exists());
-    assert!(fs::read_to_string(&log).unwrap().contains("--user disable --now pvault-photos.timer"));
+    assert!(fs::read_to_string(&log)
+        .unwrap()
+        .contains("--user disable --now pvault-photos.timer"));
 }
 
 #[test]
@@ -84,16 +98,32 @@ fn without_systemd_a_crontab_line_is_installed_and_show_reports_the_last_run() {
     let crontab = t.s.path("crontab");
     recorder(&crontab, &log, Some(&table));
     let pv = t.pv.with_env("PVAULT_CRONTAB", &crontab);
-    pv.ok(["-P", "photos", "schedule", "install", "--cron", "--every", "hourly"]);
-    pv.ok(["-P", "photos", "schedule", "install", "--cron", "--every", "daily"]);
+    pv.ok([
+        "-P", "photos", "schedule", "install", "--cron", "--every", "hourly",
+    ]);
+    pv.ok([
+        "-P", "photos", "schedule", "install", "--cron", "--every", "daily",
+    ]);
     let text = fs::read_to_string(&table).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2, "{text}");
     assert_eq!(lines[0], "0 1 * * * backup-something-else");
-    assert!(lines[1].starts_with("17 3 * * * '") && lines[1].contains("--quiet run # pvault schedule pvault-photos"), "{text}");
+    assert!(
+        lines[1].starts_with("17 3 * * * '")
+            && lines[1].contains("--quiet run # pvault schedule pvault-photos"),
+        "{text}"
+    );
     t.pv.ok(["-P", "photos", "run"]);
     let out = pv.ok(["-P", "photos", "schedule", "show"]);
-    assert!(out.stdout.contains("crontab: 17 3 * * *") && out.stdout.contains(": ok") && out.stdout.contains("last successful run"), "{out}");
+    assert!(
+        out.stdout.contains("crontab: 17 3 * * *")
+            && out.stdout.contains(": ok")
+            && out.stdout.contains("last successful run"),
+        "{out}"
+    );
     pv.ok(["-P", "photos", "schedule", "remove"]);
-    assert_eq!(fs::read_to_string(&table).unwrap(), "0 1 * * * backup-something-else\n");
+    assert_eq!(
+        fs::read_to_string(&table).unwrap(),
+        "0 1 * * * backup-something-else\n"
+    );
 }
