@@ -25,18 +25,14 @@ pub fn run(ctx: &Context, args: RunArgs) -> Result<u8, CliError> {
     options.open = ctx.open_options();
     options.threads = args.threads;
     let alerts = !args.no_alerts;
-    if alerts {
-        report_alert(
-            ctx,
-            alert::send(&profile, AlertEvent::Start, &json!({}), "run started"),
-        );
-    }
     let report = routine_run::run(
         &profile,
         &state,
         &options,
         &Steps {
-            verbose: ctx.verbose(),
+            ctx,
+            profile: &profile,
+            alerts,
         },
     )
     .map_err(|e| CliError {
@@ -209,13 +205,24 @@ fn print_table(report: &RunReport) {
     }
 }
 
-struct Steps {
-    verbose: bool,
+struct Steps<'a> {
+    ctx: &'a Context,
+    profile: &'a Profile,
+    alerts: bool,
 }
 
-impl RunProgress for Steps {
+impl RunProgress for Steps<'_> {
+    /// healthchecks' `/start`, once the run holds the lock (a run refused because another
+    /// is running pings nothing).
+    fn started(&self) {
+        if self.alerts {
+            let sent = alert::send(self.profile, AlertEvent::Start, &json!({}), "run started");
+            report_alert(self.ctx, sent);
+        }
+    }
+
     fn step(&self, repository: &str, step: &str) {
-        if self.verbose {
+        if self.ctx.verbose() {
             eprintln!("{}: {step}", safe(repository));
         }
     }

@@ -40,6 +40,8 @@ pub struct RunOptions {
 
 /// What a run tells as it goes; no-op defaults.
 pub trait RunProgress: Sync {
+    /// The run holds the profile's lock and begins.
+    fn started(&self) {}
     /// A step begins on a repository (`backup`, `copy`, `retention`, `prune`, `verify`).
     fn step(&self, _repository: &str, _step: &str) {}
 }
@@ -262,6 +264,7 @@ pub fn run(
                 profile: profile.name.clone(),
                 lock: state_dir.dir.join("run.lock").display().to_string(),
             })?;
+    progress.started();
     let started = Utc::now();
     let mut state = state_dir.load();
     let mut outcomes: Vec<RepositoryOutcome> = profile
