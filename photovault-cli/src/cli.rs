@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 /// pvault: encrypted, deduplicated backups of photo and video libraries.
 #[derive(Debug, Parser)]
-#[command(name = "pvault", version, about, long_about = None, disable_version_flag = false)]
+#[command(name = "pvault", version, about, long_about = None, disable_version_flag = false, after_help = EXAMPLES)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -14,8 +14,34 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Shown after `pvault --help`.
+const EXAMPLES: &str = "\
+Examples:
+  pvault -r /mnt/usb/photos init                 create a repository
+  pvault -r /mnt/usb/photos backup ~/Pictures    back up a folder
+  pvault -r /mnt/usb/photos snapshots            list what is there
+  pvault -r /mnt/usb/photos restore latest:/home/me/Pictures --target ~/restored
+  pvault -P photos profile check                 validate ~/.config/photovault/photos.toml
+  pvault -P photos run                           back up, copy, thin, verify: the whole routine
+  pvault -P photos status                        is every photo in 3 copies, 2 media, 1 off-site?
+  pvault -P photos --repo-name cloud snapshots   any command, on a repository of the profile
+  pvault schedule install photos --every daily   run the routine every day (systemd or cron)";
+
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
+    /// Use a profile's repository: a name ($XDG_CONFIG_HOME/photovault/NAME.toml) or a
+    /// path; its primary unless --repo-name says otherwise (overrides -r)
+    #[arg(
+        short = 'P',
+        long = "profile",
+        env = "PVAULT_PROFILE",
+        global = true,
+        value_name = "NAME|PATH"
+    )]
+    pub profile: Option<String>,
+    /// With --profile: the repository of the profile to use (default: its primary)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub repo_name: Option<String>,
     /// Repository location: a folder, sftp:user@host:/path, s3:https://host/bucket[/prefix],
     /// webdav:https://host/path, or opendal:SERVICE
     #[arg(short = 'r', long = "repo", env = "PVAULT_REPOSITORY", global = true)]
@@ -105,8 +131,82 @@ pub enum Command {
     Key(KeyCommand),
     /// Remove stale locks
     Unlock(UnlockArgs),
+    /// Do a profile's whole routine: back up, copy, apply retention, prune, verify
+    Run(RunArgs),
+    /// Is every file of a profile safe? Copies, media and off-site copies (3-2-1)
+    Status(StatusArgs),
+    /// Check profiles
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Run a profile's routine on a timer (systemd user units, or cron)
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completion {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `pvault man > pvault.1`
+    Man,
     /// Print version information
     Version,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Worker threads for the backup (default: one per CPU)
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Send no alerts for this run
+    #[arg(long)]
+    pub no_alerts: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// List at most this many files with too few copies (--json lists all)
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Send no alerts
+    #[arg(long)]
+    pub no_alerts: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Validate a profile and open every repository (reading only; nothing is changed)
+    Check {
+        /// Profile name or path (default: --profile)
+        profile: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// Install and start a timer that runs `pvault -P PROFILE run`
+    Install {
+        /// Profile name or path (default: --profile)
+        profile: Option<String>,
+        /// daily, hourly, or five cron fields ("30 2 * * *")
+        #[arg(long, default_value = "daily")]
+        every: String,
+        /// Write a crontab line instead of systemd units
+        #[arg(long)]
+        cron: bool,
+        /// Write the units but do not ask systemctl to enable them
+        #[arg(long)]
+        no_activate: bool,
+    },
+    /// Stop and remove the timer of a profile
+    Remove {
+        /// Profile name or path (default: --profile)
+        profile: Option<String>,
+    },
+    /// Show the installed schedule and the last run's result
+    Show {
+        /// Profile name or path (default: --profile)
+        profile: Option<String>,
+    },
 }
 
 /// The repository a command reads from besides its own (`copy`, `init`).

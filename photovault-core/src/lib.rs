@@ -108,6 +108,8 @@ pub mod prune;
 pub mod repair;
 mod repository;
 pub mod restore;
+#[cfg(feature = "routine")]
+pub mod routine;
 mod snapshot_filter;
 #[doc(hidden)]
 pub mod source;

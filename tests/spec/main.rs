@@ -21,3 +21,4 @@ mod remote;
 mod restore_resume;
 mod restore_safety;
 mod roundtrip;
+mod routine;

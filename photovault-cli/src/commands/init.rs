@@ -4,7 +4,7 @@ use photovault_core::{InitOptions, KdfParams, Repository};
 use serde_json::json;
 
 use crate::cli::InitArgs;
-use crate::{password, CliError, Context};
+use crate::{CliError, Context};
 
 pub fn run(ctx: &Context, args: InitArgs) -> Result<u8, CliError> {
     let source = match &args.copy_chunker_params_from {
@@ -12,7 +12,7 @@ pub fn run(ctx: &Context, args: InitArgs) -> Result<u8, CliError> {
         None => None,
     };
     let backend = ctx.backend()?;
-    let password = password::repository_password(ctx.global.password_file.as_deref(), true)?;
+    let password = ctx.password(true)?;
     let mut options = InitOptions::default()
         .kdf(KdfParams {
             memory_kib: args.kdf_memory,
