@@ -187,6 +187,7 @@ fn main() -> ExitCode {
         Command::Dump(args) => commands::dump::run(&ctx, args),
         Command::Check(args) => commands::check::run(&ctx, args),
         Command::Mount(args) => commands::mount::run(&ctx, args),
+        Command::Serve(args) => commands::serve::run(&ctx, args),
         Command::Copy(args) => commands::copy::run(&ctx, args),
         Command::Prune(args) => commands::prune::run(&ctx, args),
         Command::Repair(cmd) => commands::repair::run(&ctx, cmd),

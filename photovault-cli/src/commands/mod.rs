@@ -15,6 +15,7 @@ pub mod mount;
 pub mod prune;
 pub mod repair;
 pub mod restore;
+pub mod serve;
 pub mod snapshots;
 pub mod stats;
 pub mod tag;
