@@ -64,7 +64,7 @@ function clearObservers() {
 function show(...nodes) {
   clearObservers();
   const main = $("main");
-  main.replaceChildren(...nodes);
+  main.replaceChildren(...nodes.filter((n) => n !== null && n !== undefined));
   window.scrollTo(0, 0);
 }
 
@@ -275,7 +275,7 @@ async function folders(path) {
   try { data = await api(`/api/s/${snap()}/ls?path=${enc(path)}`); } catch (e) { return fail(e); }
   const parts = path.split("/").filter(Boolean);
   const crumbs = el("div", { class: "crumbs" }, el("a", { href: "#/folders/", text: "/" }),
-    parts.map((p, i) => [el("a", { href: `#/folders/${parts.slice(0, i + 1).map(enc).join("/")}`, text: p }), " / "]));
+    parts.flatMap((p, i) => [el("a", { href: `#/folders/${parts.slice(0, i + 1).map(enc).join("/")}`, text: p }), " / "]));
   const join = (name) => `/${parts.concat([name]).join("/")}`;
   const media = data.entries.filter((e) => e.kind === "file" && /^(image|video)\//.test(e.type))
     .map((e) => ({ name: e.name, path: join(e.name), size: e.size, kind: e.type.startsWith("video") ? "video" : "photo", companions: [] }));
