@@ -117,6 +117,8 @@ pub enum Command {
     VerifySource(VerifySourceArgs),
     /// Browse snapshots as read-only folders (FUSE), with a photo timeline
     Mount(MountArgs),
+    /// Serve a web page to browse, view, play, download and restore photos of snapshots
+    Serve(ServeArgs),
     /// Copy snapshots from another repository into this one
     Copy(CopyArgs),
     /// Remove data no snapshot uses any more (after `forget`)
@@ -569,6 +571,23 @@ pub struct MountArgs {
     /// Let other users see the mount (permissions in the snapshot still apply)
     #[arg(long)]
     pub allow_other: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; anything but loopback needs a password
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Show only this snapshot (id, prefix or `latest`; default: all)
+    #[arg(long)]
+    pub snapshot: Option<String>,
+    /// File holding a password the browser asks for, as well as the URL's token
+    /// (or PVAULT_SERVE_PASSWORD)
+    #[arg(long, env = "PVAULT_SERVE_PASSWORD_FILE")]
+    pub serve_password_file: Option<PathBuf>,
+    /// Memory for decrypted data, in MiB (at least 16)
+    #[arg(long, default_value_t = 128)]
+    pub cache_size: u64,
 }
 
 #[derive(Debug, Args)]

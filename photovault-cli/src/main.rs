@@ -255,6 +255,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(&ctx, args),
         Command::VerifySource(args) => commands::verify_source::run(&ctx, args),
         Command::Mount(args) => commands::mount::run(&ctx, args),
+        Command::Serve(args) => commands::serve::run(&ctx, args),
         Command::Copy(args) => commands::copy::run(&ctx, args),
         Command::Prune(args) => commands::prune::run(&ctx, args),
         Command::Repair(cmd) => commands::repair::run(&ctx, cmd),

@@ -26,6 +26,9 @@
 //! - [`browse`]: folders, files read by byte range and the photo timeline of any snapshot,
 //!   for programs that show them (the FUSE mount, `mount`, is built on it and needs the
 //!   cargo feature `mount`, off by default, so that embedding programs do not pull FUSE).
+//! - [`serve`]: what a web viewer needs beside HTTP (a snapshot's catalog of photos,
+//!   checked request paths, thumbnails, EXIF summaries, zip streams, restoring a
+//!   selection); the `photovault-serve` crate is the server built on it.
 //! - [`backend`]: where a repository lives. [`backend::open_location`] turns a location
 //!   string into a backend; [`backend::Backend`] is the trait a new store implements, and
 //!   [`backend::conformance`] checks that it keeps the rules photovault relies on.
@@ -110,6 +113,7 @@ mod repository;
 pub mod restore;
 #[cfg(feature = "routine")]
 pub mod routine;
+pub mod serve;
 mod snapshot_filter;
 #[doc(hidden)]
 pub mod source;

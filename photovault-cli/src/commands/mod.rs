@@ -18,6 +18,7 @@ pub mod repair;
 pub mod restore;
 pub mod run;
 pub mod schedule;
+pub mod serve;
 pub mod snapshots;
 pub mod stats;
 pub mod status;

@@ -43,4 +43,4 @@ mod timeline;
 pub use browser::{BrowseOptions, Browser, Folder, MIN_CACHE_SIZE};
 pub use file_reader::OpenFile;
 pub use hard_links::LinkCounts;
-pub use timeline::{Month, Timeline};
+pub use timeline::{Item, Month, Timeline};

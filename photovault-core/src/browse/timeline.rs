@@ -49,6 +49,20 @@ pub struct Month {
     /// Names (unique, sorted) and the files they show: photos and videos, with their
     /// companions beside them.
     pub entries: Vec<(Vec<u8>, Arc<Node>)>,
+    /// The same files as items, one per photo or video, in order of their path in the
+    /// snapshot: what a viewer shows as one tile.
+    pub items: Vec<Item>,
+}
+
+/// One photo or video of a [`Month`] with the files that travel with it.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// Its full path in the snapshot (`/home/ann/Photos/IMG_1.HEIC`).
+    pub path: Vec<u8>,
+    /// The photo or video.
+    pub primary: Arc<Node>,
+    /// Sidecars and Live Photo movies from the same folder, with their paths.
+    pub companions: Vec<(Vec<u8>, Arc<Node>)>,
 }
 
 /// A photo or video and the files that belong with it.
@@ -211,8 +225,26 @@ pub(super) fn arrange(mut candidates: Vec<Candidate>) -> Vec<Month> {
             year,
             month,
             entries: name_entries(&candidates),
+            items: candidates.iter().map(|c| item_of(c)).collect(),
         })
         .collect()
+}
+
+/// A candidate as a viewer shows it, its companions with their full paths.
+fn item_of(c: &Candidate) -> Item {
+    let folder = match c.path.iter().rposition(|&b| b == b'/') {
+        Some(slash) => &c.path[..=slash],
+        None => &[][..],
+    };
+    Item {
+        path: c.path.clone(),
+        primary: c.primary.clone(),
+        companions: c
+            .companions
+            .iter()
+            .map(|n| ([folder, n.name.as_slice()].concat(), n.clone()))
+            .collect(),
+    }
 }
 
 /// Names for one month's candidates (in path order), sorted by name.
