@@ -5,7 +5,8 @@
 //! Skipped, loudly, where `/usr/bin/chromium` or `/usr/bin/chromedriver` is missing
 //! (`.ci/run` installs them). `PVAULT_BROWSER_SCREENSHOTS=DIR` keeps screenshots of the
 //! main views in DIR (docs/screenshots/ holds the ones the README shows).
-//! `PVAULT_BROWSER_BIG=1` adds the 20,000-photo timeline timing (too slow for CI).
+//! `cargo test --test browser -- --ignored` adds the 20,000-photo timeline timing (too slow
+//! for CI).
 
 mod support;
 mod timing;
