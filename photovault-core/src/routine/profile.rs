@@ -57,6 +57,12 @@ pub struct Source {
     pub host: Option<String>,
     /// The medium the originals are on, counted by `status` as one copy (default `computer`).
     pub medium: String,
+    /// Percent of the unchanged files each backup reads again to catch bit rot
+    /// (`backup --verify-unchanged-fraction`; default 0).
+    pub verify_unchanged_percent: f64,
+    /// Percent of the previous snapshot's files gone above which a backup raises the
+    /// mass-deletion alarm (`backup --mass-deletion-threshold`; default backup's).
+    pub mass_deletion_percent: Option<f64>,
 }
 
 /// How a repository receives its snapshots.
@@ -290,6 +296,17 @@ impl Profile {
             tags: raw_source.tags,
             host: raw_source.host,
             medium: medium(raw_source.medium.as_deref().unwrap_or("computer")),
+            verify_unchanged_percent: percent_key(
+                raw_source.verify_unchanged_fraction,
+                "verify-unchanged-fraction",
+                &at,
+            )?
+            .unwrap_or(0.0),
+            mass_deletion_percent: percent_key(
+                raw_source.mass_deletion_threshold,
+                "mass-deletion-threshold",
+                &at,
+            )?,
         };
 
         if raw.repositories.is_empty() {
@@ -535,6 +552,22 @@ fn age_key(
         .transpose()
 }
 
+/// A percentage of `[source]`, from 0 to 100.
+fn percent_key(
+    value: Option<f64>,
+    key: &str,
+    at: &dyn Fn(&str, &str, String) -> ProfileError,
+) -> Result<Option<f64>, ProfileError> {
+    match value {
+        Some(p) if !(0.0..=100.0).contains(&p) => Err(at(
+            "source",
+            key,
+            format!("{p} is not a percentage: give a number from 0 to 100"),
+        )),
+        other => Ok(other),
+    }
+}
+
 fn retention(r: &RawRetention) -> Result<Retention, (&'static str, String)> {
     let mut policy = Policy::default();
     let counts = [
@@ -655,6 +688,8 @@ struct RawSource {
     tags: Vec<String>,
     host: Option<String>,
     medium: Option<String>,
+    verify_unchanged_fraction: Option<f64>,
+    mass_deletion_threshold: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -230,6 +230,54 @@ pub fn profile_filter(profile: &Profile) -> SnapshotFilter {
     filter
 }
 
+/// The photo-protection findings of a backup as warnings of the run: a library that
+/// disappeared (exit code 14 of `backup`) and files damaged on the source (15). The
+/// snapshot was written either way; earlier snapshots still hold the good versions.
+fn photo_warnings(o: &mut RepositoryOutcome, outcome: &crate::backup::BackupOutcome) {
+    if let Some(gone) = outcome.disappearance.as_ref().filter(|d| d.alarm) {
+        let folders: Vec<String> = gone
+            .folders
+            .iter()
+            .take(3)
+            .map(|(folder, n)| format!("{} ({n})", folder.display()))
+            .collect();
+        o.problem(
+            Severity::Warning,
+            "backup",
+            format!(
+                "MASS DELETION: {:.0}% of the previous snapshot's {} files are gone or empty \
+                 ({} gone, {} truncated), most in {}; the previous snapshots still hold them",
+                gone.percent,
+                gone.parent_files,
+                gone.gone,
+                gone.truncated,
+                folders.join(", ")
+            ),
+            14,
+        );
+    }
+    if !outcome.source_damaged.is_empty() {
+        let shown: Vec<String> = outcome
+            .source_damaged
+            .iter()
+            .take(5)
+            .map(|e| e.to_string())
+            .collect();
+        o.problem(
+            Severity::Warning,
+            "backup",
+            format!(
+                "{} DAMAGED SOURCE FILE(S) (content changed, size and mtime did not): {}{}; \
+                 the good versions stay in earlier snapshots",
+                outcome.source_damaged.len(),
+                shown.join("; "),
+                if outcome.source_damaged.len() > 5 { "; …" } else { "" }
+            ),
+            15,
+        );
+    }
+}
+
 /// `path` without `.` and `..`, as backup records it.
 fn lexical(path: &std::path::Path) -> std::path::PathBuf {
     let mut clean = std::path::PathBuf::from("/");
@@ -300,6 +348,11 @@ pub fn run(
             excludes: profile.source.excludes.clone(),
             threads: options.threads,
             ..Default::default()
+        }
+        .verify_unchanged(profile.source.verify_unchanged_percent);
+        let backup = match profile.source.mass_deletion_percent {
+            Some(percent) => backup.mass_deletion_threshold(percent),
+            None => backup,
         };
         match r.backup(&profile.source.paths, &backup, &()) {
             Ok(outcome) => {
@@ -329,6 +382,7 @@ pub fn run(
                         3,
                     );
                 }
+                photo_warnings(o, &outcome);
                 let id = r.config().id.clone();
                 state.repository(&repo.name, &id).last_backup = Some(Utc::now());
             }

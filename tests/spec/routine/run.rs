@@ -178,3 +178,55 @@ fn the_last_copy_guard_stops_retention_with_a_warning() {
     );
     assert_eq!(v["repositories"][0]["snapshots_removed"], 0);
 }
+
+#[test]
+fn a_vanished_library_and_bit_rot_surface_as_warnings_of_the_run() {
+    let t = Setup::new();
+    // Ten more photos, so that losing most of them is a mass deletion (at least 10 files).
+    for i in 6..16u64 {
+        write_random_file(&t.photos.join(format!("2024/IMG_{i:04}.JPG")), 10_000, 90 + i);
+    }
+    let profile = t.two_local("");
+    let text = fs::read_to_string(&profile).unwrap().replace(
+        "[source]\n",
+        "[source]\nverify-unchanged-fraction = 100\nmass-deletion-threshold = 50\n",
+    );
+    fs::write(&profile, text).unwrap();
+    t.init("photos", "disk");
+    t.init("photos", "cloud");
+    t.pv.ok(["-P", "photos", "run"]);
+
+    // One photo rots in place (same size and mtime); most of the rest disappear.
+    let rotted = t.photos.join("2023/IMG_0000.JPG");
+    let mtime = fs::metadata(&rotted).unwrap().modified().unwrap();
+    let mut bytes = fs::read(&rotted).unwrap();
+    bytes[100] ^= 1;
+    fs::write(&rotted, &bytes).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&rotted)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    for i in 6..16u64 {
+        fs::remove_file(t.photos.join(format!("2024/IMG_{i:04}.JPG"))).unwrap();
+    }
+
+    let v =
+        t.pv.run(["-P", "photos", "--json", "run"])
+            .code(3)
+            .last_json();
+    assert_eq!(v["result"], "warning", "{v}");
+    let problems = v["repositories"][0]["problems"].as_array().unwrap();
+    let with_code = |code: i64| {
+        problems
+            .iter()
+            .find(|p| p["code"] == code)
+            .unwrap_or_else(|| panic!("no problem with code {code}: {v}"))["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(with_code(14).contains("MASS DELETION"), "{v}");
+    assert!(with_code(15).contains("IMG_0000.JPG"), "{v}");
+}
