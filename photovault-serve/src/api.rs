@@ -69,7 +69,10 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/view/{snapshot}", get(files::view))
         .route("/zip/{snapshot}", get(zip))
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::guard,
+        ))
         .layer(axum::middleware::from_fn(pages::security_headers))
         .with_state(state)
 }
@@ -100,9 +103,11 @@ async fn snapshots(State(state): State<Arc<AppState>>) -> Response {
         .iter()
         .rev()
         .map(|s| {
-            let summary = s.snapshot.summary.as_ref().map(|m| {
-                json!({"files": m.total_files, "bytes": m.total_bytes})
-            });
+            let summary = s
+                .snapshot
+                .summary
+                .as_ref()
+                .map(|m| json!({"files": m.total_files, "bytes": m.total_bytes}));
             json!({
                 "id": s.id.to_hex(),
                 "short_id": s.id.short(),
@@ -147,7 +152,9 @@ async fn ls(
                 })
             })
             .collect();
-        Ok::<_, Failure>(json_ok(json!({ "entries": entries, "hidden": folder.hidden.len() })))
+        Ok::<_, Failure>(json_ok(
+            json!({ "entries": entries, "hidden": folder.hidden.len() }),
+        ))
     };
     run.await.map_err(Failure::json)
 }
@@ -249,12 +256,20 @@ async fn zip(
             .await??
     };
     let body = crate::stream::streamed(move |out| {
-        write_zip(&browser, &selected, out).map(|_| ()).map_err(|e| e.to_string())
+        write_zip(&browser, &selected, out)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     });
     let mut response = body.into_response();
     let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
-    h.insert(header::CONTENT_DISPOSITION, disposition("attachment", &name));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        disposition("attachment", &name),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
@@ -283,7 +298,10 @@ async fn restore(
             .and_then(|c| c.to_str().ok())
             .is_some_and(|c| c.starts_with("application/json"));
         if !is_json {
-            return Err(Failure::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "send JSON"));
+            return Err(Failure::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "send JSON",
+            ));
         }
         let request: RestoreRequest = serde_json::from_slice(&body)
             .map_err(|e| Failure::new(StatusCode::BAD_REQUEST, format!("bad request: {e}")))?;

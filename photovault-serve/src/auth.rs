@@ -54,7 +54,8 @@ impl Access {
         let token = match &options.token {
             Some(t) => {
                 let ok = t.len() >= 16
-                    && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                    && t.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
                 if !ok {
                     return Err(StartError::WeakToken);
                 }
@@ -108,14 +109,25 @@ impl Access {
             return false;
         };
         let name = match host.rsplit_once(':') {
-            Some((name, port)) if !name.ends_with(':') && port.bytes().all(|b| b.is_ascii_digit()) => name,
+            Some((name, port))
+                if !name.ends_with(':') && port.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                name
+            }
             _ => host,
         };
-        matches!(name, "localhost" | "[::1]") || name.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+        matches!(name, "localhost" | "[::1]")
+            || name
+                .parse::<std::net::Ipv4Addr>()
+                .is_ok_and(|ip| ip.is_loopback())
     }
 
     /// The token a request carries: query `token`, header, or cookie.
-    fn carried<'a>(&self, query: Option<&'a str>, headers: &'a HeaderMap) -> Vec<std::borrow::Cow<'a, str>> {
+    fn carried<'a>(
+        &self,
+        query: Option<&'a str>,
+        headers: &'a HeaderMap,
+    ) -> Vec<std::borrow::Cow<'a, str>> {
         let mut found = Vec::new();
         if let Some(q) = query {
             found.extend(
@@ -164,7 +176,10 @@ impl Access {
         let origin_ok = match headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
             None => true,
             Some(origin) => {
-                let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+                let host = headers
+                    .get(header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .unwrap_or("");
                 origin == format!("http://{host}")
             }
         };
@@ -203,7 +218,11 @@ fn decode_base64(text: &str) -> Option<Vec<u8>> {
 }
 
 /// The check every request passes.
-pub(crate) async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+pub(crate) async fn guard(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let access = &state.access;
     let headers = request.headers();
     if !access.host_ok(headers) {
@@ -225,7 +244,10 @@ pub(crate) async fn guard(State(state): State<Arc<AppState>>, request: Request, 
         .uri()
         .query()
         .is_some_and(|q| form_urlencoded::parse(q.as_bytes()).any(|(k, _)| k == "token"));
-    if !carried.iter().any(|t| same(t.as_bytes(), access.token.as_bytes())) {
+    if !carried
+        .iter()
+        .any(|t| same(t.as_bytes(), access.token.as_bytes()))
+    {
         return error_page(
             StatusCode::FORBIDDEN,
             "This page needs the token of the address pvault serve printed when it started.",
@@ -254,13 +276,19 @@ mod tests {
     #[test]
     fn a_non_loopback_address_needs_a_password_and_tokens_must_be_long() {
         let remote = ServeOptions::default().listen("0.0.0.0:8080".parse().unwrap());
-        assert!(matches!(Access::new(&remote), Err(StartError::PasswordRequired(_))));
+        assert!(matches!(
+            Access::new(&remote),
+            Err(StartError::PasswordRequired(_))
+        ));
         assert!(Access::new(&remote.password("pw")).is_ok());
         let short = ServeOptions::default().token("abc");
         assert!(matches!(Access::new(&short), Err(StartError::WeakToken)));
         let access = Access::new(&ServeOptions::default()).unwrap();
         assert_eq!(access.token().len(), 32);
-        assert_ne!(access.token(), Access::new(&ServeOptions::default()).unwrap().token());
+        assert_ne!(
+            access.token(),
+            Access::new(&ServeOptions::default()).unwrap().token()
+        );
     }
 
     #[test]

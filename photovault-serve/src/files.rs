@@ -91,7 +91,12 @@ pub(crate) fn disposition(kind: &str, name: &str) -> HeaderValue {
 }
 
 /// Sends `node`'s bytes, honouring a `Range` header.
-pub(crate) fn send_file(state: &Arc<AppState>, node: Node, headers: &HeaderMap, download: bool) -> Result<Response, Failure> {
+pub(crate) fn send_file(
+    state: &Arc<AppState>,
+    node: Node,
+    headers: &HeaderMap,
+    download: bool,
+) -> Result<Response, Failure> {
     let size = node.size;
     let range = headers
         .get(header::RANGE)
@@ -135,14 +140,20 @@ pub(crate) fn send_file(state: &Arc<AppState>, node: Node, headers: &HeaderMap, 
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(end - start));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
     h.insert(
         header::CONTENT_DISPOSITION,
         disposition(if download { "attachment" } else { "inline" }, &name),
     );
     if status == StatusCode::PARTIAL_CONTENT {
         let value = format!("bytes {start}-{}/{size}", end - 1);
-        h.insert(header::CONTENT_RANGE, HeaderValue::from_str(&value).expect("digits"));
+        h.insert(
+            header::CONTENT_RANGE,
+            HeaderValue::from_str(&value).expect("digits"),
+        );
     }
     Ok(response)
 }
@@ -162,8 +173,14 @@ pub(crate) async fn file(
 fn image_response(thumbnail: Thumbnail) -> Response {
     let mut response = Body::from(thumbnail.bytes.to_vec()).into_response();
     let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(thumbnail.content_type));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(thumbnail.content_type),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=86400"),
+    );
     response
 }
 
@@ -173,9 +190,11 @@ pub(crate) async fn thumbnail_of(state: &Arc<AppState>, node: Node) -> Result<Th
     if let Some(thumbnail) = state.thumbnails.get(&key) {
         return Ok(thumbnail);
     }
-    let _permit = state.making_thumbnails.acquire().await.map_err(|_| {
-        Failure::new(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping")
-    })?;
+    let _permit = state
+        .making_thumbnails
+        .acquire()
+        .await
+        .map_err(|_| Failure::new(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping"))?;
     if let Some(thumbnail) = state.thumbnails.get(&key) {
         return Ok(thumbnail);
     }
@@ -185,7 +204,11 @@ pub(crate) async fn thumbnail_of(state: &Arc<AppState>, node: Node) -> Result<Th
         if video {
             return Ok(placeholder("VIDEO"));
         }
-        let len = if node.size > MAX_DECODED_FILE { HEAD } else { node.size as usize };
+        let len = if node.size > MAX_DECODED_FILE {
+            HEAD
+        } else {
+            node.size as usize
+        };
         let bytes = open.read_at(0, len)?;
         Ok(make_thumbnail(&node.name, &bytes))
     })

@@ -198,7 +198,11 @@ pub fn start(repo: Repository, options: ServeOptions) -> Result<Server, StartErr
         source,
     })?;
     state.access.set_port(address.port());
-    let url = format!("http://{}/?token={}", shown_host(address), state.access.token());
+    let url = format!(
+        "http://{}/?token={}",
+        shown_host(address),
+        state.access.token()
+    );
     let app = api::router(state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()

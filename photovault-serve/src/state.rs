@@ -15,19 +15,26 @@ use crate::{ServeOptions, StartError};
 /// Catalogs kept in memory at once (each holds one node per photo).
 const CATALOGS_KEPT: usize = 4;
 
+/// A snapshot's catalog, made once by the first request that needs it.
+type CatalogSlot = Arc<OnceCell<Arc<Catalog>>>;
+
 pub(crate) struct State {
     pub browser: Browser,
     pub access: Access,
     /// The snapshots shown, oldest first.
     pub snapshots: Vec<SnapshotEntry>,
-    catalogs: Mutex<Vec<(SnapshotId, Arc<OnceCell<Arc<Catalog>>>)>>,
+    catalogs: Mutex<Vec<(SnapshotId, CatalogSlot)>>,
     pub thumbnails: ThumbnailCache,
     /// Thumbnails made at once: one per core, so scrolling does not starve other requests.
     pub making_thumbnails: Semaphore,
 }
 
 impl State {
-    pub fn new(browser: Browser, options: &ServeOptions, access: Access) -> Result<State, StartError> {
+    pub fn new(
+        browser: Browser,
+        options: &ServeOptions,
+        access: Access,
+    ) -> Result<State, StartError> {
         let repo = browser.repository();
         let snapshots = match &options.snapshot {
             Some(spec) => vec![repo.find_snapshot(spec)?],
@@ -54,7 +61,10 @@ impl State {
         found.ok_or_else(|| {
             Failure::new(
                 axum::http::StatusCode::NOT_FOUND,
-                format!("no snapshot '{}' is served", spec.chars().take(80).collect::<String>()),
+                format!(
+                    "no snapshot '{}' is served",
+                    spec.chars().take(80).collect::<String>()
+                ),
             )
         })
     }

@@ -24,7 +24,10 @@ impl BodyWriter {
         if self.buffer.is_empty() {
             return Ok(());
         }
-        let chunk = Bytes::from(std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK)));
+        let chunk = Bytes::from(std::mem::replace(
+            &mut self.buffer,
+            Vec::with_capacity(CHUNK),
+        ));
         self.tx
             .blocking_send(Ok(chunk))
             .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client went away"))
@@ -58,7 +61,9 @@ impl Drop for BodyWriter {
 }
 
 /// A body and the writer that fills it; run `produce` on a blocking thread.
-pub(crate) fn streamed(produce: impl FnOnce(&mut BodyWriter) -> Result<(), String> + Send + 'static) -> Body {
+pub(crate) fn streamed(
+    produce: impl FnOnce(&mut BodyWriter) -> Result<(), String> + Send + 'static,
+) -> Body {
     let (tx, rx) = mpsc::channel(QUEUE);
     tokio::task::spawn_blocking(move || {
         let mut writer = BodyWriter {

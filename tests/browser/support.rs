@@ -55,7 +55,12 @@ pub fn jpeg(width: u32, height: u32, seed: u8) -> Vec<u8> {
     });
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
-        .write_image(pixels.as_raw(), width, height, image::ExtendedColorType::Rgb8)
+        .write_image(
+            pixels.as_raw(),
+            width,
+            height,
+            image::ExtendedColorType::Rgb8,
+        )
         .unwrap();
     out
 }
@@ -130,7 +135,10 @@ pub async fn browser(profile: &Path, downloads: &Path) -> (Background, Client) {
     let driver = Background(driver);
     let started = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not start");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "chromedriver did not start"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let mut capabilities = serde_json::Map::new();
@@ -187,12 +195,19 @@ pub fn downloaded(dir: &Path, name: &str) -> PathBuf {
     let started = Instant::now();
     loop {
         let partial = fs::read_dir(dir)
-            .map(|d| d.flatten().any(|e| e.file_name().to_string_lossy().ends_with(".crdownload")))
+            .map(|d| {
+                d.flatten()
+                    .any(|e| e.file_name().to_string_lossy().ends_with(".crdownload"))
+            })
             .unwrap_or(false);
         if path.exists() && !partial {
             return path;
         }
-        let listing: Vec<_> = fs::read_dir(dir).unwrap().flatten().map(|e| e.file_name()).collect();
+        let listing: Vec<_> = fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
         assert!(
             started.elapsed() < Duration::from_secs(30),
             "{name} was not downloaded into {dir:?} (holds {listing:?})"

@@ -20,7 +20,10 @@ fn the_first_timeline_page_of_20000_photos_appears_within_a_second() {
     if !browser_available() {
         return;
     }
-    let dir = tempfile::Builder::new().prefix("browser-big").tempdir().unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("browser-big")
+        .tempdir()
+        .unwrap();
     let photos = dir.path().join("Photos");
     let base = jpeg(640, 480, 9);
     for i in 0..PHOTOS {
@@ -38,10 +41,16 @@ fn the_first_timeline_page_of_20000_photos_appears_within_a_second() {
     pvault.init();
     let started = Instant::now();
     pvault.backup(&[&photos], &[]);
-    eprintln!("big timeline: backup of {PHOTOS} photos took {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "big timeline: backup of {PHOTOS} photos took {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let downloads = dir.path().join("downloads");
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let (_driver, client) = browser(&dir.path().join("profile"), &downloads).await;
         client.goto("about:blank").await.unwrap();

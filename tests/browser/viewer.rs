@@ -39,11 +39,19 @@ fn make_source(root: &Path) -> Source {
     .concat();
     let files: Vec<(PathBuf, Vec<u8>, i64)> = vec![
         (may.join("IMG_0001.HEIC"), heic, MAY_2015),
-        (may.join("IMG_0001.MOV"), photovault_testkit::files::random_bytes(300_000, 2), MAY_2015),
+        (
+            may.join("IMG_0001.MOV"),
+            photovault_testkit::files::random_bytes(300_000, 2),
+            MAY_2015,
+        ),
         (may.join("PAIR_0002.JPG"), jpeg(1200, 800, 3), MAY_2015 + 60),
         (
             may.join("PAIR_0002.NEF"),
-            [b"II*\0".as_slice(), &photovault_testkit::files::random_bytes(400_000, 4)].concat(),
+            [
+                b"II*\0".as_slice(),
+                &photovault_testkit::files::random_bytes(400_000, 4),
+            ]
+            .concat(),
             MAY_2015 + 60,
         ),
         (may.join("wide.jpg"), jpeg(1600, 500, 5), MAY_2015 + 120),
@@ -73,9 +81,14 @@ fn make_source(root: &Path) -> Source {
         for path in photovault_testkit::corpus::list_files(&dir).unwrap() {
             let path = dir.join(path);
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            let Some((stem, ext)) = name.rsplit_once('.') else { continue };
+            let Some((stem, ext)) = name.rsplit_once('.') else {
+                continue;
+            };
             let mtime = fs::metadata(&path).unwrap().modified().unwrap();
-            let secs = mtime.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+            let secs = mtime
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs() as i64;
             groups
                 .entry((path.parent().unwrap().to_path_buf(), stem.to_string()))
                 .or_default()
@@ -128,7 +141,10 @@ async fn until(client: &Client, what: &str, script: &str, args: Vec<Value>) -> V
         if done {
             return value;
         }
-        assert!(started.elapsed() < Duration::from_secs(20), "timed out waiting for {what}");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -147,7 +163,10 @@ fn a_person_browses_views_plays_and_downloads_their_photos() {
     if !browser_available() {
         return;
     }
-    let dir = tempfile::Builder::new().prefix("browser").tempdir().unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("browser")
+        .tempdir()
+        .unwrap();
     let source = make_source(&dir.path().join("source"));
     let repo = dir.path().join("repo");
     let pvault = pvault(&repo);
@@ -204,13 +223,22 @@ fn a_person_browses_views_plays_and_downloads_their_photos() {
 async fn browse(client: &Client, url: &str, source: &Source, downloads: &Path, scratch: &Path) {
     // Timeline: every month with the right number of items, thumbnails loaded.
     client.goto(url).await.unwrap();
-    until(client, "the timeline", "return document.querySelectorAll('section.month').length", vec![]).await;
+    until(
+        client,
+        "the timeline",
+        "return document.querySelectorAll('section.month').length",
+        vec![],
+    )
+    .await;
     let shown: BTreeMap<String, u64> = serde_json::from_value(
         js(client, "const m = {}; for (const s of document.querySelectorAll('section.month')) m[s.dataset.month] = Number(s.dataset.count); return m;", vec![]).await,
     )
     .unwrap();
-    let expected: BTreeMap<String, u64> =
-        source.months.iter().map(|(k, v)| (k.clone(), *v as u64)).collect();
+    let expected: BTreeMap<String, u64> = source
+        .months
+        .iter()
+        .map(|(k, v)| (k.clone(), *v as u64))
+        .collect();
     assert_eq!(shown, expected, "items per month");
     for month in expected.keys() {
         let tiles = until(
@@ -227,7 +255,10 @@ async fn browse(client: &Client, url: &str, source: &Source, downloads: &Path, s
     // Thumbnails of the corpus' large JPEGs are 320 pixels on their long side.
     let sides = js(client, "return [...document.querySelectorAll('.tile[data-path$=\".JPG\"] img')].map(i => Math.max(i.naturalWidth, i.naturalHeight))", vec![]).await;
     let sides: Vec<u64> = serde_json::from_value(sides).unwrap();
-    assert!(!sides.is_empty() && sides.iter().all(|&s| s == 320), "{sides:?}");
+    assert!(
+        !sides.is_empty() && sides.iter().all(|&s| s == 320),
+        "{sides:?}"
+    );
     js(client, "window.scrollTo(0, 0)", vec![]).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     screenshot(client, "timeline").await;
@@ -236,17 +267,41 @@ async fn browse(client: &Client, url: &str, source: &Source, downloads: &Path, s
     let corpus_photo = js(client, "const t = document.querySelector('.tile[data-path*=\"/corpus/Photos/\"][data-path$=\".JPG\"]'); t.scrollIntoView(); t.click(); return t.dataset.path;", vec![]).await;
     let corpus_photo = PathBuf::from(corpus_photo.as_str().unwrap());
     let original = fs::read(&corpus_photo).unwrap();
-    let (width, height) = image::load_from_memory(&original).unwrap().to_rgb8().dimensions();
+    let (width, height) = image::load_from_memory(&original)
+        .unwrap()
+        .to_rgb8()
+        .dimensions();
     let size = until(client, "the photo", "const i = document.getElementById('viewer-image'); return i && i.complete && i.naturalWidth ? [i.naturalWidth, i.naturalHeight] : null;", vec![]).await;
-    assert_eq!(size, json!([width, height]), "the photo view shows the original");
+    assert_eq!(
+        size,
+        json!([width, height]),
+        "the photo view shows the original"
+    );
     let details = until(client, "the EXIF summary", "const d = [...document.querySelectorAll('#viewer-details dt')].map(e => e.textContent); return d.includes('Taken') ? d : null;", vec![]).await;
-    assert!(details.as_array().unwrap().contains(&json!("Camera")), "{details}");
+    assert!(
+        details.as_array().unwrap().contains(&json!("Camera")),
+        "{details}"
+    );
     screenshot(client, "photo").await;
-    client.find(Locator::Css("#viewer-files a.download")).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css("#viewer-files a.download"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let name = corpus_photo.file_name().unwrap().to_str().unwrap();
     let got = fs::read(downloaded(downloads, name)).unwrap();
-    assert!(got == original, "the downloaded {name} differs from the original");
-    js(client, "document.getElementById('viewer-close').click()", vec![]).await;
+    assert!(
+        got == original,
+        "the downloaded {name} differs from the original"
+    );
+    js(
+        client,
+        "document.getElementById('viewer-close').click()",
+        vec![],
+    )
+    .await;
 
     // A video plays and seeks (the browser asks for byte ranges).
     if let Some(video) = &source.video {
@@ -261,25 +316,52 @@ async fn browse(client: &Client, url: &str, source: &Source, downloads: &Path, s
             .await
             .unwrap();
         let (time, ready) = (seeked[0].as_f64().unwrap(), seeked[1].as_u64().unwrap());
-        assert!((time - 4.0).abs() < 0.5 && ready >= 2, "seeked to {time}, readyState {ready}");
-        until(client, "a frame after the seek", "const v = document.getElementById('viewer-video'); return v.readyState >= 2;", vec![]).await;
+        assert!(
+            (time - 4.0).abs() < 0.5 && ready >= 2,
+            "seeked to {time}, readyState {ready}"
+        );
+        until(
+            client,
+            "a frame after the seek",
+            "const v = document.getElementById('viewer-video'); return v.readyState >= 2;",
+            vec![],
+        )
+        .await;
         screenshot(client, "video").await;
-        js(client, "document.getElementById('viewer-close').click()", vec![]).await;
+        js(
+            client,
+            "document.getElementById('viewer-close').click()",
+            vec![],
+        )
+        .await;
         let bytes = fs::read(video).unwrap();
         assert!(bytes.len() > 1000);
     }
 
     // A folder: listed, and downloaded as a zip whose files are the originals.
     let may = source.extras.join("2015-05");
-    let folder_hash = format!("#/folders/{}", may.to_str().unwrap().trim_start_matches('/'));
+    let folder_hash = format!(
+        "#/folders/{}",
+        may.to_str().unwrap().trim_start_matches('/')
+    );
     let base = url.split("/?").next().unwrap();
     client.goto(&format!("{base}/{folder_hash}")).await.unwrap();
     let names = until(client, "the folder", "const r = [...document.querySelectorAll('table.folder tbody tr')].map(r => r.dataset.name); return r.length ? r : null;", vec![]).await;
-    let mut on_disk: Vec<String> = fs::read_dir(&may).unwrap().flatten().map(|e| e.file_name().into_string().unwrap()).collect();
+    let mut on_disk: Vec<String> = fs::read_dir(&may)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect();
     on_disk.sort();
     assert_eq!(names, json!(on_disk));
     screenshot(client, "folders").await;
-    client.find(Locator::Css("a.zip")).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css("a.zip"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let zip_path = downloaded(downloads, "2015-05.zip");
     let mut archive = zip::ZipArchive::new(fs::File::open(&zip_path).unwrap()).unwrap();
     assert_eq!(archive.len(), on_disk.len());
@@ -289,11 +371,17 @@ async fn browse(client: &Client, url: &str, source: &Source, downloads: &Path, s
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
         let original = fs::read(may.join(name.trim_start_matches("2015-05/"))).unwrap();
-        assert!(bytes == original, "{name} in the zip differs from the original");
+        assert!(
+            bytes == original,
+            "{name} in the zip differs from the original"
+        );
     }
 
     // Search by name: the RAW+JPEG pair is one item.
-    client.goto(&format!("{base}/#/search?name=PAIR_0002")).await.unwrap();
+    client
+        .goto(&format!("{base}/#/search?name=PAIR_0002"))
+        .await
+        .unwrap();
     let found = until(client, "search results", "const r = document.querySelectorAll('#search-results .tile'); return r.length ? [...r].map(t => t.textContent) : null;", vec![]).await;
     assert_eq!(found, json!(["RAW+JPEG"]));
     screenshot(client, "search").await;
@@ -317,7 +405,13 @@ async fn browse(client: &Client, url: &str, source: &Source, downloads: &Path, s
 
     // Snapshots view.
     client.goto(&format!("{base}/#/snapshots")).await.unwrap();
-    until(client, "the snapshots", "return document.querySelectorAll('main tbody tr').length", vec![]).await;
+    until(
+        client,
+        "the snapshots",
+        "return document.querySelectorAll('main tbody tr').length",
+        vec![],
+    )
+    .await;
     screenshot(client, "snapshots").await;
 
     // Without the cookie the browser gets the refusal page.

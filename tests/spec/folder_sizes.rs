@@ -22,7 +22,9 @@ fn fill_folder(dir: &Path, count: usize) {
 fn folder_sizes() -> Vec<usize> {
     let mut sizes: Vec<usize> = (0..=16).collect();
     sizes.extend([540, 559, 560, 600, 680, 799, 800, 820]);
-    sizes.extend([1_000, 2_000, 2_449, 2_450, 2_500, 2_750, 2_999, 3_000, 3_050, 4_000, 5_000]);
+    sizes.extend([
+        1_000, 2_000, 2_449, 2_450, 2_500, 2_750, 2_999, 3_000, 3_050, 4_000, 5_000,
+    ]);
     sizes
 }
 

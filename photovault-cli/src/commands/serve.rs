@@ -12,15 +12,23 @@ use crate::{CliError, Context};
 fn serve_password(args: &ServeArgs) -> Result<Option<String>, CliError> {
     if let Some(file) = &args.serve_password_file {
         let text = std::fs::read_to_string(file).map_err(|e| {
-            CliError::usage(format!("cannot read the password file {}: {e}", file.display()))
+            CliError::usage(format!(
+                "cannot read the password file {}: {e}",
+                file.display()
+            ))
         })?;
         let password = text.lines().next().unwrap_or("").to_string();
         if password.is_empty() {
-            return Err(CliError::usage(format!("{} holds no password", file.display())));
+            return Err(CliError::usage(format!(
+                "{} holds no password",
+                file.display()
+            )));
         }
         return Ok(Some(password));
     }
-    Ok(std::env::var("PVAULT_SERVE_PASSWORD").ok().filter(|p| !p.is_empty()))
+    Ok(std::env::var("PVAULT_SERVE_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty()))
 }
 
 pub fn run(ctx: &Context, args: ServeArgs) -> Result<u8, CliError> {
@@ -46,7 +54,9 @@ pub fn run(ctx: &Context, args: ServeArgs) -> Result<u8, CliError> {
         other => CliError::usage(other.to_string()),
     })?;
     if ctx.global.json {
-        crate::print_json(&json!({"message_type": "serving", "url": server.url(), "address": server.address().to_string()}));
+        crate::print_json(
+            &json!({"message_type": "serving", "url": server.url(), "address": server.address().to_string()}),
+        );
     } else {
         println!("serving at {}", server.url());
         println!("(the token in this address is needed to see anything; Ctrl-C stops)");

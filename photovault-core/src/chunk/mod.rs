@@ -55,8 +55,7 @@ impl ChunkerParams {
             self.max_size as usize,
         );
         let ok = min >= MINIMUM_MIN
-            && avg >= AVERAGE_MIN
-            && avg <= AVERAGE_MAX
+            && (AVERAGE_MIN..=AVERAGE_MAX).contains(&avg)
             && max <= MAXIMUM_MAX
             && min < avg
             && avg < max

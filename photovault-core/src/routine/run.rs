@@ -271,7 +271,11 @@ fn photo_warnings(o: &mut RepositoryOutcome, outcome: &crate::backup::BackupOutc
                  the good versions stay in earlier snapshots",
                 outcome.source_damaged.len(),
                 shown.join("; "),
-                if outcome.source_damaged.len() > 5 { "; …" } else { "" }
+                if outcome.source_damaged.len() > 5 {
+                    "; …"
+                } else {
+                    ""
+                }
             ),
             15,
         );

@@ -277,15 +277,23 @@ mod tests {
     #[test]
     fn raw_and_jpeg_pairs_become_one_item_and_live_photos_keep_their_movie() {
         let items = vec![
-            item("/p", node("IMG_2.CR3", 1, Some("2021-03-02T10:00:00")), vec![
-                node("IMG_2.xmp", 2, None),
-            ]),
+            item(
+                "/p",
+                node("IMG_2.CR3", 1, Some("2021-03-02T10:00:00")),
+                vec![node("IMG_2.xmp", 2, None)],
+            ),
             item("/p", node("IMG_2.JPG", 3, None), vec![]),
-            item("/p", node("IMG_1.HEIC", 4, Some("2021-03-01T09:00:00")), vec![
-                node("IMG_1.MOV", 5, None),
-            ]),
+            item(
+                "/p",
+                node("IMG_1.HEIC", 4, Some("2021-03-01T09:00:00")),
+                vec![node("IMG_1.MOV", 5, None)],
+            ),
             // Same stem, other folder: not a pair.
-            item("/q", node("IMG_2.CR3", 6, Some("2021-03-03T00:00:00")), vec![]),
+            item(
+                "/q",
+                node("IMG_2.CR3", 6, Some("2021-03-03T00:00:00")),
+                vec![],
+            ),
         ];
         let timeline = Timeline {
             months: vec![Month {
@@ -301,14 +309,21 @@ mod tests {
             .items
             .iter()
             .map(|i| {
-                let companions = i.companions.iter().map(|c| (c.path.clone(), c.role)).collect();
+                let companions = i
+                    .companions
+                    .iter()
+                    .map(|c| (c.path.clone(), c.role))
+                    .collect();
                 (i.path.clone(), companions)
             })
             .collect();
         assert_eq!(
             shown,
             vec![
-                ("/p/IMG_1.HEIC".to_string(), vec![("/p/IMG_1.MOV".to_string(), "live")]),
+                (
+                    "/p/IMG_1.HEIC".to_string(),
+                    vec![("/p/IMG_1.MOV".to_string(), "live")]
+                ),
                 (
                     "/p/IMG_2.JPG".to_string(),
                     vec![
@@ -321,7 +336,11 @@ mod tests {
         );
         assert_eq!(catalog.items[1].camera.as_deref(), Some("Canon EOS R6"));
         assert_eq!(catalog.months[0].count, 3);
-        assert!(catalog.items.iter().enumerate().all(|(i, item)| item.id == i));
+        assert!(catalog
+            .items
+            .iter()
+            .enumerate()
+            .all(|(i, item)| item.id == i));
         assert_eq!(catalog.month(2021, 3).unwrap().len(), 3);
         assert!(catalog.month(2021, 4).is_none());
     }

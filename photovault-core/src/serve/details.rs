@@ -36,7 +36,12 @@ fn ascii(exif: &Exif, tag: Tag) -> Option<String> {
     match &exif.get_field(tag, In::PRIMARY)?.value {
         Value::Ascii(parts) => parts
             .first()
-            .map(|s| String::from_utf8_lossy(s).trim_end_matches('\0').trim().to_string())
+            .map(|s| {
+                String::from_utf8_lossy(s)
+                    .trim_end_matches('\0')
+                    .trim()
+                    .to_string()
+            })
             .filter(|s| !s.is_empty()),
         _ => None,
     }
@@ -58,7 +63,9 @@ fn degrees(exif: &Exif, tag: Tag, negative_ref: &str, reference: Tag) -> Option<
     let part = |i: usize| dms.get(i).map_or(0.0, |r| r.to_f64());
     let value = part(0) + part(1) / 60.0 + part(2) / 3600.0;
     let negative = ascii(exif, reference).is_some_and(|r| r.eq_ignore_ascii_case(negative_ref));
-    value.is_finite().then_some(if negative { -value } else { value })
+    value
+        .is_finite()
+        .then_some(if negative { -value } else { value })
 }
 
 /// The summary of a file whose first bytes are `head` (the first 256 KiB hold the EXIF of

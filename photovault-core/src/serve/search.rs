@@ -55,7 +55,10 @@ impl Query {
     pub fn matches(&self, item: &CatalogItem) -> bool {
         let name_ok = self.name.as_ref().is_none_or(|n| {
             item.path.to_lowercase().contains(n)
-                || item.companions.iter().any(|c| c.name.to_lowercase().contains(n))
+                || item
+                    .companions
+                    .iter()
+                    .any(|c| c.name.to_lowercase().contains(n))
         });
         let day = item.date.get(..10).unwrap_or(&item.date);
         let from_ok = self.from.as_ref().is_none_or(|f| day >= f.as_str());
@@ -110,8 +113,16 @@ mod tests {
 
     #[test]
     fn name_dates_and_camera_must_all_match() {
-        let a = item("/Photos/2021/IMG_0001.JPG", "2021-03-10T12:00:00", Some("Apple iPhone 12"));
-        let b = item("/Photos/2022/DSC_0002.NEF", "2022-01-01T00:00:00+01:00", Some("NIKON Z 6"));
+        let a = item(
+            "/Photos/2021/IMG_0001.JPG",
+            "2021-03-10T12:00:00",
+            Some("Apple iPhone 12"),
+        );
+        let b = item(
+            "/Photos/2022/DSC_0002.NEF",
+            "2022-01-01T00:00:00+01:00",
+            Some("NIKON Z 6"),
+        );
         let q = |n, f, t, c| Query::new(n, f, t, c).unwrap();
         assert!(q(Some("img_"), None, None, None).matches(&a));
         assert!(!q(Some("img_"), None, None, None).matches(&b));

@@ -31,7 +31,9 @@ pub fn expand_selection(
 ) -> Result<Vec<Selected>, ServeError> {
     let mut out = Vec::new();
     for path in paths {
-        let node = browser.repository().find_path(snapshot, &path.as_lookup())?;
+        let node = browser
+            .repository()
+            .find_path(snapshot, &path.as_lookup())?;
         let name = match path.file_name() {
             "" => "snapshot".to_string(),
             name => name.to_string(),

@@ -111,7 +111,11 @@ fn orientation(bytes: &[u8]) -> u8 {
     exif::Reader::new()
         .read_from_container(&mut Cursor::new(bytes))
         .ok()
-        .and_then(|e| e.get_field(Tag::Orientation, In::PRIMARY)?.value.get_uint(0))
+        .and_then(|e| {
+            e.get_field(Tag::Orientation, In::PRIMARY)?
+                .value
+                .get_uint(0)
+        })
         .and_then(|o| u8::try_from(o).ok())
         .unwrap_or(1)
 }
@@ -157,7 +161,10 @@ fn scaled_jpeg(bytes: &[u8]) -> Option<DynamicImage> {
     let rgb: Vec<u8> = match info.pixel_format {
         RGB24 => pixels,
         L8 => pixels.iter().flat_map(|&l| [l, l, l]).collect(),
-        L16 => pixels.chunks_exact(2).flat_map(|l| [l[0], l[0], l[0]]).collect(),
+        L16 => pixels
+            .chunks_exact(2)
+            .flat_map(|l| [l[0], l[0], l[0]])
+            .collect(),
         CMYK32 => pixels
             .chunks_exact(4)
             .flat_map(|p| {
@@ -279,7 +286,12 @@ mod tests {
         });
         let mut out = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
-            .write_image(image.as_raw(), width, height, image::ExtendedColorType::Rgb8)
+            .write_image(
+                image.as_raw(),
+                width,
+                height,
+                image::ExtendedColorType::Rgb8,
+            )
             .unwrap();
         out
     }
@@ -320,7 +332,10 @@ mod tests {
         cache.insert([2; 32], thumb(1000));
         assert!(cache.get(&[1; 32]).is_some());
         cache.insert([3; 32], thumb(1000));
-        assert!(cache.get(&[2; 32]).is_none(), "least recently used goes first");
+        assert!(
+            cache.get(&[2; 32]).is_none(),
+            "least recently used goes first"
+        );
         assert!(cache.get(&[1; 32]).is_some());
         assert!(cache.get(&[3; 32]).is_some());
         assert_eq!(cache.size(), 2000);

@@ -171,7 +171,10 @@ fn photos_cut_at_their_container_parts_verify_as_unchanged() {
     ]);
     let summary = out.json_lines().last().unwrap().clone();
     assert_eq!(
-        (u64_of(&summary, "damaged"), u64_of(&summary, "files_compared")),
+        (
+            u64_of(&summary, "damaged"),
+            u64_of(&summary, "files_compared")
+        ),
         (0, 3),
         "{summary}"
     );

@@ -184,7 +184,11 @@ fn a_vanished_library_and_bit_rot_surface_as_warnings_of_the_run() {
     let t = Setup::new();
     // Ten more photos, so that losing most of them is a mass deletion (at least 10 files).
     for i in 6..16u64 {
-        write_random_file(&t.photos.join(format!("2024/IMG_{i:04}.JPG")), 10_000, 90 + i);
+        write_random_file(
+            &t.photos.join(format!("2024/IMG_{i:04}.JPG")),
+            10_000,
+            90 + i,
+        );
     }
     let profile = t.two_local("");
     let text = fs::read_to_string(&profile).unwrap().replace(
