@@ -5,6 +5,7 @@
 #                                      write STATE_DIR/env
 #   .ci/servers.sh stop  [STATE_DIR]   stop them (safe to run when nothing is running)
 #   .ci/servers.sh status [STATE_DIR]  say which of them is running
+#   .ci/servers.sh install             only install what is missing (CI does it while it builds)
 #
 # STATE_DIR defaults to $PVAULT_TEST_SERVER_STATE, else ${TMPDIR:-/tmp}/pvault-test-servers.
 # Everything lives in it: configurations, keys, logs, pid files and the served folders, which
@@ -362,6 +363,7 @@ main() {
       stop_all
       ;;
     status) set_state_dir "${2:-}"; status_all ;;
+    install) install_missing ;;
     -h | --help | help) usage ;;
     *) usage >&2; exit 2 ;;
   esac

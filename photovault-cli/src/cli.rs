@@ -115,6 +115,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Compare local originals with a snapshot by hashing them locally (finds bit rot)
     VerifySource(VerifySourceArgs),
+    /// Add the missing thumbnails of photos and videos to snapshots (made from the stored
+    /// content; for snapshots made with --no-thumbnails or before thumbnails existed)
+    Thumbnails(ThumbnailsArgs),
     /// Browse snapshots as read-only folders (FUSE), with a photo timeline
     Mount(MountArgs),
     /// Serve a web page to browse, view, play, download and restore photos of snapshots
@@ -303,6 +306,9 @@ pub struct BackupArgs {
     /// are gone or truncated to zero bytes
     #[arg(long, value_name = "PERCENT", default_value_t = 10.0, value_parser = percent)]
     pub mass_deletion_threshold: f64,
+    /// Store no thumbnails of new photos and videos (`pvault thumbnails` adds them later)
+    #[arg(long)]
+    pub no_thumbnails: bool,
 }
 
 /// A percentage from 0 to 100.
@@ -451,6 +457,12 @@ pub struct DiffArgs {
     pub snapshot2: String,
     /// Compare only below this folder (or this file)
     pub path: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ThumbnailsArgs {
+    /// Snapshots to add thumbnails to (id, unique prefix, or `latest`; default: all)
+    pub snapshots: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -254,6 +254,7 @@ fn main() -> ExitCode {
         Command::Dump(args) => commands::dump::run(&ctx, args),
         Command::Check(args) => commands::check::run(&ctx, args),
         Command::VerifySource(args) => commands::verify_source::run(&ctx, args),
+        Command::Thumbnails(args) => commands::thumbnails::run(&ctx, args),
         Command::Mount(args) => commands::mount::run(&ctx, args),
         Command::Serve(args) => commands::serve::run(&ctx, args),
         Command::Copy(args) => commands::copy::run(&ctx, args),

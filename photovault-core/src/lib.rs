@@ -118,6 +118,7 @@ mod snapshot_filter;
 #[doc(hidden)]
 pub mod source;
 mod tag;
+pub mod thumbnail;
 pub mod verify_source;
 mod workers;
 
@@ -150,6 +151,7 @@ pub use repair::{
 pub use restore::{DryRunAction, Overwrite, RestoreOptions, RestoreOutcome, RestoreProgress};
 pub use snapshot_filter::SnapshotFilter;
 pub use tag::{Retagged, TagChange};
+pub use thumbnail::{ThumbnailProgress, ThumbnailReport};
 pub use verify_source::{SourceChange, SourceDifference, VerifySourceSummary};
 
 pub use repository::{

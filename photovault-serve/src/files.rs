@@ -199,7 +199,16 @@ pub(crate) async fn thumbnail_of(state: &Arc<AppState>, node: Node) -> Result<Th
         return Ok(thumbnail);
     }
     let open = state.browser.open(&node)?;
+    let browser = state.browser.clone();
     let thumbnail = tokio::task::spawn_blocking(move || -> Result<Thumbnail, Failure> {
+        // The thumbnail tier first: one small blob instead of the file's first megabytes.
+        if let Some(jpeg) = browser.repository().read_thumbnail(&node.content)? {
+            return Ok(Thumbnail {
+                bytes: jpeg.into(),
+                content_type: "image/jpeg",
+                source: photovault_core::serve::ThumbnailSource::Stored,
+            });
+        }
         let video = photovault_core::serve::content_type(&node.name).starts_with("video/");
         if video {
             return Ok(placeholder("VIDEO"));

@@ -176,6 +176,7 @@ fn render_entry(e: &BlobEntry) -> String {
     let kind = match e.kind {
         BlobKind::Data => "data",
         BlobKind::Tree => "tree",
+        BlobKind::Thumbnail => "thumbnail",
     };
     let compression = match e.compression {
         Compression::None => "none",

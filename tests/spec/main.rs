@@ -22,3 +22,4 @@ mod restore_resume;
 mod restore_safety;
 mod roundtrip;
 mod routine;
+mod thumbnails;

@@ -41,7 +41,8 @@ pub fn run(ctx: &Context, args: BackupArgs) -> Result<u8, CliError> {
                 (false, None) => 0.0,
             },
         )
-        .mass_deletion_threshold(args.mass_deletion_threshold);
+        .mass_deletion_threshold(args.mass_deletion_threshold)
+        .thumbnails(!args.no_thumbnails);
 
     let progress = Progress::new(ctx.global.json, ctx.global.quiet, "backup");
     let outcome = repo.backup(&args.paths, &options, &progress);
@@ -56,6 +57,7 @@ pub fn run(ctx: &Context, args: BackupArgs) -> Result<u8, CliError> {
             "dirs": s.dirs, "total_files_processed": s.total_files, "total_bytes_processed": s.total_bytes,
             "bytes_read": s.bytes_read, "blobs_added": s.blobs_added, "data_added": s.data_added,
             "data_added_stored": s.data_added_stored, "errors": s.errors, "total_duration": s.duration_seconds,
+            "thumbnails_added": s.thumbnails_added,
             "files_moved": outcome.files_moved, "files_verified": outcome.files_verified,
             "source_damaged": outcome.source_damaged.iter().map(|r| r.path.display().to_string()).collect::<Vec<_>>(),
             "mass_deletion": outcome.disappearance.as_ref().map(disappearance_json),
@@ -68,9 +70,10 @@ pub fn run(ctx: &Context, args: BackupArgs) -> Result<u8, CliError> {
             );
             println!("Dirs:   {:>8}", s.dirs);
             println!(
-                "Added to the repository: {} ({} stored)",
+                "Added to the repository: {} ({} stored), {} thumbnail(s)",
                 progress::bytes(s.data_added),
-                progress::bytes(s.data_added_stored)
+                progress::bytes(s.data_added_stored),
+                s.thumbnails_added
             );
             println!(
                 "processed {} files, {} in {:.1}s",

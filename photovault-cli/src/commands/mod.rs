@@ -23,6 +23,7 @@ pub mod snapshots;
 pub mod stats;
 pub mod status;
 pub mod tag;
+pub mod thumbnails;
 pub mod unlock;
 pub mod verify_source;
 

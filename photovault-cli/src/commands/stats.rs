@@ -56,6 +56,7 @@ pub fn run(ctx: &Context, args: StatsArgs) -> Result<u8, CliError> {
     );
     println!("  Data blobs:           {}", blob_line(&r.data_blobs));
     println!("  Tree blobs:           {}", blob_line(&r.tree_blobs));
+    println!("  Thumbnails:           {}", blob_line(&r.thumbnail_blobs));
     println!("  Compression ratio:    {:.2}x", r.compression_ratio);
     Ok(0)
 }

@@ -29,6 +29,7 @@ use crate::media::{probe_exif, probe_movie, MediaKind};
 use crate::pack::BlobSaver;
 use crate::repository::RepoInner;
 use crate::source::{node_from_metadata, unchanged_since, PathPatterns};
+use crate::thumbnail::HeadVerdict;
 
 thread_local! {
     /// Each worker reuses one read buffer for every file it chunks.
@@ -46,6 +47,7 @@ struct Counters {
     bytes_read: AtomicU64,
     files_moved: AtomicU64,
     files_verified: AtomicU64,
+    thumbnails_added: AtomicU64,
 }
 
 /// What the archiver compares the source with: the parent snapshot, and which unchanged
@@ -65,6 +67,8 @@ pub(super) struct Archiver<'a> {
     excludes: &'a PathPatterns,
     progress: &'a dyn BackupProgress,
     baseline: Baseline<'a>,
+    /// Whether photos and videos whose content is new get a thumbnail.
+    thumbnails: bool,
     hard_links: HardLinks,
     counters: Counters,
     errors: Mutex<Vec<EntryReport>>,
@@ -79,6 +83,7 @@ impl<'a> Archiver<'a> {
         excludes: &'a PathPatterns,
         progress: &'a dyn BackupProgress,
         baseline: Baseline<'a>,
+        thumbnails: bool,
     ) -> Self {
         Archiver {
             repo,
@@ -86,6 +91,7 @@ impl<'a> Archiver<'a> {
             excludes,
             progress,
             baseline,
+            thumbnails,
             hard_links: HardLinks::default(),
             counters: Counters::default(),
             errors: Mutex::new(Vec::new()),
@@ -119,6 +125,7 @@ impl<'a> Archiver<'a> {
             total_files: get(&c.total_files),
             total_bytes: get(&c.total_bytes),
             bytes_read: get(&c.bytes_read),
+            thumbnails_added: get(&c.thumbnails_added),
             ..Default::default()
         }
     }
@@ -387,6 +394,7 @@ impl<'a> Archiver<'a> {
         );
         let mut class = ContentClass::Try;
         let mut media = None;
+        let mut thumbnail = (MediaKind::Other, HeadVerdict::NotMedia);
         // The repository's scheme may split the file where its container parts begin.
         let cuts = self.repo.chunker.part_cuts(&file);
         let read = READ_BUFFER.with(|buffer| {
@@ -397,7 +405,12 @@ impl<'a> Archiver<'a> {
                 &mut buffer,
                 |chunk, head| {
                     if let Some(head) = head {
-                        class = ContentClass::of(MediaKind::from_content(head));
+                        let kind = MediaKind::from_content(head);
+                        if self.thumbnails {
+                            let kind = crate::media::identify(head, &node.name);
+                            thumbnail = (kind, crate::thumbnail::from_head(kind, head));
+                        }
+                        class = ContentClass::of(kind);
                         if node.size >= PROBE_MIN_FILE_SIZE {
                             class = class.probe(head, self.repo.config.compression_level);
                         }
@@ -427,7 +440,40 @@ impl<'a> Archiver<'a> {
         // Movies keep their date in `moov`, often at the end: a few seeks, after chunking.
         node.media = probe_movie(path, &node.name, media);
         self.counters.bytes_read.fetch_add(size, Ordering::Relaxed);
+        self.store_thumbnail(path, &node, thumbnail.0, thumbnail.1)?;
         Ok(Some(node))
+    }
+
+    /// Stores the thumbnail of a photo or video just read, unless the repository has one
+    /// for this content: the embedded preview found in its first chunk, or one made from
+    /// the whole file (read again: it was just read, so from the page cache).
+    fn store_thumbnail(
+        &self,
+        path: &Path,
+        node: &Node,
+        kind: MediaKind,
+        verdict: HeadVerdict,
+    ) -> Result<()> {
+        if matches!(verdict, HeadVerdict::NotMedia | HeadVerdict::Small) || node.content.is_empty()
+        {
+            return Ok(());
+        }
+        let id = self.repo.key.thumbnail_id(&node.content);
+        if self.saver.has_thumbnail(&id)? {
+            return Ok(());
+        }
+        let image = match verdict {
+            HeadVerdict::Embedded(jpeg) => Some(jpeg),
+            _ => crate::thumbnail::from_file(path, kind, node.size),
+        };
+        if let Some(image) = image {
+            if self.saver.save_thumbnail(id, &image)? {
+                self.counters
+                    .thumbnails_added
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        Ok(())
     }
 
     /// The parent snapshot's node of this same, unmodified file, and whether it was found

@@ -77,6 +77,9 @@ pub struct BackupOptions {
     /// A backup that finds more than this percentage of the parent's files gone or
     /// truncated to zero bytes raises [`Disappearance::alarm`] (SPEC §14.6).
     pub mass_deletion_percent: f64,
+    /// Whether photos and videos whose content is new get a thumbnail (default: yes;
+    /// [`crate::thumbnail`]).
+    pub thumbnails: bool,
 }
 
 impl Default for BackupOptions {
@@ -90,6 +93,7 @@ impl Default for BackupOptions {
             threads: 0,
             verify_unchanged_percent: 0.0,
             mass_deletion_percent: DEFAULT_MASS_DELETION_PERCENT,
+            thumbnails: true,
         }
     }
 }
@@ -110,6 +114,12 @@ impl BackupOptions {
     /// Adds an exclude pattern.
     pub fn exclude(mut self, pattern: impl Into<String>) -> Self {
         self.excludes.push(pattern.into());
+        self
+    }
+
+    /// Turns thumbnails at backup on or off.
+    pub fn thumbnails(mut self, on: bool) -> Self {
+        self.thumbnails = on;
         self
     }
 
@@ -230,6 +240,7 @@ impl Repository {
             &excludes,
             progress,
             baseline,
+            options.thumbnails,
         );
         let root_tree = std::thread::scope(|scope| {
             if progress.wants_totals() {

@@ -51,6 +51,12 @@ pub(super) fn copy_trees(
             saver.save(BlobKind::Data, &plain, class)?;
             Ok(())
         })?;
+        tree.nodes
+            .par_iter()
+            .filter(|n| !n.content.is_empty())
+            .try_for_each(|n| {
+                super::copy_thumbnail(target, source, saver, &n.content, &n.content)
+            })?;
         for node in &tree.nodes {
             if let Some(subtree) = node.subtree {
                 if seen.insert(subtree) {

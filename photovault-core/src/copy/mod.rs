@@ -137,6 +137,29 @@ impl Repository {
     }
 }
 
+/// Stores in `target` the thumbnail that `source` has of the content `from`, under the
+/// target's name for it (of the content `to`, the same content cut and named by the target),
+/// unless the target has one: a copy shows the same previews as the original.
+fn copy_thumbnail(
+    target: &Repository,
+    source: &Repository,
+    saver: &BlobSaver,
+    from: &[crate::id::BlobId],
+    to: &[crate::id::BlobId],
+) -> Result<()> {
+    if from.is_empty() {
+        return Ok(());
+    }
+    let id = target.inner.key.thumbnail_id(to);
+    if saver.has_thumbnail(&id)? {
+        return Ok(());
+    }
+    if let Some(image) = source.read_thumbnail(from)? {
+        saver.save_thumbnail(id, &image)?;
+    }
+    Ok(())
+}
+
 /// Whether `target` is a copy of `source` (or `source` itself, or both copies of one).
 fn is_copy_of(target: &Snapshot, source: &SnapshotEntry) -> bool {
     let s = &source.snapshot;

@@ -98,7 +98,9 @@ impl<'a> Recutter<'a> {
             .par_iter()
             .map(|(i, content)| {
                 let size = nodes[*i].size;
-                Ok((*i, self.recut_file(content, size)?))
+                let recut = self.recut_file(content, size)?;
+                super::copy_thumbnail(self.target, self.source, self.saver, content, &recut)?;
+                Ok((*i, recut))
             })
             .collect();
         for result in recut {

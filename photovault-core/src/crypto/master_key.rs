@@ -80,7 +80,24 @@ impl MasterKey {
     pub fn blob_id(&self, plaintext: &[u8]) -> BlobId {
         BlobId(*blake3::keyed_hash(&self.mac, plaintext).as_bytes())
     }
+
+    /// The id of the thumbnail of a file whose content is the blobs `content`, in order:
+    /// BLAKE3 in keyed mode over `photovault/v1/thumbnail` and the content ids (SPEC §3.4).
+    /// Named after what it shows, a thumbnail is found from a tree node alone, files with
+    /// the same content share one, and it can be added to snapshots after they were made.
+    pub fn thumbnail_id(&self, content: &[BlobId]) -> BlobId {
+        let mut hasher = blake3::Hasher::new_keyed(&self.mac);
+        hasher.update(THUMBNAIL_DOMAIN);
+        for id in content {
+            hasher.update(&id.0);
+        }
+        BlobId(*hasher.finalize().as_bytes())
+    }
 }
+
+/// What a thumbnail id hashes before the content ids, so that it never equals the id of a
+/// blob whose plaintext is those ids.
+const THUMBNAIL_DOMAIN: &[u8] = b"photovault/v1/thumbnail";
 
 impl std::fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -14,13 +14,31 @@ pub enum BlobKind {
     Data = 0,
     /// A directory listing (a [`Tree`](crate::format::tree::Tree)).
     Tree = 1,
+    /// A small preview of a photo or video, named after the file's content rather than its
+    /// own bytes ([`MasterKey::thumbnail_id`](crate::crypto::MasterKey::thumbnail_id)).
+    /// Only in packs and index files of version 2 (SPEC §7.2, §16.6).
+    Thumbnail = 2,
 }
 
 impl BlobKind {
+    /// Every kind, in the order of their numbers.
+    pub const ALL: [BlobKind; 3] = [BlobKind::Data, BlobKind::Tree, BlobKind::Thumbnail];
+
+    /// The version byte a pack header or index file needs to list blobs of this kind:
+    /// thumbnails came with version 2, so that a reader that does not know them refuses the
+    /// file by its version rather than by an unknown kind.
+    pub(crate) fn min_listing_version(self) -> u8 {
+        match self {
+            BlobKind::Data | BlobKind::Tree => 1,
+            BlobKind::Thumbnail => 2,
+        }
+    }
+
     pub(crate) fn from_u8(v: u8) -> Option<Self> {
         match v {
             0 => Some(BlobKind::Data),
             1 => Some(BlobKind::Tree),
+            2 => Some(BlobKind::Thumbnail),
             _ => None,
         }
     }

@@ -6,11 +6,14 @@
 
 use crate::error::Damage;
 use crate::format::blob::{BlobEntry, ENTRY_LEN};
-use crate::format::pack_header::{check_layout, MAX_PACK_LEN};
+use crate::format::pack_header::{
+    check_kinds_admitted, check_layout, listing_version, MAX_PACK_LEN,
+};
 use crate::id::PackId;
 
-/// Version byte of the index plaintext.
-pub const INDEX_VERSION: u8 = 1;
+/// The newest version byte of the index plaintext: 2 admits thumbnail blobs, and is written
+/// only by index files that list them (SPEC §8.1).
+pub const INDEX_VERSION: u8 = 2;
 
 /// The packs one index file describes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -38,7 +41,13 @@ impl IndexFile {
     pub fn encode(&self) -> Vec<u8> {
         let blobs = self.blob_count();
         let mut out = Vec::with_capacity(5 + self.packs.len() * 36 + blobs * ENTRY_LEN);
-        out.push(INDEX_VERSION);
+        let version = self
+            .packs
+            .iter()
+            .map(|p| listing_version(&p.blobs))
+            .max()
+            .unwrap_or(1);
+        out.push(version);
         out.extend_from_slice(&(self.packs.len() as u32).to_le_bytes());
         for p in &self.packs {
             out.extend_from_slice(p.id.as_bytes());
@@ -54,7 +63,7 @@ impl IndexFile {
     pub fn decode(b: &[u8]) -> Result<Self, Damage> {
         let mut r = Reader(b);
         let version = r.take(1)?[0];
-        if version != INDEX_VERSION {
+        if version == 0 || version > INDEX_VERSION {
             return Err(Damage::Malformed(format!("index version {version}")));
         }
         let pack_count = r.u32()? as usize;
@@ -74,6 +83,7 @@ impl IndexFile {
             // Readers slice pack reads by these entries: they must not overlap, and no pack
             // is longer than MAX_PACK_LEN.
             check_layout(&blobs, MAX_PACK_LEN)
+                .and_then(|()| check_kinds_admitted(&blobs, version, "index"))
                 .map_err(|damage| Damage::Malformed(format!("pack {}: {damage}", id.short())))?;
             packs.push(IndexedPack { id, blobs });
         }
@@ -103,5 +113,64 @@ impl<'a> Reader<'a> {
         Ok(u32::from_le_bytes(
             self.take(4)?.try_into().expect("4 bytes"),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::blob::{BlobKind, Compression};
+    use crate::id::BlobId;
+
+    fn pack(kinds: &[BlobKind]) -> IndexedPack {
+        IndexedPack {
+            id: PackId([7; 32]),
+            blobs: kinds
+                .iter()
+                .enumerate()
+                .map(|(i, kind)| BlobEntry {
+                    id: BlobId([i as u8; 32]),
+                    kind: *kind,
+                    compression: Compression::None,
+                    offset: 100 * i as u32,
+                    length: 100,
+                    raw_length: 60,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn index_files_without_thumbnails_keep_version_1_for_older_readers() {
+        let plain = IndexFile {
+            packs: vec![
+                pack(&[BlobKind::Data, BlobKind::Data]),
+                pack(&[BlobKind::Tree]),
+            ],
+        }
+        .encode();
+        assert_eq!(plain[0], 1);
+        let with_thumbnails = IndexFile {
+            packs: vec![pack(&[BlobKind::Data]), pack(&[BlobKind::Thumbnail])],
+        };
+        let encoded = with_thumbnails.encode();
+        assert_eq!(encoded[0], 2);
+        assert_eq!(IndexFile::decode(&encoded).unwrap(), with_thumbnails);
+    }
+
+    #[test]
+    fn a_thumbnail_in_a_version_1_index_or_a_newer_version_is_refused() {
+        let mut encoded = IndexFile {
+            packs: vec![pack(&[BlobKind::Thumbnail])],
+        }
+        .encode();
+        encoded[0] = 1;
+        assert!(
+            matches!(IndexFile::decode(&encoded), Err(Damage::Malformed(m)) if m.contains("kind 2"))
+        );
+        encoded[0] = 3;
+        assert!(
+            matches!(IndexFile::decode(&encoded), Err(Damage::Malformed(m)) if m.contains("version 3"))
+        );
     }
 }

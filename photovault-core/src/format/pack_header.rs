@@ -9,8 +9,10 @@ use crate::crypto::{self, aad, MasterKey};
 use crate::error::Damage;
 use crate::format::blob::{BlobEntry, ENTRY_LEN};
 
-/// Version byte of the header plaintext.
-pub const HEADER_VERSION: u8 = 1;
+/// The newest version byte of the header plaintext: 2 admits thumbnail blobs, and is
+/// written only by packs that hold them (version 1 otherwise, so that older readers still
+/// read every pack without thumbnails).
+pub const HEADER_VERSION: u8 = 2;
 
 /// Bytes of the trailing header length field.
 pub const TRAILER_LEN: usize = 4;
@@ -23,7 +25,7 @@ pub const MAX_PACK_LEN: u64 = 1 << 32;
 /// The header plaintext: `version || count || entries`.
 pub fn encode_plain(entries: &[BlobEntry]) -> Vec<u8> {
     let mut plain = Vec::with_capacity(5 + entries.len() * ENTRY_LEN);
-    plain.push(HEADER_VERSION);
+    plain.push(listing_version(entries));
     plain.extend_from_slice(&(entries.len() as u32).to_le_bytes());
     for e in entries {
         e.encode(&mut plain);
@@ -72,11 +74,9 @@ pub fn decode_plain(plain: &[u8], blob_area_end: u64) -> Result<Vec<BlobEntry>, 
     if plain.len() < 5 {
         return Err(Damage::Truncated("pack header"));
     }
-    if plain[0] != HEADER_VERSION {
-        return Err(Damage::Malformed(format!(
-            "pack header version {}",
-            plain[0]
-        )));
+    let version = plain[0];
+    if version == 0 || version > HEADER_VERSION {
+        return Err(Damage::Malformed(format!("pack header version {version}")));
     }
     let count = u32::from_le_bytes([plain[1], plain[2], plain[3], plain[4]]) as usize;
     let body = &plain[5..];
@@ -90,9 +90,35 @@ pub fn decode_plain(plain: &[u8], blob_area_end: u64) -> Result<Vec<BlobEntry>, 
         .chunks_exact(ENTRY_LEN)
         .map(BlobEntry::decode)
         .collect::<Result<_, _>>()?;
+    check_kinds_admitted(&entries, version, "pack header")?;
     entries.sort_by_key(|e| e.offset);
     check_layout(&entries, blob_area_end)?;
     Ok(entries)
+}
+
+/// The version a pack header or index file listing `entries` is written with: the lowest
+/// that admits every kind among them.
+pub fn listing_version(entries: &[BlobEntry]) -> u8 {
+    entries
+        .iter()
+        .map(|e| e.kind.min_listing_version())
+        .max()
+        .unwrap_or(1)
+}
+
+/// Refuses a listing of version `version` that names a kind that version does not admit.
+pub fn check_kinds_admitted(entries: &[BlobEntry], version: u8, what: &str) -> Result<(), Damage> {
+    match entries
+        .iter()
+        .find(|e| e.kind.min_listing_version() > version)
+    {
+        Some(e) => Err(Damage::Malformed(format!(
+            "{what} of version {version} lists blob {} of kind {}",
+            e.id.short(),
+            e.kind as u8
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Checks that blobs lie within a pack's blob area (which ends at `blob_area_end`) and that
@@ -158,5 +184,22 @@ mod tests {
             let sealed_len = sealed_header_length(&pack[n - 4..]).unwrap() as usize;
             assert!(decode_header(&key, &pack[n - 4 - sealed_len..n - 4], n as u64).is_err());
         }
+    }
+
+    #[test]
+    fn a_thumbnail_pack_is_version_2_and_others_stay_version_1() {
+        let data = vec![entry(1, 0, 100)];
+        assert_eq!(encode_plain(&data)[0], 1);
+        let mut thumbnails = vec![entry(2, 0, 100)];
+        thumbnails[0].kind = BlobKind::Thumbnail;
+        let plain = encode_plain(&thumbnails);
+        assert_eq!(plain[0], 2);
+        assert_eq!(decode_plain(&plain, 100).unwrap(), thumbnails);
+        let mut as_version_1 = plain.clone();
+        as_version_1[0] = 1;
+        assert!(decode_plain(&as_version_1, 100).is_err());
+        let mut as_version_3 = plain;
+        as_version_3[0] = 3;
+        assert!(decode_plain(&as_version_3, 100).is_err());
     }
 }

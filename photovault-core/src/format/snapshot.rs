@@ -76,6 +76,9 @@ pub struct SnapshotSummary {
     /// Packs left by an interrupted backup that this backup indexed instead of storing their
     /// data again.
     pub packs_adopted: u64,
+    /// Thumbnails stored for photos and videos whose content was new (SPEC §16.6).
+    #[serde(default)]
+    pub thumbnails_added: u64,
     /// Seconds the backup took.
     pub duration_seconds: f64,
 }

@@ -116,6 +116,8 @@ pub struct RepositoryStats {
     pub data_blobs: BlobTotals,
     /// Distinct tree blobs in the index.
     pub tree_blobs: BlobTotals,
+    /// Distinct thumbnails in the index (SPEC §16.6).
+    pub thumbnail_blobs: BlobTotals,
     /// Plaintext of all distinct blobs divided by the bytes they are stored in (`0` for an
     /// empty repository).
     pub compression_ratio: f64,
@@ -201,6 +203,7 @@ impl Repository {
                 match e.kind {
                     BlobKind::Data => out.data_blobs.add(e.raw_length, e.length),
                     BlobKind::Tree => out.tree_blobs.add(e.raw_length, e.length),
+                    BlobKind::Thumbnail => out.thumbnail_blobs.add(e.raw_length, e.length),
                 }
             }
         })?;

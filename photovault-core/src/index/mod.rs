@@ -82,7 +82,7 @@ impl Index {
     /// What this process stored of a blob and has not written to an index file yet.
     fn pending_locations(&self, id: &BlobId) -> Vec<BlobLocation> {
         let pending = self.pending_blobs.read().expect("pending index");
-        [BlobKind::Data, BlobKind::Tree]
+        BlobKind::ALL
             .iter()
             .filter_map(|kind| pending.get(&(*id, *kind)).copied())
             .collect()

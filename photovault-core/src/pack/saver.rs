@@ -51,6 +51,7 @@ pub(crate) struct BlobSaver {
     /// so threads never wait for each other while sealing and writing.
     data: Mutex<Vec<Packer>>,
     trees: Mutex<Vec<Packer>>,
+    thumbnails: Mutex<Vec<Packer>>,
     pack_size: usize,
     in_flight: Arc<Mutex<HashSet<(BlobId, BlobKind)>>>,
     uploads: Option<Sender<FinishedPack>>,
@@ -98,6 +99,7 @@ impl BlobSaver {
             repo,
             data: Mutex::new(Vec::new()),
             trees: Mutex::new(Vec::new()),
+            thumbnails: Mutex::new(Vec::new()),
             pack_size,
             in_flight,
             uploads: Some(tx),
@@ -116,32 +118,61 @@ impl BlobSaver {
         plaintext: &[u8],
         class: ContentClass,
     ) -> Result<(BlobId, bool)> {
-        self.store(kind, plaintext, class, true)
+        let id = self.repo.key.blob_id(plaintext);
+        self.store(kind, id, plaintext, class, true)
     }
 
-    /// Stores `plaintext` even if the index already lists it (repair: the indexed copy is
-    /// damaged; prune: it is in a pack that goes), compressed as `was` says the stored copy
-    /// was, so that RAW data keeps its byte-plane compression. Still stored only once per
-    /// saver.
+    /// Stores the thumbnail `image` under `id` (from
+    /// [`MasterKey::thumbnail_id`](crate::crypto::MasterKey::thumbnail_id)) unless the
+    /// repository has it. Returns whether it was new.
+    pub(crate) fn save_thumbnail(&self, id: BlobId, image: &[u8]) -> Result<bool> {
+        Ok(self
+            .store(
+                BlobKind::Thumbnail,
+                id,
+                image,
+                ContentClass::Compressed,
+                true,
+            )?
+            .1)
+    }
+
+    /// Whether the repository has, or this saver is storing, the thumbnail `id`: asked
+    /// before making one, which costs far more than asking.
+    pub(crate) fn has_thumbnail(&self, id: &BlobId) -> Result<bool> {
+        Ok(self
+            .in_flight
+            .lock()
+            .expect("in-flight set")
+            .contains(&(*id, BlobKind::Thumbnail))
+            || self.repo.index()?.contains_kind(id, BlobKind::Thumbnail)?)
+    }
+
+    /// Stores `plaintext` under `id` even if the index already lists it (repair: the
+    /// indexed copy is damaged; prune: it is in a pack that goes), compressed as `was` says
+    /// the stored copy was, so that RAW data keeps its byte-plane compression. `id` comes
+    /// from the verified stored copy (a thumbnail's is not the hash of its bytes). Still
+    /// stored only once per saver.
     pub(crate) fn save_again(
         &self,
         kind: BlobKind,
+        id: BlobId,
         plaintext: &[u8],
         was: Compression,
     ) -> Result<BlobId> {
         Ok(self
-            .store(kind, plaintext, ContentClass::of_stored(was), false)?
+            .store(kind, id, plaintext, ContentClass::of_stored(was), false)?
             .0)
     }
 
     fn store(
         &self,
         kind: BlobKind,
+        id: BlobId,
         plaintext: &[u8],
         class: ContentClass,
         skip_indexed: bool,
     ) -> Result<(BlobId, bool)> {
-        let id = self.repo.key.blob_id(plaintext);
         if skip_indexed && self.repo.index()?.contains_kind(&id, kind)? {
             return Ok((id, false));
         }
@@ -217,6 +248,7 @@ impl BlobSaver {
         match kind {
             BlobKind::Data => &self.data,
             BlobKind::Tree => &self.trees,
+            BlobKind::Thumbnail => &self.thumbnails,
         }
     }
 
@@ -258,7 +290,7 @@ impl BlobSaver {
     }
 
     fn finish_inner(&self) -> Result<()> {
-        for kind in [BlobKind::Data, BlobKind::Tree] {
+        for kind in BlobKind::ALL {
             let open = std::mem::take(&mut *self.packers(kind).lock().expect("open packs"));
             for packer in open {
                 if let Some(pack) = packer.finish(&self.repo.key)? {

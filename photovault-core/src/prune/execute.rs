@@ -109,7 +109,7 @@ impl PrunePlan {
                             )
                         })?;
                     let plain = open_blob(&repo.inner.key, &location, stored)?;
-                    saver.save_again(entry.kind, &plain, entry.compression)?;
+                    saver.save_again(entry.kind, entry.id, &plain, entry.compression)?;
                 }
                 progress.pack_done();
                 Ok(entries.len() as u64)

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::backend::FileKind;
 use crate::error::{Error, Result};
-use crate::format::blob::BlobEntry;
+use crate::format::blob::{BlobEntry, BlobKind};
 use crate::id::{PackId, SnapshotId};
 use crate::index::read_index_file;
 use crate::repository::{LockGuard, LockKind, Repository};
@@ -163,10 +163,19 @@ impl Repository {
         let mut found = vec![false; used.len()];
         index.for_each_ranked_location(&mut |location, primary| {
             let pack = usage.entry(location.pack).or_default();
-            let position = primary.then(|| used.position(&location.entry.id)).flatten();
+            let id = &location.entry.id;
+            let position = match location.entry.kind {
+                // Optional: kept when used, never missing.
+                BlobKind::Thumbnail => (primary && used.keeps_thumbnail(id)).then_some(None),
+                BlobKind::Data | BlobKind::Tree => {
+                    primary.then(|| used.position(id).map(Some)).flatten()
+                }
+            };
             match position {
                 Some(at) => {
-                    found[at] = true;
+                    if let Some(at) = at {
+                        found[at] = true;
+                    }
                     pack.used_blobs += 1;
                     pack.used_bytes += location.entry.length as u64;
                 }
@@ -273,7 +282,7 @@ impl Repository {
         if !repack.is_empty() {
             index.for_each_ranked_location(&mut |location, primary| {
                 if let Some(entries) = repack.get_mut(&location.pack) {
-                    if primary && used.position(&location.entry.id).is_some() {
+                    if primary && used.keeps(&location.entry) {
                         entries.push(location.entry);
                     }
                 }

@@ -26,6 +26,9 @@ const TREE_BATCH: usize = 256;
 pub(crate) struct UsedBlobs {
     sorted: Vec<u64>,
     unsorted: Vec<u64>,
+    /// Prefixes of the thumbnail ids of the files reached: kept where they exist, but
+    /// optional (a file without a thumbnail is not missing anything), so apart.
+    thumbnails: Vec<u64>,
     /// Trees already read (exact: skipping a tree by accident would lose its blobs).
     trees_read: HashSet<BlobId>,
 }
@@ -91,6 +94,12 @@ impl UsedBlobs {
                         on_blob(blob);
                         self.insert(blob);
                     }
+                    if !node.content.is_empty() {
+                        // A file's thumbnail, if it has one, lives as long as its content
+                        // (SPEC §16.6).
+                        let thumbnail = repo.inner.key.thumbnail_id(&node.content);
+                        self.thumbnails.push(prefix(&thumbnail));
+                    }
                     if let Some(subtree) = node.subtree {
                         if self.trees_read.insert(subtree) {
                             on_blob(&subtree);
@@ -114,6 +123,8 @@ impl UsedBlobs {
 
     /// Merges the unsorted tail into the sorted set.
     fn settle(&mut self) {
+        self.thumbnails.sort_unstable();
+        self.thumbnails.dedup();
         if self.unsorted.is_empty() {
             return;
         }
@@ -130,7 +141,21 @@ impl UsedBlobs {
         self.sorted.binary_search(&prefix(id)).ok()
     }
 
-    /// How many distinct blobs are used.
+    /// Whether a thumbnail is used: a walked file has the content it shows. Valid after
+    /// [`UsedBlobs::walk`].
+    pub(crate) fn keeps_thumbnail(&self, id: &BlobId) -> bool {
+        self.thumbnails.binary_search(&prefix(id)).is_ok()
+    }
+
+    /// Whether the blob an index entry describes is used (or seems so, by its prefix).
+    pub(crate) fn keeps(&self, entry: &crate::format::blob::BlobEntry) -> bool {
+        match entry.kind {
+            crate::format::blob::BlobKind::Thumbnail => self.keeps_thumbnail(&entry.id),
+            _ => self.position(&entry.id).is_some(),
+        }
+    }
+
+    /// How many distinct blobs are used (thumbnails apart).
     pub(crate) fn len(&self) -> usize {
         self.sorted.len()
     }

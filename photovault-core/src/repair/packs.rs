@@ -50,7 +50,7 @@ impl Repository {
                     });
                 match opened {
                     Ok(plain) => {
-                        saver.save_again(entry.kind, &plain, entry.compression)?;
+                        saver.save_again(entry.kind, entry.id, &plain, entry.compression)?;
                         report.blobs_salvaged += 1;
                     }
                     Err(reason) => report.blobs_lost.push((entry.id, reason)),

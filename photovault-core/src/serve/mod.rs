@@ -18,6 +18,10 @@ mod selection;
 mod thumbnail;
 mod zip;
 
+pub use crate::thumbnail::{
+    from_bytes as make_thumbnail, placeholder, Thumbnail, ThumbnailSource, MAX_DECODED_FILE,
+    THUMBNAIL_LONG_SIDE,
+};
 pub use catalog::{Catalog, CatalogItem, Companion, MonthSummary};
 pub use details::{photo_details, PhotoDetails};
 pub use error::ServeError;
@@ -25,10 +29,7 @@ pub use paths::SnapshotPath;
 pub use restore::{restore_selection, SelectionRestore};
 pub use search::Query;
 pub use selection::{expand_selection, Selected, MAX_SELECTED_FILES};
-pub use thumbnail::{
-    make_thumbnail, placeholder, Thumbnail, ThumbnailCache, ThumbnailSource, MAX_DECODED_FILE,
-    THUMBNAIL_LONG_SIDE,
-};
+pub use thumbnail::ThumbnailCache;
 pub use zip::write_zip;
 
 /// The content type a browser needs for a file, by its name (`application/octet-stream`
