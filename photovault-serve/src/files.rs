@@ -10,7 +10,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use photovault_core::serve::{
     browser_shows, content_type, make_thumbnail, placeholder, SnapshotPath, Thumbnail,
-    ThumbnailCache, MAX_DECODED_FILE,
+    ThumbnailCache, ThumbnailSource, MAX_DECODED_FILE,
 };
 use photovault_core::{Node, NodeKind};
 
@@ -181,6 +181,17 @@ fn image_response(thumbnail: Thumbnail) -> Response {
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, max-age=86400"),
     );
+    // Where the image came from: the thumbnail tier, or made now (see ThumbnailSource).
+    h.insert(
+        "x-photovault-thumbnail",
+        HeaderValue::from_static(match thumbnail.source {
+            ThumbnailSource::Stored => "stored",
+            ThumbnailSource::Embedded => "embedded",
+            ThumbnailSource::Decoded => "decoded",
+            ThumbnailSource::Itself => "itself",
+            ThumbnailSource::Placeholder => "placeholder",
+        }),
+    );
     response
 }
 
@@ -206,7 +217,7 @@ pub(crate) async fn thumbnail_of(state: &Arc<AppState>, node: Node) -> Result<Th
             return Ok(Thumbnail {
                 bytes: jpeg.into(),
                 content_type: "image/jpeg",
-                source: photovault_core::serve::ThumbnailSource::Stored,
+                source: ThumbnailSource::Stored,
             });
         }
         let video = photovault_core::serve::content_type(&node.name).starts_with("video/");

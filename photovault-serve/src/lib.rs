@@ -129,6 +129,9 @@ pub struct Server {
     address: SocketAddr,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// A shared lock for as long as the server runs, as a mount holds one: prune cannot
+    /// remove data a page shows (none with `OpenOptions::no_lock`).
+    _lock: Option<photovault_core::LockGuard>,
 }
 
 impl Server {
@@ -174,6 +177,7 @@ impl Drop for Server {
 /// Starts serving `repo` on a thread of its own; returns once it listens.
 pub fn start(repo: Repository, options: ServeOptions) -> Result<Server, StartError> {
     let access = Access::new(&options)?;
+    let lock = repo.lock_for_reading()?;
     let browse = BrowseOptions::default().cache_size(options.cache_size);
     let browser = Browser::new(&repo, &browse)?;
     let state = Arc::new(state::State::new(browser, &options, access)?);
@@ -222,6 +226,7 @@ pub fn start(repo: Repository, options: ServeOptions) -> Result<Server, StartErr
         address,
         shutdown: Some(tx),
         thread: Some(thread),
+        _lock: lock,
     })
 }
 

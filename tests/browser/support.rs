@@ -33,9 +33,17 @@ pub fn browser_available() -> bool {
     false
 }
 
+/// The `pvault` these tests run: the test build's, or the one `PVAULT_BROWSER_TEST_BIN`
+/// names (`target/release/pvault`, to time the page as users get it).
+pub fn pvault_binary() -> std::path::PathBuf {
+    std::env::var_os("PVAULT_BROWSER_TEST_BIN")
+        .map(Into::into)
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_pvault").into())
+}
+
 pub fn pvault(repo: &Path) -> photovault_testkit::pvault::Pvault {
     photovault_testkit::pvault::Pvault::new(
-        env!("CARGO_BIN_EXE_pvault"),
+        pvault_binary(),
         repo,
         repo.with_extension("cache"),
         PASSWORD,

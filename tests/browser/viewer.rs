@@ -259,6 +259,19 @@ async fn browse(client: &Client, url: &str, source: &Source, downloads: &Path, s
         !sides.is_empty() && sides.iter().all(|&s| s == 320),
         "{sides:?}"
     );
+    // They come from the repository's thumbnail tier, made at backup.
+    let source = js(
+        client,
+        "const i = document.querySelector('.tile[data-path$=\".JPG\"] img'); \
+        return fetch(i.src).then(r => r.headers.get('x-photovault-thumbnail'));",
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        source.as_str(),
+        Some("stored"),
+        "where a JPEG's thumbnail came from"
+    );
     js(client, "window.scrollTo(0, 0)", vec![]).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     screenshot(client, "timeline").await;

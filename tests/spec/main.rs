@@ -22,4 +22,5 @@ mod restore_resume;
 mod restore_safety;
 mod roundtrip;
 mod routine;
+mod serve;
 mod thumbnails;

@@ -256,3 +256,39 @@ fn a_video_gets_its_first_frame_where_ffmpeg_is_installed() {
     let summary = pv.backup(&[&videos], &[]);
     assert_eq!(summary["thumbnails_added"], 0, "{summary}");
 }
+
+#[test]
+fn a_heic_photo_gets_one_through_libheif_where_heif_thumbnailer_is_installed() {
+    let installed = |tool: &str| {
+        Command::new(tool)
+            .arg("--help")
+            .output()
+            .is_ok_and(|o| !o.stdout.is_empty() || !o.stderr.is_empty())
+    };
+    if !installed("heif-enc") || !installed("heif-thumbnailer") {
+        eprintln!(
+            "\n### SKIPPED: HEIC thumbnails, because heif-enc or heif-thumbnailer is not \
+             installed (apt-get install libheif-examples heif-thumbnailer) ###\n"
+        );
+        return;
+    }
+    let s = Scratch::with_repo();
+    let photos = s.path("Photos");
+    fs::create_dir_all(&photos).unwrap();
+    let source = s.path("source.jpg");
+    fs::write(&source, jpeg(800, 600, 4)).unwrap();
+    let made = Command::new("heif-enc")
+        .args(["-q", "50", "-o"])
+        .arg(photos.join("IMG_0001.HEIC"))
+        .arg(&source)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let summary = s.pv.backup(&[&photos], &[]);
+    assert_eq!(summary["thumbnails_added"], 1, "{summary}");
+    let (repo, _) = open_with_key(s.pv.repo());
+    assert_eq!(
+        thumbnail_size(&repo, &photos.join("IMG_0001.HEIC")),
+        Some((320, 240))
+    );
+}

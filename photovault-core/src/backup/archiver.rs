@@ -408,7 +408,7 @@ impl<'a> Archiver<'a> {
                         let kind = MediaKind::from_content(head);
                         if self.thumbnails {
                             let kind = crate::media::identify(head, &node.name);
-                            thumbnail = (kind, crate::thumbnail::from_head(kind, head));
+                            thumbnail = (kind, crate::thumbnail::from_head(kind, head, node.size));
                         }
                         class = ContentClass::of(kind);
                         if node.size >= PROBE_MIN_FILE_SIZE {

@@ -120,9 +120,11 @@ impl Repository {
         })
     }
 
-    /// The shared lock of an operation that only reads (restore, check, mount), or none
-    /// when the repository was opened with [`OpenOptions::no_lock`](crate::OpenOptions::no_lock).
-    pub(crate) fn lock_for_reading(&self) -> Result<Option<LockGuard>> {
+    /// The shared lock of an operation that only reads (restore, check, mount, a web
+    /// viewer), or none when the repository was opened with
+    /// [`OpenOptions::no_lock`](crate::OpenOptions::no_lock). Hold it for as long as what
+    /// is read must not be pruned.
+    pub fn lock_for_reading(&self) -> Result<Option<LockGuard>> {
         if self.inner.no_lock() {
             return Ok(None);
         }

@@ -188,7 +188,7 @@ impl Repository {
         let head = self.inner.read_blob(&c.node.content[0])?;
         let mut read = head.len() as u64;
         let kind = crate::media::identify(&head[..head.len().min(64)], &c.node.name);
-        match make::from_head(kind, &head) {
+        match make::from_head(kind, &head, c.node.size) {
             HeadVerdict::NotMedia => Ok((None, read)),
             HeadVerdict::Embedded(jpeg) => Ok((Some(Made::Image(jpeg)), read)),
             HeadVerdict::Small => Ok((Some(Made::Small), read)),

@@ -18,6 +18,11 @@ pub const MIN_EMBEDDED_LONG_SIDE: u32 = 160;
 /// The largest file decoded for a thumbnail: larger ones get none (a thumbnail must not
 /// cost a large read or a large allocation).
 pub const MAX_DECODED_FILE: u64 = 64 << 20;
+/// An image at most this large on its long side...
+pub const OWN_THUMBNAIL_LONG_SIDE: u32 = 640;
+/// ...and in bytes is its own thumbnail: a viewer shows the file, nothing is stored (a
+/// preview cache's JPEGs, icons, screenshots scaled down).
+pub const OWN_THUMBNAIL_BYTES: u64 = 128 << 10;
 /// JPEG quality of thumbnails.
 const QUALITY: u8 = 75;
 
@@ -84,14 +89,16 @@ pub enum HeadVerdict {
     NotMedia,
     /// The camera's embedded preview, upright, JPEG-encoded.
     Embedded(Vec<u8>),
-    /// An image no larger than a thumbnail: it is its own, nothing is stored.
+    /// An image about as small as a thumbnail ([`OWN_THUMBNAIL_LONG_SIDE`],
+    /// [`OWN_THUMBNAIL_BYTES`]): it is its own, nothing is stored.
     Small,
     /// The whole file is needed ([`from_file`]).
     NeedsFile,
 }
 
-/// Looks at the first bytes of a file of `kind` for a thumbnail that costs no decoding.
-pub fn from_head(kind: MediaKind, head: &[u8]) -> HeadVerdict {
+/// Looks at the first bytes of a file of `kind` and `size` bytes for a thumbnail that
+/// costs no decoding.
+pub fn from_head(kind: MediaKind, head: &[u8], size: u64) -> HeadVerdict {
     if !wants_thumbnail(kind) {
         return HeadVerdict::NotMedia;
     }
@@ -100,6 +107,9 @@ pub fn from_head(kind: MediaKind, head: &[u8]) -> HeadVerdict {
     }
     match dimensions(kind, head) {
         Some((w, h)) if w.max(h) <= THUMBNAIL_LONG_SIDE => HeadVerdict::Small,
+        Some((w, h)) if w.max(h) <= OWN_THUMBNAIL_LONG_SIDE && size <= OWN_THUMBNAIL_BYTES => {
+            HeadVerdict::Small
+        }
         _ => HeadVerdict::NeedsFile,
     }
 }
@@ -126,7 +136,7 @@ pub fn from_file(path: &Path, kind: MediaKind, size: u64) -> Option<Vec<u8>> {
 /// what a viewer shows. Programs ([`external`]) get the bytes through a temporary file.
 pub fn from_bytes(name: &[u8], bytes: &[u8]) -> Thumbnail {
     let kind = crate::media::identify(&bytes[..bytes.len().min(64)], name);
-    match from_head(kind, bytes) {
+    match from_head(kind, bytes, bytes.len() as u64) {
         HeadVerdict::Embedded(jpeg) => Thumbnail::jpeg(jpeg, ThumbnailSource::Embedded),
         HeadVerdict::Small if kind == MediaKind::Jpeg => Thumbnail {
             bytes: bytes.to_vec().into(),
@@ -371,12 +381,21 @@ mod tests {
     #[test]
     fn an_image_no_larger_than_a_thumbnail_is_its_own() {
         let small = jpeg(100, 50);
-        assert_eq!(from_head(MediaKind::Jpeg, &small), HeadVerdict::Small);
+        assert_eq!(from_head(MediaKind::Jpeg, &small, 4000), HeadVerdict::Small);
         let thumb = from_bytes(b"a.jpg", &small);
         assert_eq!(thumb.source, ThumbnailSource::Itself);
         assert_eq!(&thumb.bytes[..], &small[..]);
+        // Up to 640 pixels and 128 KiB, a preview cache's JPEG is shown as it is.
         assert_eq!(
-            from_head(MediaKind::Jpeg, &jpeg(321, 10)),
+            from_head(MediaKind::Jpeg, &jpeg(480, 320), 40_000),
+            HeadVerdict::Small
+        );
+        assert_eq!(
+            from_head(MediaKind::Jpeg, &jpeg(480, 320), 200_000),
+            HeadVerdict::NeedsFile
+        );
+        assert_eq!(
+            from_head(MediaKind::Jpeg, &jpeg(641, 10), 4000),
             HeadVerdict::NeedsFile
         );
     }

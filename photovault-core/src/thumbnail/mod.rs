@@ -12,7 +12,7 @@
 //!
 //! Where a thumbnail comes from, cheapest first ([`make`]): the preview a camera embedded
 //! (the EXIF thumbnail of JPEG, TIFF-based RAW and HEIF files); nothing at all for an image
-//! already that small (it is its own thumbnail); a decode scaled down in the JPEG decoder,
+//! about that small (it is its own thumbnail); a decode scaled down in the JPEG decoder,
 //! or a full decode of PNG, GIF and WebP; for HEIC and AVIF libheif's `heif-thumbnailer`,
 //! and for videos a first frame from `ffmpeg`, each only where that program is installed
 //! ([`external`]). What none of these covers (a RAW file without a usable preview, a
@@ -26,5 +26,6 @@ mod make;
 pub use add::{ThumbnailProgress, ThumbnailReport};
 pub use make::{
     from_bytes, from_file, from_head, placeholder, wants_thumbnail, HeadVerdict, Thumbnail,
-    ThumbnailSource, MAX_DECODED_FILE, MIN_EMBEDDED_LONG_SIDE, THUMBNAIL_LONG_SIDE,
+    ThumbnailSource, MAX_DECODED_FILE, MIN_EMBEDDED_LONG_SIDE, OWN_THUMBNAIL_BYTES,
+    OWN_THUMBNAIL_LONG_SIDE, THUMBNAIL_LONG_SIDE,
 };
