@@ -402,9 +402,12 @@ mod tests {
 
     #[test]
     fn what_is_not_media_or_cannot_be_decoded_gets_a_typed_placeholder() {
-        assert_eq!(from_head(MediaKind::Other, b"hello"), HeadVerdict::NotMedia);
         assert_eq!(
-            from_head(MediaKind::Sidecar, b"<x:xmpmeta"),
+            from_head(MediaKind::Other, b"hello", 5),
+            HeadVerdict::NotMedia
+        );
+        assert_eq!(
+            from_head(MediaKind::Sidecar, b"<x:xmpmeta", 10),
             HeadVerdict::NotMedia
         );
         let broken = from_bytes(b"broken.jpg", b"\xFF\xD8\xFF\xE0 not really");
