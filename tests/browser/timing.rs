@@ -54,7 +54,7 @@ fn the_first_timeline_page_of_20000_photos_appears_within_a_second() {
     runtime.block_on(async {
         let (_driver, client) = browser(&dir.path().join("profile"), &downloads).await;
         client.goto("about:blank").await.unwrap();
-        let (_server, url) = serve(&repo, &[]);
+        let (server, url) = serve(&repo, &[]);
         let served = Instant::now();
         client.goto(&url).await.unwrap();
         loop {
@@ -83,7 +83,53 @@ fn the_first_timeline_page_of_20000_photos_appears_within_a_second() {
             assert!(served.elapsed() < Duration::from_secs(30), "the timeline never appeared");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        // Scrolling through every month: the server's memory stays bounded (its caches of
+        // thumbnails and blobs have fixed budgets; months far away are emptied by the page).
+        let months: Vec<String> = serde_json::from_value(
+            client
+                .execute("return [...document.querySelectorAll('section.month')].map(s => s.dataset.month)", vec![])
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        let scrolled = Instant::now();
+        for month in &months {
+            loop {
+                let done = client
+                    .execute(
+                        "const s = document.querySelector(`section[data-month=\"${arguments[0]}\"]`); s.scrollIntoView(); \
+                         if (!s.dataset.loaded) return false; \
+                         return [...s.querySelectorAll('.tile img')].every(i => i.complete);",
+                        vec![serde_json::json!(month)],
+                    )
+                    .await
+                    .unwrap();
+                if done.as_bool() == Some(true) {
+                    break;
+                }
+                assert!(scrolled.elapsed() < Duration::from_secs(600), "month {month} never loaded");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+        let peak_kib = peak_memory_kib(server.0.id());
+        eprintln!(
+            "big timeline: scrolled through {} months in {:.1} s; server peak memory {} MiB",
+            months.len(),
+            scrolled.elapsed().as_secs_f64(),
+            peak_kib / 1024
+        );
+        assert!(peak_kib < 512 * 1024, "pvault serve peaked at {peak_kib} KiB");
         let _: Value = client.execute("return 0", vec![]).await.unwrap();
         client.close().await.unwrap();
     });
+}
+
+/// The peak resident memory of a process (VmHWM), in KiB.
+fn peak_memory_kib(pid: u32) -> u64 {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/PID/status")
 }

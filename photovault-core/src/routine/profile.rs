@@ -63,6 +63,9 @@ pub struct Source {
     /// Percent of the previous snapshot's files gone above which a backup raises the
     /// mass-deletion alarm (`backup --mass-deletion-threshold`; default backup's).
     pub mass_deletion_percent: Option<f64>,
+    /// Whether backups store thumbnails of new photos and videos (`thumbnails = false`:
+    /// `backup --no-thumbnails`; default true).
+    pub thumbnails: bool,
 }
 
 /// How a repository receives its snapshots.
@@ -307,6 +310,7 @@ impl Profile {
                 "mass-deletion-threshold",
                 &at,
             )?,
+            thumbnails: raw_source.thumbnails.unwrap_or(true),
         };
 
         if raw.repositories.is_empty() {
@@ -690,6 +694,7 @@ struct RawSource {
     medium: Option<String>,
     verify_unchanged_fraction: Option<f64>,
     mass_deletion_threshold: Option<f64>,
+    thumbnails: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -779,4 +784,23 @@ struct RawAlerts {
     style: Option<String>,
     on: Option<Vec<String>>,
     overdue_after: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_source(lines: &str) -> Profile {
+        let text = format!(
+            "[source]\npaths = [\"/photos\"]\n{lines}\n\n[repositories.disk]\nlocation = \"/disk\"\n\
+             password-env = \"PW\"\nprimary = true\n"
+        );
+        Profile::parse(Path::new("/p/photos.toml"), &text).expect("a valid profile")
+    }
+
+    #[test]
+    fn backups_store_thumbnails_unless_the_profile_says_no() {
+        assert!(with_source("").source.thumbnails);
+        assert!(!with_source("thumbnails = false").source.thumbnails);
+    }
 }

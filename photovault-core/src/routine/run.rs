@@ -353,7 +353,8 @@ pub fn run(
             threads: options.threads,
             ..Default::default()
         }
-        .verify_unchanged(profile.source.verify_unchanged_percent);
+        .verify_unchanged(profile.source.verify_unchanged_percent)
+        .thumbnails(profile.source.thumbnails);
         let backup = match profile.source.mass_deletion_percent {
             Some(percent) => backup.mass_deletion_threshold(percent),
             None => backup,
