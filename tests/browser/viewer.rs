@@ -260,7 +260,7 @@ async fn browse(client: &Client, url: &str, source: &Source, downloads: &Path, s
         "{sides:?}"
     );
     // They come from the repository's thumbnail tier, made at backup.
-    let source = js(
+    let tier = js(
         client,
         "const i = document.querySelector('.tile[data-path$=\".JPG\"] img'); \
         return fetch(i.src).then(r => r.headers.get('x-photovault-thumbnail'));",
@@ -268,7 +268,7 @@ async fn browse(client: &Client, url: &str, source: &Source, downloads: &Path, s
     )
     .await;
     assert_eq!(
-        source.as_str(),
+        tier.as_str(),
         Some("stored"),
         "where a JPEG's thumbnail came from"
     );
