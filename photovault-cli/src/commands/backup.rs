@@ -57,7 +57,7 @@ pub fn run(ctx: &Context, args: BackupArgs) -> Result<u8, CliError> {
             "dirs": s.dirs, "total_files_processed": s.total_files, "total_bytes_processed": s.total_bytes,
             "bytes_read": s.bytes_read, "blobs_added": s.blobs_added, "data_added": s.data_added,
             "data_added_stored": s.data_added_stored, "errors": s.errors, "total_duration": s.duration_seconds,
-            "thumbnails_added": s.thumbnails_added,
+            "thumbnails_added": s.thumbnails_added, "thumbnail_bytes_added": s.thumbnail_bytes_added,
             "files_moved": outcome.files_moved, "files_verified": outcome.files_verified,
             "source_damaged": outcome.source_damaged.iter().map(|r| r.path.display().to_string()).collect::<Vec<_>>(),
             "mass_deletion": outcome.disappearance.as_ref().map(disappearance_json),

@@ -262,6 +262,7 @@ impl Repository {
         summary.blobs_added = stats.blobs;
         summary.data_added = stats.raw_bytes;
         summary.data_added_stored = stats.stored_bytes;
+        summary.thumbnail_bytes_added = stats.thumbnail_bytes;
         summary.errors = errors.len() as u64;
         summary.packs_adopted = adoption.adopted;
         summary.duration_seconds = started.elapsed().as_secs_f64();

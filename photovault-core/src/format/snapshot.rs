@@ -79,6 +79,9 @@ pub struct SnapshotSummary {
     /// Thumbnails stored for photos and videos whose content was new (SPEC §16.6).
     #[serde(default)]
     pub thumbnails_added: u64,
+    /// Their bytes (part of `data_added`; stored as they are, plus 40 bytes of sealing each).
+    #[serde(default)]
+    pub thumbnail_bytes_added: u64,
     /// Seconds the backup took.
     pub duration_seconds: f64,
 }

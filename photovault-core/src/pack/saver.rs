@@ -43,6 +43,8 @@ pub struct SaveStats {
     pub raw_bytes: u64,
     /// Their stored (compressed, sealed) bytes.
     pub stored_bytes: u64,
+    /// Of the plaintext bytes, those of thumbnails (a tier of their own, counted apart too).
+    pub thumbnail_bytes: u64,
 }
 
 pub(crate) struct BlobSaver {
@@ -59,6 +61,7 @@ pub(crate) struct BlobSaver {
     blobs: AtomicU64,
     raw_bytes: AtomicU64,
     stored_bytes: AtomicU64,
+    thumbnail_bytes: AtomicU64,
 }
 
 impl BlobSaver {
@@ -107,6 +110,7 @@ impl BlobSaver {
             blobs: AtomicU64::new(0),
             raw_bytes: AtomicU64::new(0),
             stored_bytes: AtomicU64::new(0),
+            thumbnail_bytes: AtomicU64::new(0),
         })
     }
 
@@ -214,6 +218,10 @@ impl BlobSaver {
             .fetch_add(plaintext.len() as u64, Ordering::Relaxed);
         self.stored_bytes
             .fetch_add(sealed_len as u64, Ordering::Relaxed);
+        if kind == BlobKind::Thumbnail {
+            self.thumbnail_bytes
+                .fetch_add(plaintext.len() as u64, Ordering::Relaxed);
+        }
         Ok((id, true))
     }
 
@@ -286,6 +294,7 @@ impl BlobSaver {
             blobs: self.blobs.load(Ordering::Relaxed),
             raw_bytes: self.raw_bytes.load(Ordering::Relaxed),
             stored_bytes: self.stored_bytes.load(Ordering::Relaxed),
+            thumbnail_bytes: self.thumbnail_bytes.load(Ordering::Relaxed),
         })
     }
 
