@@ -234,6 +234,22 @@ fn photos_are_real_jpegs_that_carry_their_camera_and_capture_date() {
         assert_eq!(picture.height(), number(&exif, Tag::PixelYDimension));
         assert!(text(&exif, Tag::Make).is_some_and(|m| !m.is_empty()));
         assert!(text(&exif, Tag::Model).is_some_and(|m| !m.is_empty()));
+        // The camera's 160-pixel preview, in IFD1, of the photo's shape.
+        let at = exif
+            .get_field(Tag::JPEGInterchangeFormat, In::THUMBNAIL)
+            .and_then(|f| f.value.get_uint(0))
+            .expect("an EXIF thumbnail") as usize;
+        let len = exif
+            .get_field(Tag::JPEGInterchangeFormatLength, In::THUMBNAIL)
+            .and_then(|f| f.value.get_uint(0))
+            .unwrap() as usize;
+        let preview = image::load_from_memory(&exif.buf()[at..at + len]).unwrap();
+        assert_eq!(preview.width().max(preview.height()), 160, "{rel:?}");
+        assert_eq!(
+            preview.width() > preview.height(),
+            picture.width() > picture.height(),
+            "{rel:?}"
+        );
         // Local time; with the offset (where recorded) it is the mtime.
         let taken = text(&exif, Tag::DateTimeOriginal).unwrap();
         let local = chrono::NaiveDateTime::parse_from_str(&taken, "%Y-%m-%d %H:%M:%S").unwrap();

@@ -127,6 +127,16 @@ pub fn dng_fields(width: u32, height: u32) -> Vec<Field> {
 
 /// A TIFF structure holding `fields` and, if given, one image strip after them.
 pub fn tiff(fields: &[Field], strip: Option<&[u8]>, little_endian: bool) -> io::Result<Vec<u8>> {
+    tiff_with_thumbnail(fields, strip, None, little_endian)
+}
+
+/// [`tiff`], with a JPEG thumbnail in IFD1 when given (`fields` may hold IFD1 fields too).
+pub fn tiff_with_thumbnail(
+    fields: &[Field],
+    strip: Option<&[u8]>,
+    thumbnail: Option<&[u8]>,
+    little_endian: bool,
+) -> io::Result<Vec<u8>> {
     let strips = strip.map(|s| [s]);
     let mut writer = Writer::new();
     for field in fields {
@@ -135,6 +145,9 @@ pub fn tiff(fields: &[Field], strip: Option<&[u8]>, little_endian: bool) -> io::
     if let Some(strips) = &strips {
         writer.set_strips(strips, In::PRIMARY);
     }
+    if let Some(jpeg) = thumbnail {
+        writer.set_jpeg(jpeg, In::THUMBNAIL);
+    }
     let mut out = Cursor::new(Vec::with_capacity(1024 + strip.map_or(0, <[u8]>::len)));
     writer
         .write(&mut out, little_endian)
@@ -142,9 +155,36 @@ pub fn tiff(fields: &[Field], strip: Option<&[u8]>, little_endian: bool) -> io::
     Ok(out.into_inner())
 }
 
-/// The EXIF block of one shot, for a JPEG's APP1 segment.
-pub fn shot_tiff(shot: &Shot) -> io::Result<Vec<u8>> {
-    tiff(&shot_fields(shot), None, shot.little_endian)
+/// The EXIF block of one shot, for a JPEG's APP1 segment, with the camera's embedded
+/// preview in IFD1 when given.
+pub fn shot_tiff(shot: &Shot, thumbnail: Option<&[u8]>) -> io::Result<Vec<u8>> {
+    let mut fields = shot_fields(shot);
+    if thumbnail.is_some() {
+        // IFD1 describes its JPEG as cameras write it.
+        fields.extend([
+            Field {
+                tag: Tag::Compression,
+                ifd_num: In::THUMBNAIL,
+                value: Value::Short(vec![6]),
+            },
+            Field {
+                tag: Tag::XResolution,
+                ifd_num: In::THUMBNAIL,
+                value: Value::Rational(vec![Rational { num: 72, denom: 1 }]),
+            },
+            Field {
+                tag: Tag::YResolution,
+                ifd_num: In::THUMBNAIL,
+                value: Value::Rational(vec![Rational { num: 72, denom: 1 }]),
+            },
+            Field {
+                tag: Tag::ResolutionUnit,
+                ifd_num: In::THUMBNAIL,
+                value: Value::Short(vec![2]),
+            },
+        ]);
+    }
+    tiff_with_thumbnail(&fields, None, thumbnail, shot.little_endian)
 }
 
 /// What a day-2 edit in a photo manager writes into a photo's EXIF block.
@@ -167,7 +207,8 @@ fn edit_fields(edit: &Edit) -> [Field; 4] {
 }
 
 /// `old` (an EXIF TIFF structure) with every field of the primary image kept except those
-/// `edit` sets. The byte order is kept too.
+/// `edit` sets, and its embedded preview (IFD1) kept as it was, as photo managers do. The
+/// byte order is kept too.
 pub fn edited_tiff(old: &[u8], edit: &Edit) -> io::Result<Vec<u8>> {
     let exif = exif::Reader::new()
         .read_raw(old.to_vec())
@@ -179,7 +220,30 @@ pub fn edited_tiff(old: &[u8], edit: &Edit) -> io::Result<Vec<u8>> {
         .cloned()
         .collect();
     fields.extend(set);
-    tiff(&fields, None, exif.little_endian())
+    let offset_of = |tag| {
+        exif.get_field(tag, In::THUMBNAIL)
+            .and_then(|f| f.value.get_uint(0))
+            .map(|v| v as usize)
+    };
+    let thumbnail = match (
+        offset_of(Tag::JPEGInterchangeFormat),
+        offset_of(Tag::JPEGInterchangeFormatLength),
+    ) {
+        (Some(at), Some(len)) => exif.buf().get(at..at.saturating_add(len)),
+        _ => None,
+    };
+    if thumbnail.is_some() {
+        fields.extend(
+            exif.fields()
+                .filter(|f| {
+                    f.ifd_num == In::THUMBNAIL
+                        && f.tag != Tag::JPEGInterchangeFormat
+                        && f.tag != Tag::JPEGInterchangeFormatLength
+                })
+                .cloned(),
+        );
+    }
+    tiff_with_thumbnail(&fields, None, thumbnail, exif.little_endian())
 }
 
 /// An EXIF block holding only what `edit` sets, for a JPEG that had none.

@@ -95,6 +95,25 @@ pub fn picture_of_size(
     shapes: u32,
     rng: &Rng,
 ) -> io::Result<Vec<u8>> {
+    Ok(picture_and_thumbnail(width, height, target, quality, shapes, rng, false)?.0)
+}
+
+/// The long side of the thumbnail cameras and phones embed in EXIF (IFD1).
+pub const EXIF_THUMBNAIL_LONG_SIDE: u32 = 160;
+/// Its JPEG quality.
+const EXIF_THUMBNAIL_QUALITY: u8 = 75;
+
+/// Like [`picture_of_size`], and also the picture scaled to
+/// [`EXIF_THUMBNAIL_LONG_SIDE`] and encoded, as a camera embeds it (when `thumbnail`).
+pub fn picture_and_thumbnail(
+    width: u32,
+    height: u32,
+    target: u64,
+    quality: u8,
+    shapes: u32,
+    rng: &Rng,
+    thumbnail: bool,
+) -> io::Result<(Vec<u8>, Option<Vec<u8>>)> {
     let bpp = target as f64 * 8.0 / (width as f64 * height as f64);
     let attempt = |noise: u32, tag: u64| {
         let scene = Scene {
@@ -103,19 +122,30 @@ pub fn picture_of_size(
             noise,
             shapes,
         };
-        encode(
-            &picture::render(scene, &mut rng.child(tag)),
-            width,
-            height,
-            quality,
-        )
+        let rgb = picture::render(scene, &mut rng.child(tag));
+        encode(&rgb, width, height, quality).map(|jpeg| (jpeg, rgb))
     };
     let noise = noise_for(bpp, quality);
-    let jpeg = attempt(noise, 0)?;
-    if (jpeg.len() as f64) < 0.8 * target as f64 && noise < 255 {
-        return attempt((noise * 3 / 2 + 4).min(255), 1);
+    let mut chosen = attempt(noise, 0)?;
+    if (chosen.0.len() as f64) < 0.8 * target as f64 && noise < 255 {
+        chosen = attempt((noise * 3 / 2 + 4).min(255), 1)?;
     }
-    Ok(jpeg)
+    let (jpeg, rgb) = chosen;
+    let thumbnail = if thumbnail {
+        let image = image::RgbImage::from_raw(width, height, rgb)
+            .ok_or_else(|| invalid("picture of the wrong size"))?;
+        let side = EXIF_THUMBNAIL_LONG_SIDE;
+        let (w, h) = if width >= height {
+            (side, (side * height / width).max(1))
+        } else {
+            ((side * width / height).max(1), side)
+        };
+        let small = image::imageops::thumbnail(&image, w, h);
+        Some(encode(small.as_raw(), w, h, EXIF_THUMBNAIL_QUALITY)?)
+    } else {
+        None
+    };
+    Ok((jpeg, thumbnail))
 }
 
 const SOI: [u8; 2] = [0xFF, 0xD8];

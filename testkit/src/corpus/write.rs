@@ -75,13 +75,16 @@ pub fn set_mtime(path: &Path, secs: i64) -> io::Result<()> {
 /// A photo's bytes: the picture, then its EXIF block spliced in after SOI.
 pub fn photo(spec: &PhotoSpec, rng: &mut super::rng::Rng) -> io::Result<Vec<u8>> {
     let camera = spec.camera;
-    let pixels = jpeg::picture_of_size(
+    // Cameras and phones embed a 160-pixel preview in EXIF (IFD1); viewers and photovault's
+    // thumbnail tier use it instead of decoding the photo.
+    let (pixels, thumbnail) = jpeg::picture_and_thumbnail(
         spec.width,
         spec.height,
         spec.target_bytes,
         jpeg::PHOTO_QUALITY,
         spec.shapes,
         &rng.child(0),
+        true,
     )?;
     let shot = Shot {
         make: camera.make,
@@ -98,7 +101,7 @@ pub fn photo(spec: &PhotoSpec, rng: &mut super::rng::Rng) -> io::Result<Vec<u8>>
         unique_id: format!("{:016X}{:016X}", rng.next_u64(), rng.next_u64()),
         little_endian: camera.little_endian,
     };
-    jpeg::with_exif(&pixels, &exif::shot_tiff(&shot)?)
+    jpeg::with_exif(&pixels, &exif::shot_tiff(&shot, thumbnail.as_deref())?)
 }
 
 fn raw_shot(spec: &RawSpec, rng: &mut super::rng::Rng) -> Shot<'static> {
