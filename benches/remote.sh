@@ -89,7 +89,7 @@ say() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { printf 'remote.sh: error: %s\n' "$*" >&2; exit 1; }
 
 RES=$WORK/results.tsv LOGS=$WORK/logs COUNTS=$WORK/counts
-COLUMNS_TSV='part run backend step status rc wall_s user_s sys_s maxrss_kib mb_s server_cpu_s other_cpu_s load1 repo_bytes verify'
+COLUMNS_TSV='part run backend step status rc wall_s user_s sys_s maxrss_kib mb_s server_cpu_s ssh_cpu_s other_cpu_s steal_s load1 repo_bytes verify'
 
 # ---- tables ----------------------------------------------------------------------------------
 print_tables() {
@@ -106,8 +106,8 @@ for part in OrderedDict.fromkeys(r["part"] for r in rows):
     prs = [r for r in rows if r["part"] == part and r["status"] == "ok"]
     bad = [r for r in rows if r["part"] == part and r["status"] != "ok"]
     print(f"\n### {part}: medians over runs (n = runs that succeeded)\n")
-    print("| backend | step | n | wall s | MB/s | pvault CPU s | server CPU s | other CPU s | load | local/backend wall |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| backend | step | n | wall s | MB/s | pvault CPU s | server CPU s | ssh CPU s | other CPU s | steal s | load | vs local (local wall / wall) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     local = {}
     groups = OrderedDict()
     for r in prs:
@@ -122,7 +122,8 @@ for part in OrderedDict.fromkeys(r["part"] for r in rows):
         if b != "local" and local.get(s) and wall:
             ratio = f"{local[s] / wall:.2f}"
         print(f"| {b} | {s} | {len(rs)} | {f(wall)} | {f(med(r['mb_s'] for r in rs), 0)} | {f(cpu)} "
-              f"| {f(med(r['server_cpu_s'] for r in rs))} | {f(med(r['other_cpu_s'] for r in rs))} "
+              f"| {f(med(r['server_cpu_s'] for r in rs))} | {f(med(r['ssh_cpu_s'] for r in rs))} "
+              f"| {f(med(r['other_cpu_s'] for r in rs))} | {f(med(r['steal_s'] for r in rs))} "
               f"| {f(med(r['load1'] for r in rs), 1)} | {ratio} |")
     for r in bad:
         print(f"\nFAILED: run {r['run']} {r['backend']} {r['step']}: status {r['status']} rc {r['rc']}")
@@ -177,6 +178,7 @@ mkdir -p "$LOGS" "$COUNTS" "$WORK/repos" "$WORK/cache"
 
 STARTED_SERVERS="" PROXY_PID=""
 cleanup() {
+  [[ -z ${SSH_BEFORE:-} ]] || stop_leaked_ssh
   [[ -z $PROXY_PID ]] || { kill "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; }
   if [[ -n $STARTED_SERVERS ]]; then
     "$ROOT/.ci/servers.sh" stop "$STARTED_SERVERS" >&2 || true
@@ -211,6 +213,30 @@ for f in "$SERVER_STATE/run/s3s-fs.pid" "$SERVER_STATE/run/sshd.pid"; do
 done
 S3_PID=$(<"$SERVER_STATE/run/s3s-fs.pid") SSHD_PID=$(<"$SERVER_STATE/run/sshd.pid")
 
+# ssh_masters: pids of the ssh processes to the SFTP server's (or the proxy's) port.
+ssh_masters() {
+  local d args
+  for d in /proc/[0-9]*; do
+    [[ $(cat "$d/comm" 2>/dev/null) == ssh ]] || continue
+    args=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
+    [[ " $args " != *" -p $SFTP_PORT "* && " $args " != *" -p $PROXY_PORT "* ]] || echo "${d#/proc/}"
+  done
+}
+SSH_BEFORE=" $(ssh_masters | tr '\n' ' ') "
+# stop_leaked_ssh: the ssh processes to the server that appeared during this run and are
+# still running once pvault has exited (pvault's ssh masters, started with -f and
+# ControlPersist=yes, outlive it): counted into WORK/leaked-ssh.txt, then stopped, by pid.
+stop_leaked_ssh() {
+  local pid n=0
+  for pid in $(ssh_masters); do
+    [[ $SSH_BEFORE != *" $pid "* ]] || continue
+    n=$((n + 1))
+    kill "$pid" 2>/dev/null || true
+  done
+  echo "$n" >"$WORK/leaked-ssh.txt"
+  ((n == 0)) || say "$n ssh processes to the SFTP server outlived the pvault commands that started them; stopped"
+}
+
 # ---- machine facts ---------------------------------------------------------------------------
 {
   echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -228,22 +254,54 @@ S3_PID=$(<"$SERVER_STATE/run/s3s-fs.pid") SSHD_PID=$(<"$SERVER_STATE/run/sshd.pi
 # ---- measuring -------------------------------------------------------------------------------
 TICK=$(getconf CLK_TCK)
 
-# server_ticks BACKEND: CPU ticks the backend's server has used so far: s3s-fs itself, or the
-# sshd listener with its finished sessions (their time is its cutime and cstime once reaped).
-server_ticks() {
-  local pid
-  case $1 in
-    s3*) pid=$S3_PID ;;
-    sftp*) pid=$SSHD_PID ;;
-    *) echo 0; return ;;
+# cpu_ticks BACKEND: "SERVER SSH" CPU ticks used so far by the backend's server and by the ssh
+# clients pvault started. S3: s3s-fs itself. SFTP: the sshd listener with its reaped sessions
+# (cutime, cstime) plus the sessions still alive (children and grandchildren of the listener;
+# pvault may leave them open); ssh: the live `ssh` processes whose command line names the
+# server's or the proxy's port (ssh masters that pvault starts detach with -f, so GNU time
+# does not see them; one that has exited is lost: a lower bound).
+cpu_ticks() {
+  case $(kind_of "$1") in
+    s3) echo "$(ticks_of "$S3_PID" all) 0" ;;
+    sftp) sftp_ticks ;;
+    *) echo "0 0" ;;
   esac
-  # After the command name, the state is field 3: utime, stime, cutime, cstime (fields 14 to
-  # 17 of /proc/PID/stat) are the 12th to 15th.
-  sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13 + $14 + $15}'
+}
+# ticks_of PID self|all: utime+stime (self), plus cutime+cstime (all).
+ticks_of() {
+  local line
+  line=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+  # After the command name, the state is field 3: utime, stime, cutime, cstime (fields 14
+  # to 17 of /proc/PID/stat) are the 12th to 15th words.
+  awk -v all="$2" '{print $12 + $13 + (all == "all" ? $14 + $15 : 0)}' <<<"$line"
+}
+sftp_ticks() {
+  local server ssh=0 d pid ppid pppid comm args line
+  server=$(ticks_of "$SSHD_PID" all)
+  for d in /proc/[0-9]*; do
+    pid=${d#/proc/}
+    line=$(sed 's/.*) //' "$d/stat" 2>/dev/null) || continue
+    ppid=$(awk '{print $2}' <<<"$line")
+    comm=$(<"$d/comm") 2>/dev/null || continue
+    case $comm in
+      sshd)
+        pppid=$(sed 's/.*) //' "/proc/$ppid/stat" 2>/dev/null | awk '{print $2}') || pppid=""
+        if [[ $ppid == "$SSHD_PID" || $pppid == "$SSHD_PID" ]]; then
+          server=$((server + $(awk '{print $12 + $13 + $14 + $15}' <<<"$line")))
+        fi ;;
+      ssh)
+        args=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
+        if [[ " $args " == *" -p $SFTP_PORT "* || " $args " == *" -p $PROXY_PORT "* ]]; then
+          ssh=$((ssh + $(awk '{print $12 + $13 + $14 + $15}' <<<"$line")))
+        fi ;;
+    esac
+  done
+  echo "$server $ssh"
 }
 
-# machine_busy: busy ticks of all CPUs (user nice system irq softirq steal), from /proc/stat.
-machine_busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+# machine_ticks: "BUSY STEAL" ticks of all CPUs (busy: user nice system irq softirq), from
+# /proc/stat.
+machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $9}' /proc/stat; }
 
 dir_bytes() { if [[ -e $1 ]]; then du -sb "$1" | cut -f1; else echo -; fi; }
 corpus_bytes() { find "$1" -type f -printf '%s\n' | awk '{n += $1} END {print n + 0}'; }
@@ -303,19 +361,22 @@ timed() {
   local part=$1 run=$2 label=$3 step=$4 bytes=$5 name=$6
   shift 6
   local base=$LOGS/$part.r$run.$label.$step
-  local rc=0 s0 s1 b0 b1 load wall user sys rss mbs server other status=ok
+  local rc=0 s0 s1 h0 h1 b0 b1 t0 t1 load wall user sys rss mbs server ssh other steal status=ok
   sync
   load=$(cut -d' ' -f1 /proc/loadavg)
-  s0=$(server_ticks "$label") b0=$(machine_busy)
+  read -r s0 h0 < <(cpu_ticks "$label")
+  read -r b0 t0 < <(machine_ticks)
   { printf '$'; printf ' %q' "$@"; echo; } >"$base.log"
   /usr/bin/time -f '%e %U %S %M' -o "$base.time" "$@" >>"$base.log" 2>&1 || rc=$?
+  read -r b1 t1 < <(machine_ticks)
   sleep 0.3 # sshd reaps its finished sessions
-  s1=$(server_ticks "$label") b1=$(machine_busy)
+  read -r s1 h1 < <(cpu_ticks "$label")
   read -r wall user sys rss < <(tail -n 1 "$base.time")
   server=$(awk -v a="$s0" -v b="$s1" -v t="$TICK" 'BEGIN {printf "%.2f", (b - a) / t}')
-  # The 0.3 s pause is in the machine's ticks but not in the wall time; it is idle for us.
-  other=$(awk -v a="$b0" -v b="$b1" -v t="$TICK" -v u="$user" -v s="$sys" -v sv="$server" \
-    'BEGIN {o = (b - a) / t - u - s - sv; printf "%.2f", (o < 0 ? 0 : o)}')
+  ssh=$(awk -v a="$h0" -v b="$h1" -v t="$TICK" 'BEGIN {printf "%.2f", (b - a) / t}')
+  steal=$(awk -v a="$t0" -v b="$t1" -v t="$TICK" 'BEGIN {printf "%.2f", (b - a) / t}')
+  other=$(awk -v a="$b0" -v b="$b1" -v t="$TICK" -v u="$user" -v s="$sys" -v sv="$server" -v h="$ssh" \
+    'BEGIN {o = (b - a) / t - u - s - sv - h; printf "%.2f", (o < 0 ? 0 : o)}')
   mbs=-
   [[ $bytes == - ]] || mbs=$(awk -v n="$bytes" -v w="$wall" 'BEGIN {printf "%.1f", (w > 0 ? n / 1e6 / w : 0)}')
   if ((rc != 0)); then
@@ -325,8 +386,8 @@ timed() {
   fi
   LAST_RC=$rc
   ROW=("$part" "$run" "$label" "$step" "$status" "$rc" "$wall" "$user" "$sys" "$rss" "$mbs"
-    "$server" "$other" "$load" "$(dir_bytes "$(repo_path "$label" "$name")")")
-  say "$part r$run $label $step: ${wall} s, $mbs MB/s; cpu pvault $user+$sys, server $server, others $other; load $load"
+    "$server" "$ssh" "$other" "$steal" "$load" "$(dir_bytes "$(repo_path "$label" "$name")")")
+  say "$part r$run $label $step: ${wall} s, $mbs MB/s; cpu pvault $user+$sys, server $server, ssh $ssh, others $other, steal $steal; load $load"
 }
 emit_row() {
   local IFS=$'\t'
@@ -468,5 +529,8 @@ if [[ $FILES_SCALE != 0 && -n $FILES_BACKENDS ]]; then
   drop_corpus "$FCORPUS"
 fi
 
+stop_leaked_ssh
+SSH_BEFORE=""
+echo "ssh processes left running by the pvault commands (stopped by the script): $(<"$WORK/leaked-ssh.txt")" >>"$WORK/machine.txt"
 cat "$WORK/machine.txt"
 print_tables | tee "$WORK/tables.md"
