@@ -12,7 +12,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use photovault_core::chunk::Chunker;
+use photovault_core::chunk::{container, Chunker, ChunkerParams, ChunkingScheme};
 use photovault_core::compress;
 use photovault_core::crypto::MasterKey;
 use photovault_core::format::blob::{
@@ -40,6 +40,10 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("blob", blob),
     ("tree_round_trip", tree_round_trip),
     ("index_round_trip", index_round_trip),
+    ("jpeg_cuts", jpeg_cuts),
+    ("png_cuts", png_cuts),
+    ("tiff_cuts", tiff_cuts),
+    ("bmff_cuts", bmff_cuts),
 ];
 
 /// The password tried on key files whose parameters are cheap (that of SPEC.md A.4).
@@ -355,6 +359,88 @@ pub fn config(data: &[u8]) {
             "chunk of {len} bytes before the last"
         );
     }
+}
+
+/// JPEG container parse (SPEC §12.5): the input after SOI (`FF D8`), so every input reaches
+/// the segment walk. See [`container_cuts`].
+pub fn jpeg_cuts(data: &[u8]) {
+    container_cuts(&[b"\xFF\xD8".as_slice(), data].concat());
+}
+
+/// PNG container parse: the input after the PNG signature. See [`container_cuts`].
+pub fn png_cuts(data: &[u8]) {
+    container_cuts(&[b"\x89PNG\r\n\x1a\n".as_slice(), data].concat());
+}
+
+/// TIFF container parse: the input as it is when it starts with a TIFF header, else after
+/// `II*\0`. See [`container_cuts`].
+pub fn tiff_cuts(data: &[u8]) {
+    if data.starts_with(b"II*\0") || data.starts_with(b"MM\0*") {
+        container_cuts(data);
+    } else {
+        container_cuts(&[b"II*\0".as_slice(), data].concat());
+    }
+}
+
+/// ISO-BMFF container parse: the input as it is when its first box is one the parser
+/// recognises, else after a 16-byte `ftyp` box. See [`container_cuts`].
+pub fn bmff_cuts(data: &[u8]) {
+    let known = [b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip"];
+    if data.len() >= 12 && known.iter().any(|k| data[4..8] == k[..]) {
+        container_cuts(data);
+    } else {
+        container_cuts(&[b"\0\0\0\x10ftypisom\0\0\0\0".as_slice(), data].concat());
+    }
+}
+
+/// Container cut points of a whole file: must not panic or allocate more than the file
+/// justifies; cuts must be strictly increasing and inside the file; and chunking the file
+/// streamed through the cuts must give the chunks that cutting each part in memory gives,
+/// covering the file, each within the chunker's sizes.
+pub fn container_cuts(file: &[u8]) {
+    let (cuts, largest) = largest_allocation(|| container::cut_points(file, 0));
+    assert_bounded(
+        "container cut points",
+        largest,
+        FIXED_ALLOWANCE + 8 * file.len(),
+    );
+    assert!(
+        cuts.windows(2).all(|w| w[0] < w[1]),
+        "cuts not increasing: {cuts:?}"
+    );
+    assert!(
+        cuts.iter().all(|&c| c > 0 && c < file.len() as u64),
+        "cut outside the file: {cuts:?}"
+    );
+    let params = ChunkerParams {
+        min_size: 64,
+        avg_size: 256,
+        max_size: 1024,
+    };
+    let chunker =
+        Chunker::new(params, 0x0123_4567_89ab_cdef).with_scheme(ChunkingScheme::Container);
+    let in_memory: Vec<usize> = {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for end in cuts.iter().map(|&c| c as usize).chain([file.len()]) {
+            out.extend(chunker.chunk_lengths(&file[start..end]));
+            start = end;
+        }
+        out
+    };
+    let mut streamed = Vec::new();
+    let read = chunker
+        .chunk_parts::<_, std::io::Error>(file, &cuts, &mut Vec::new(), |chunk, _| {
+            streamed.push(chunk.len());
+            Ok(())
+        })
+        .expect("reading a slice");
+    assert_eq!(read, file.len() as u64);
+    assert_eq!(
+        streamed, in_memory,
+        "streaming cuts differ from in-memory cuts"
+    );
+    assert!(streamed.iter().all(|&n| n > 0 && n <= 1024));
 }
 
 /// Stored blob opening and zstd decompression. Input: `flags u8 || raw_length u24 LE ||

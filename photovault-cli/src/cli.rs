@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 /// pvault: encrypted, deduplicated backups of photo and video libraries.
 #[derive(Debug, Parser)]
-#[command(name = "pvault", version, about, long_about = None, disable_version_flag = false)]
+#[command(name = "pvault", version, about, long_about = None, disable_version_flag = false, after_help = EXAMPLES)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -14,8 +14,34 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Shown after `pvault --help`.
+const EXAMPLES: &str = "\
+Examples:
+  pvault -r /mnt/usb/photos init                 create a repository
+  pvault -r /mnt/usb/photos backup ~/Pictures    back up a folder
+  pvault -r /mnt/usb/photos snapshots            list what is there
+  pvault -r /mnt/usb/photos restore latest:/home/me/Pictures --target ~/restored
+  pvault -P photos profile check                 validate ~/.config/photovault/photos.toml
+  pvault -P photos run                           back up, copy, thin, verify: the whole routine
+  pvault -P photos status                        is every photo in 3 copies, 2 media, 1 off-site?
+  pvault -P photos --repo-name cloud snapshots   any command, on a repository of the profile
+  pvault schedule install photos --every daily   run the routine every day (systemd or cron)";
+
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
+    /// Use a profile's repository: a name ($XDG_CONFIG_HOME/photovault/NAME.toml) or a
+    /// path; its primary unless --repo-name says otherwise (overrides -r)
+    #[arg(
+        short = 'P',
+        long = "profile",
+        env = "PVAULT_PROFILE",
+        global = true,
+        value_name = "NAME|PATH"
+    )]
+    pub profile: Option<String>,
+    /// With --profile: the repository of the profile to use (default: its primary)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub repo_name: Option<String>,
     /// Repository location: a folder, sftp:user@host:/path, s3:https://host/bucket[/prefix],
     /// webdav:https://host/path, or opendal:SERVICE
     #[arg(short = 'r', long = "repo", env = "PVAULT_REPOSITORY", global = true)]
@@ -87,8 +113,12 @@ pub enum Command {
     Dump(DumpArgs),
     /// Check the repository's integrity (--read-data to verify every blob)
     Check(CheckArgs),
+    /// Compare local originals with a snapshot by hashing them locally (finds bit rot)
+    VerifySource(VerifySourceArgs),
     /// Browse snapshots as read-only folders (FUSE), with a photo timeline
     Mount(MountArgs),
+    /// Serve a web page to browse, view, play, download and restore photos of snapshots
+    Serve(ServeArgs),
     /// Copy snapshots from another repository into this one
     Copy(CopyArgs),
     /// Remove data no snapshot uses any more (after `forget`)
@@ -103,8 +133,82 @@ pub enum Command {
     Key(KeyCommand),
     /// Remove stale locks
     Unlock(UnlockArgs),
+    /// Do a profile's whole routine: back up, copy, apply retention, prune, verify
+    Run(RunArgs),
+    /// Is every file of a profile safe? Copies, media and off-site copies (3-2-1)
+    Status(StatusArgs),
+    /// Check profiles
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Run a profile's routine on a timer (systemd user units, or cron)
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completion {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `pvault man > pvault.1`
+    Man,
     /// Print version information
     Version,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Worker threads for the backup (default: one per CPU)
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Send no alerts for this run
+    #[arg(long)]
+    pub no_alerts: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// List at most this many files with too few copies (--json lists all)
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Send no alerts
+    #[arg(long)]
+    pub no_alerts: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Validate a profile and open every repository (reading only; nothing is changed)
+    Check {
+        /// Profile name or path (default: --profile)
+        profile: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// Install and start a timer that runs `pvault -P PROFILE run`
+    Install {
+        /// Profile name or path (default: --profile)
+        profile: Option<String>,
+        /// daily, hourly, or five cron fields ("30 2 * * *")
+        #[arg(long, default_value = "daily")]
+        every: String,
+        /// Write a crontab line instead of systemd units
+        #[arg(long)]
+        cron: bool,
+        /// Write the units but do not ask systemctl to enable them
+        #[arg(long)]
+        no_activate: bool,
+    },
+    /// Stop and remove the timer of a profile
+    Remove {
+        /// Profile name or path (default: --profile)
+        profile: Option<String>,
+    },
+    /// Show the installed schedule and the last run's result
+    Show {
+        /// Profile name or path (default: --profile)
+        profile: Option<String>,
+    },
 }
 
 /// The repository a command reads from besides its own (`copy`, `init`).
@@ -139,6 +243,12 @@ pub struct InitArgs {
     pub copy_chunker_params_from: Option<String>,
     #[command(flatten)]
     pub from: FromRepoArgs,
+    /// Where chunk boundaries fall: `container` (cut between a photo's or video's metadata
+    /// and its image data first, so metadata edits cost kilobytes) or `plain` (FastCDC over
+    /// the whole file, as repositories made before 0.3). Default: container, or the
+    /// source's with --copy-chunker-params-from
+    #[arg(long, value_name = "SCHEME")]
+    pub chunking: Option<photovault_core::chunk::ChunkingScheme>,
     /// Target pack file size in MiB
     #[arg(long, default_value_t = 16)]
     pub pack_size: u32,
@@ -176,6 +286,36 @@ pub struct BackupArgs {
     /// Record this snapshot time instead of now (RFC 3339, or "YYYY-MM-DD HH:MM:SS" local time)
     #[arg(long, value_name = "TIME")]
     pub time: Option<String>,
+    /// Read unchanged files again and compare them with the parent snapshot (catches damage
+    /// on the source disk: exit code 15)
+    #[arg(long)]
+    pub verify_unchanged: bool,
+    /// Read this percentage of the unchanged files again on each run; successive runs read
+    /// different files, so all are read within 100/PERCENT runs
+    #[arg(
+        long,
+        value_name = "PERCENT",
+        conflicts_with = "verify_unchanged",
+        value_parser = percent
+    )]
+    pub verify_unchanged_fraction: Option<f64>,
+    /// Say so (exit code 14) when more than this percentage of the parent snapshot's files
+    /// are gone or truncated to zero bytes
+    #[arg(long, value_name = "PERCENT", default_value_t = 10.0, value_parser = percent)]
+    pub mass_deletion_threshold: f64,
+}
+
+/// A percentage from 0 to 100.
+fn percent(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number: give a percentage such as 10"))?;
+    if (0.0..=100.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("{text} is not between 0 and 100"))
+    }
 }
 
 /// Which snapshots a command works on (restic's `--host`, `--tag`, `--path`).
@@ -314,6 +454,15 @@ pub struct DiffArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct VerifySourceArgs {
+    /// Local files and folders to compare (default: the snapshot's paths)
+    pub paths: Vec<PathBuf>,
+    /// The snapshot to compare with (id, unique prefix, or `latest`)
+    #[arg(long, default_value = "latest", value_name = "ID")]
+    pub snapshot: String,
+}
+
+#[derive(Debug, Args)]
 pub struct FindArgs {
     /// Name patterns (`*.jpg`; with `/`: path patterns), or ids with --blob / --tree
     #[arg(required = true)]
@@ -422,6 +571,23 @@ pub struct MountArgs {
     /// Let other users see the mount (permissions in the snapshot still apply)
     #[arg(long)]
     pub allow_other: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; anything but loopback needs a password
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Show only this snapshot (id, prefix or `latest`; default: all)
+    #[arg(long)]
+    pub snapshot: Option<String>,
+    /// File holding a password the browser asks for, as well as the URL's token
+    /// (or PVAULT_SERVE_PASSWORD)
+    #[arg(long, env = "PVAULT_SERVE_PASSWORD_FILE")]
+    pub serve_password_file: Option<PathBuf>,
+    /// Memory for decrypted data, in MiB (at least 16)
+    #[arg(long, default_value_t = 128)]
+    pub cache_size: u64,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
+use photovault_core::routine::{self, load_profile, Profile, RepositoryProfile};
 use photovault_core::{backend, Error, OpenOptions, Repository};
 
 use cli::{Cli, Command, GlobalArgs};
@@ -63,13 +64,75 @@ impl From<Error> for CliError {
     }
 }
 
+impl From<routine::ProfileError> for CliError {
+    fn from(e: routine::ProfileError) -> Self {
+        CliError::usage(e.to_string())
+    }
+}
+
+impl From<routine::RepositoryFailure> for CliError {
+    fn from(e: routine::RepositoryFailure) -> Self {
+        CliError {
+            code: u8::try_from(e.code).unwrap_or(1),
+            message: e.to_string(),
+        }
+    }
+}
+
 /// What every command gets: global flags and a way to open the repository.
 pub struct Context {
     pub global: GlobalArgs,
 }
 
 impl Context {
+    /// The profile `-P` names, if any.
+    pub fn profile(&self) -> Result<Option<Profile>, CliError> {
+        match &self.global.profile {
+            Some(spec) => Ok(Some(load_profile(spec)?)),
+            None if self.global.repo_name.is_some() => Err(CliError::usage(
+                "--repo-name picks a repository of a profile: give the profile with -P/--profile"
+                    .into(),
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// The profile named by a command's argument, or else by `-P`.
+    pub fn profile_named(&self, arg: Option<&str>) -> Result<Profile, CliError> {
+        let spec = arg.or(self.global.profile.as_deref()).ok_or_else(|| {
+            CliError::usage("no profile given: name one (or a path), or use -P/--profile".into())
+        })?;
+        Ok(load_profile(spec)?)
+    }
+
+    /// The profile's repository that `-P` and `--repo-name` pick, if `-P` is given.
+    fn profile_repository(&self) -> Result<Option<RepositoryProfile>, CliError> {
+        let Some(profile) = self.profile()? else {
+            return Ok(None);
+        };
+        Ok(Some(
+            profile
+                .repository(self.global.repo_name.as_deref())?
+                .clone(),
+        ))
+    }
+
+    /// The password of the repository: the profile's source, or the usual ones.
+    pub fn password(&self, confirm: bool) -> Result<Vec<u8>, CliError> {
+        match self.profile_repository()? {
+            Some(repo) => repo
+                .password
+                .read()
+                .map_err(|m| CliError::usage(format!("repository '{}': {m}", repo.name))),
+            None => password::repository_password(self.global.password_file.as_deref(), confirm),
+        }
+    }
+
     pub fn backend(&self) -> Result<Arc<dyn backend::Backend>, CliError> {
+        if let Some(repo) = self.profile_repository()? {
+            return routine::open::repository_backend(&repo, &self.backend_options()?)
+                .map_err(CliError::from);
+        }
         let location = self.global.repo.clone().ok_or_else(|| {
             CliError::usage("no repository given: use -r/--repo or set PVAULT_REPOSITORY".into())
         })?;
@@ -105,6 +168,10 @@ impl Context {
     }
 
     pub fn open(&self) -> Result<Repository, CliError> {
+        if let Some(repo) = self.profile_repository()? {
+            return routine::open_repository(&repo, &self.backend_options()?, &self.open_options())
+                .map_err(CliError::from);
+        }
         let backend = self.backend()?;
         // Say "no repository" before asking for a password it would be pointless to type.
         if backend
@@ -186,13 +253,31 @@ fn main() -> ExitCode {
         Command::Tag(args) => commands::tag::run(&ctx, args),
         Command::Dump(args) => commands::dump::run(&ctx, args),
         Command::Check(args) => commands::check::run(&ctx, args),
+        Command::VerifySource(args) => commands::verify_source::run(&ctx, args),
         Command::Mount(args) => commands::mount::run(&ctx, args),
+        Command::Serve(args) => commands::serve::run(&ctx, args),
         Command::Copy(args) => commands::copy::run(&ctx, args),
         Command::Prune(args) => commands::prune::run(&ctx, args),
         Command::Repair(cmd) => commands::repair::run(&ctx, cmd),
         Command::Cat(args) => commands::cat::run(&ctx, args),
         Command::Key(cmd) => commands::key::run(&ctx, cmd),
         Command::Unlock(args) => commands::unlock::run(&ctx, args),
+        Command::Run(args) => commands::run::run(&ctx, args),
+        Command::Status(args) => commands::status::run(&ctx, args),
+        Command::Profile(cmd) => commands::profile::run(&ctx, cmd),
+        Command::Schedule(cmd) => commands::schedule::run(&ctx, cmd),
+        Command::Completion { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "pvault", &mut std::io::stdout());
+            Ok(0)
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(command)
+                .render(&mut std::io::stdout())
+                .map(|()| 0)
+                .map_err(|e| CliError::usage(format!("cannot write the manual page: {e}")))
+        }
         Command::Version => {
             println!(
                 "pvault {} (photovault-core {})",

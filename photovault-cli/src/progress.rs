@@ -179,6 +179,23 @@ impl BackupProgress for Progress {
             }));
         }
     }
+    fn source_damaged(&self, report: &EntryReport) {
+        let (path, message) = (&report.path, report.problem.to_string());
+        self.say(&format!(
+            "DAMAGED SOURCE FILE: {}: {message}",
+            path.display()
+        ));
+        if self.json {
+            let good_copy = match &report.problem {
+                photovault_core::EntryProblem::SourceDamaged { good_copy } => good_copy.to_hex(),
+                _ => String::new(),
+            };
+            crate::print_json(&serde_json::json!({
+                "message_type": "source_damaged", "item": path.display().to_string(),
+                "good_copy": good_copy, "message": message,
+            }));
+        }
+    }
     fn pack_unverified(&self, unverified: &UnverifiedPack) {
         self.say(&format!(
             "warning: pack {} is in the repository but in no index, and does not verify ({}); \

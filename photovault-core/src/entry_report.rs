@@ -56,6 +56,14 @@ pub enum EntryProblem {
         /// Whether its modification time changed too.
         modified: bool,
     },
+    /// The file's content differs from the parent snapshot's although its size and
+    /// modification time do not: almost always damage on the source disk (bit rot). The new
+    /// content is stored as a new version; `good_copy` still holds the old one.
+    #[error("content changed although its size and modification time did not: probably damage on the source disk. The last good version is in snapshot {}; the damaged content was stored as a new version, nothing was replaced. Check the disk, then restore the file from that snapshot", good_copy.short())]
+    SourceDamaged {
+        /// The snapshot that holds the content the file had.
+        good_copy: crate::id::SnapshotId,
+    },
     /// The folder is nested deeper than photovault follows ([`crate::MAX_DEPTH`]).
     #[error(
         "folder nested deeper than {} levels: left out, as no reader would follow it",

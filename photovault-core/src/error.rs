@@ -127,6 +127,13 @@ pub enum Error {
         /// The newest we read.
         supported: u32,
     },
+    /// The repository cuts files by a chunking scheme this build does not know: writing with
+    /// another would stop new backups from deduplicating against old ones (SPEC §5).
+    #[error("repository config names the chunking scheme {name:?}, which this photovault does not know: upgrade photovault")]
+    UnsupportedChunking {
+        /// The scheme's name.
+        name: String,
+    },
     /// A source path given to backup could not be read at all.
     #[error("cannot read {path}: {source}")]
     Source {

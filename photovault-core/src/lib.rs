@@ -26,6 +26,9 @@
 //! - [`browse`]: folders, files read by byte range and the photo timeline of any snapshot,
 //!   for programs that show them (the FUSE mount, `mount`, is built on it and needs the
 //!   cargo feature `mount`, off by default, so that embedding programs do not pull FUSE).
+//! - [`serve`]: what a web viewer needs beside HTTP (a snapshot's catalog of photos,
+//!   checked request paths, thumbnails, EXIF summaries, zip streams, restoring a
+//!   selection); the `photovault-serve` crate is the server built on it.
 //! - [`backend`]: where a repository lives. [`backend::open_location`] turns a location
 //!   string into a backend; [`backend::Backend`] is the trait a new store implements, and
 //!   [`backend::conformance`] checks that it keeps the rules photovault relies on.
@@ -108,14 +111,19 @@ pub mod prune;
 pub mod repair;
 mod repository;
 pub mod restore;
+#[cfg(feature = "routine")]
+pub mod routine;
+pub mod serve;
 mod snapshot_filter;
 #[doc(hidden)]
 pub mod source;
 mod tag;
+pub mod verify_source;
 mod workers;
 
 pub use backup::{
-    BackupOptions, BackupOutcome, BackupProgress, FileStatus, ParentChoice, UnverifiedPack,
+    BackupOptions, BackupOutcome, BackupProgress, Disappearance, FileStatus, ParentChoice,
+    UnverifiedPack, DEFAULT_MASS_DELETION_PERCENT, MASS_DELETION_MIN_FILES,
 };
 pub use check::{CheckOptions, CheckProgress, CheckReport, DamagedFile, Problem, ReadData};
 pub use copy::{CopyMethod, CopyProgress, CopyReport};
@@ -142,6 +150,7 @@ pub use repair::{
 pub use restore::{DryRunAction, Overwrite, RestoreOptions, RestoreOutcome, RestoreProgress};
 pub use snapshot_filter::SnapshotFilter;
 pub use tag::{Retagged, TagChange};
+pub use verify_source::{SourceChange, SourceDifference, VerifySourceSummary};
 
 pub use repository::{
     InitOptions, KeyInfo, LockGuard, LockKind, OpenOptions, Repository, SkippedKeyFile,

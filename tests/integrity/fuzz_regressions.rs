@@ -76,7 +76,11 @@ regression_tests!(
     config,
     blob,
     tree_round_trip,
-    index_round_trip
+    index_round_trip,
+    jpeg_cuts,
+    png_cuts,
+    tiff_cuts,
+    bmff_cuts
 );
 
 /// The allocation bounds of the checks are only measured when the tracking allocator is this

@@ -14,4 +14,6 @@ mod damage;
 mod extras;
 mod layout;
 mod lifecycle;
+mod photo_library;
+mod remote;
 mod timeline;

@@ -4,7 +4,7 @@ use photovault_core::{InitOptions, KdfParams, Repository};
 use serde_json::json;
 
 use crate::cli::InitArgs;
-use crate::{password, CliError, Context};
+use crate::{CliError, Context};
 
 pub fn run(ctx: &Context, args: InitArgs) -> Result<u8, CliError> {
     let source = match &args.copy_chunker_params_from {
@@ -12,7 +12,7 @@ pub fn run(ctx: &Context, args: InitArgs) -> Result<u8, CliError> {
         None => None,
     };
     let backend = ctx.backend()?;
-    let password = password::repository_password(ctx.global.password_file.as_deref(), true)?;
+    let password = ctx.password(true)?;
     let mut options = InitOptions::default()
         .kdf(KdfParams {
             memory_kib: args.kdf_memory,
@@ -24,11 +24,20 @@ pub fn run(ctx: &Context, args: InitArgs) -> Result<u8, CliError> {
     if let Some(source) = &source {
         options = options.chunker_params_from(source);
     }
+    if let Some(scheme) = args.chunking {
+        if source.is_some() && scheme != options.chunking {
+            return Err(CliError::usage(format!(
+                "--chunking {scheme} differs from the source's {}: copy could not move blobs as they are; leave --chunking out",
+                options.chunking
+            )));
+        }
+        options = options.chunking(scheme);
+    }
     let repo = Repository::init(backend, &password, &options)?;
     let id = &repo.config().id;
     if ctx.global.json {
         crate::print_json(
-            &json!({"message_type": "initialized", "id": id, "repository": repo.location()}),
+            &json!({"message_type": "initialized", "id": id, "repository": repo.location(), "chunking": repo.config().chunking.name()}),
         );
     } else if !ctx.global.quiet {
         println!(

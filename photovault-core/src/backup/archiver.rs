@@ -13,7 +13,10 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
+use super::hard_links::{HardLinks, ReadOnce};
+use super::parent_index::ParentIndex;
 use super::progress::{BackupProgress, FileStatus};
+use super::verify_slice::VerifySlice;
 use crate::compress::{ContentClass, PROBE_MIN_FILE_SIZE};
 use crate::depth::MAX_DEPTH;
 use crate::entry_report::{EntryProblem, EntryReport};
@@ -21,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::format::blob::BlobKind;
 use crate::format::snapshot::SnapshotSummary;
 use crate::format::tree::{Node, NodeKind, Tree};
-use crate::id::BlobId;
+use crate::id::{BlobId, SnapshotId};
 use crate::media::{probe_exif, probe_movie, MediaKind};
 use crate::pack::BlobSaver;
 use crate::repository::RepoInner;
@@ -41,6 +44,19 @@ struct Counters {
     total_files: AtomicU64,
     total_bytes: AtomicU64,
     bytes_read: AtomicU64,
+    files_moved: AtomicU64,
+    files_verified: AtomicU64,
+}
+
+/// What the archiver compares the source with: the parent snapshot, and which unchanged
+/// files it reads again.
+pub(super) struct Baseline<'a> {
+    /// The parent snapshot, if any.
+    pub(super) parent: Option<SnapshotId>,
+    /// Its files and folders by device and inode.
+    pub(super) index: ParentIndex<'a>,
+    /// Unchanged files read again to catch damage on the source.
+    pub(super) verify: Option<VerifySlice>,
 }
 
 pub(super) struct Archiver<'a> {
@@ -48,9 +64,12 @@ pub(super) struct Archiver<'a> {
     saver: &'a BlobSaver,
     excludes: &'a PathPatterns,
     progress: &'a dyn BackupProgress,
+    baseline: Baseline<'a>,
+    hard_links: HardLinks,
     counters: Counters,
     errors: Mutex<Vec<EntryReport>>,
     warnings: Mutex<Vec<EntryReport>>,
+    damaged: Mutex<Vec<EntryReport>>,
 }
 
 impl<'a> Archiver<'a> {
@@ -59,16 +78,34 @@ impl<'a> Archiver<'a> {
         saver: &'a BlobSaver,
         excludes: &'a PathPatterns,
         progress: &'a dyn BackupProgress,
+        baseline: Baseline<'a>,
     ) -> Self {
         Archiver {
             repo,
             saver,
             excludes,
             progress,
+            baseline,
+            hard_links: HardLinks::default(),
             counters: Counters::default(),
             errors: Mutex::new(Vec::new()),
             warnings: Mutex::new(Vec::new()),
+            damaged: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Files found unchanged at another path than the parent snapshot's, and unchanged
+    /// files read again to verify them.
+    pub(super) fn moved_and_verified(&self) -> (u64, u64) {
+        let c = &self.counters;
+        (
+            c.files_moved.load(Ordering::Relaxed),
+            c.files_verified.load(Ordering::Relaxed),
+        )
+    }
+
+    pub(super) fn take_damaged(&self) -> Vec<EntryReport> {
+        std::mem::take(&mut *self.damaged.lock().expect("damaged list"))
     }
 
     pub(super) fn summary(&self) -> SnapshotSummary {
@@ -120,11 +157,14 @@ impl<'a> Archiver<'a> {
     }
 
     /// Archives whatever is at `path` as a node called `name`. `Ok(None)`: left out (reported).
+    /// `moved`: `parent` is the node of the same name in a folder that was elsewhere in the
+    /// parent snapshot (found by its inode).
     pub(super) fn archive_path(
         &self,
         path: &Path,
         name: Vec<u8>,
         parent: Option<&Node>,
+        moved: bool,
     ) -> Result<Option<Node>> {
         let meta = match fs::symlink_metadata(path) {
             Ok(m) => m,
@@ -141,12 +181,15 @@ impl<'a> Archiver<'a> {
             }
         };
         match node.kind {
-            NodeKind::File => self.archive_file(path, node, parent),
+            NodeKind::File => {
+                use std::os::unix::fs::MetadataExt;
+                self.archive_file(path, node, parent, meta.nlink(), moved)
+            }
             NodeKind::Dir if path.components().count() - 1 > MAX_DEPTH => {
                 self.left_out(path, EntryProblem::TooDeep);
                 Ok(None)
             }
-            NodeKind::Dir => self.archive_dir(path, node, parent),
+            NodeKind::Dir => self.archive_dir(path, node, parent, moved),
             NodeKind::Symlink => match fs::read_link(path) {
                 Ok(target) => {
                     node.link_target = Some(target.as_os_str().as_bytes().to_vec());
@@ -165,6 +208,7 @@ impl<'a> Archiver<'a> {
         &self,
         path: &Path,
         parent_tree: Option<&Tree>,
+        moved: bool,
     ) -> Result<Option<BlobId>> {
         let listing = match fs::read_dir(path) {
             Ok(listing) => listing,
@@ -190,12 +234,12 @@ impl<'a> Archiver<'a> {
             .into_par_iter()
             .map(|(name, child)| {
                 let parent_node = parent_tree.and_then(|t| t.get(&name));
-                self.archive_path(&child, name, parent_node)
+                self.archive_path(&child, name, parent_node, moved)
             })
             .collect::<Result<_>>()?;
-        let tree = Tree {
-            nodes: nodes.into_iter().flatten().collect(),
-        };
+        let mut nodes: Vec<Node> = nodes.into_iter().flatten().collect();
+        super::sidecar_dates::add_sidecar_dates(path, &mut nodes);
+        let tree = Tree { nodes };
         self.counters.dirs.fetch_add(1, Ordering::Relaxed);
         Ok(Some(self.save_tree(path, &tree)?))
     }
@@ -210,16 +254,22 @@ impl<'a> Archiver<'a> {
         path: &Path,
         mut node: Node,
         parent: Option<&Node>,
+        moved: bool,
     ) -> Result<Option<Node>> {
-        let parent_tree = match parent {
+        let (parent_subtree, moved) = match parent {
             Some(Node {
                 kind: NodeKind::Dir,
                 subtree: Some(id),
                 ..
-            }) => self.read_parent_tree(id),
-            _ => None,
+            }) => (Some(*id), moved),
+            // Not where the parent had it: a moved or renamed folder finds its old tree.
+            _ => match self.baseline.index.moved_dir(&node) {
+                Some(id) => (Some(id), true),
+                None => (None, moved),
+            },
         };
-        match self.archive_dir_tree(path, parent_tree.as_ref())? {
+        let parent_tree = parent_subtree.and_then(|id| self.read_parent_tree(&id));
+        match self.archive_dir_tree(path, parent_tree.as_ref(), moved)? {
             Some(tree) => {
                 node.subtree = Some(tree);
                 Ok(Some(node))
@@ -233,21 +283,98 @@ impl<'a> Archiver<'a> {
         path: &Path,
         mut node: Node,
         parent: Option<&Node>,
+        links: u64,
+        moved: bool,
     ) -> Result<Option<Node>> {
         let c = &self.counters;
-        if let Some(before) = parent {
-            if unchanged_since(before, &node) && self.all_stored(&before.content)? {
-                node.content = before.content.clone();
-                node.media = before.media.clone();
-                c.files_unmodified.fetch_add(1, Ordering::Relaxed);
-                self.count_file(path, node.size, FileStatus::Unmodified);
-                return Ok(Some(node));
+        let unchanged = self.unchanged_in_parent(&node, parent, moved)?;
+        let verify = unchanged.is_some()
+            && self
+                .baseline
+                .verify
+                .is_some_and(|slice| slice.selects(path));
+        if let (Some((before, moved)), false) = (&unchanged, verify) {
+            node.content = before.content.clone();
+            node.media = before.media.clone();
+            c.files_unmodified.fetch_add(1, Ordering::Relaxed);
+            if *moved {
+                c.files_moved.fetch_add(1, Ordering::Relaxed);
             }
+            self.count_file(path, node.size, FileStatus::Unmodified);
+            return Ok(Some(node));
         }
-        let status = match parent {
-            Some(p) if p.kind == NodeKind::File => FileStatus::Changed,
+        let status = match (&unchanged, parent) {
+            (Some(_), _) => FileStatus::Unmodified,
+            (None, Some(p)) if p.kind == NodeKind::File => FileStatus::Changed,
             _ => FileStatus::New,
         };
+        let read = if unchanged.is_some() {
+            // Read again to verify it: never taken from another name.
+            self.read_content(path, node.clone())?
+        } else {
+            match self
+                .hard_links
+                .read_once(&node, links, || self.read_content(path, node.clone()))?
+            {
+                ReadOnce::Read(read) => read,
+                ReadOnce::Shared(other_name) => {
+                    // Another name of a file this backup has read: the same content.
+                    node.content = other_name.content;
+                    node.media = other_name.media;
+                    match status {
+                        FileStatus::Changed => c.files_changed.fetch_add(1, Ordering::Relaxed),
+                        _ => c.files_new.fetch_add(1, Ordering::Relaxed),
+                    };
+                    self.count_file(path, node.size, status);
+                    return Ok(Some(node));
+                }
+            }
+        };
+        let Some(mut node) = read else {
+            return Ok(None);
+        };
+        if unchanged.is_some() {
+            c.files_verified.fetch_add(1, Ordering::Relaxed);
+        }
+        // What the file was, by its metadata: unchanged (read again to verify), or the same
+        // file (inode) at the same path with only its ctime changed.
+        let compared = unchanged
+            .as_ref()
+            .map(|(before, _)| before)
+            .or(parent.filter(|p| {
+                p.kind == NodeKind::File && p.inode == node.inode && p.device == node.device
+            }));
+        let status = match compared {
+            Some(before)
+                if before.size == node.size
+                    && before.mtime == node.mtime
+                    && before.content != node.content =>
+            {
+                // Same size and mtime, other content: damage, not an edit (SPEC §14.5).
+                self.source_damaged(path);
+                FileStatus::Changed
+            }
+            Some(before) if unchanged.is_some() => {
+                node.media = before.media.clone().or(node.media);
+                if unchanged.as_ref().is_some_and(|(_, moved)| *moved) {
+                    c.files_moved.fetch_add(1, Ordering::Relaxed);
+                }
+                FileStatus::Unmodified
+            }
+            _ => status,
+        };
+        match status {
+            FileStatus::Changed => c.files_changed.fetch_add(1, Ordering::Relaxed),
+            FileStatus::Unmodified => c.files_unmodified.fetch_add(1, Ordering::Relaxed),
+            FileStatus::New => c.files_new.fetch_add(1, Ordering::Relaxed),
+        };
+        self.count_file_read(path, node.size, status, true);
+        Ok(Some(node))
+    }
+
+    /// Reads and chunks the file at `path`, storing its chunks: `node` with its size,
+    /// content and media. `Ok(None)`: it could not be read (reported).
+    fn read_content(&self, path: &Path, mut node: Node) -> Result<Option<Node>> {
         let file = match File::open(path) {
             Ok(f) => f,
             Err(e) => {
@@ -260,17 +387,21 @@ impl<'a> Archiver<'a> {
         );
         let mut class = ContentClass::Try;
         let mut media = None;
+        // The repository's scheme may split the file where its container parts begin.
+        let cuts = self.repo.chunker.part_cuts(&file);
         let read = READ_BUFFER.with(|buffer| {
             let mut buffer = buffer.borrow_mut();
-            self.repo
-                .chunker
-                .chunk_reader::<_, ChunkError>(&file, &mut buffer, |chunk| {
-                    if content.is_empty() {
-                        class = ContentClass::of(MediaKind::from_content(chunk));
+            self.repo.chunker.chunk_parts::<_, ChunkError>(
+                &file,
+                &cuts,
+                &mut buffer,
+                |chunk, head| {
+                    if let Some(head) = head {
+                        class = ContentClass::of(MediaKind::from_content(head));
                         if node.size >= PROBE_MIN_FILE_SIZE {
-                            class = class.probe(chunk, self.repo.config.compression_level);
+                            class = class.probe(head, self.repo.config.compression_level);
                         }
-                        media = probe_exif(chunk);
+                        media = probe_exif(head);
                     }
                     let (id, _) = self
                         .saver
@@ -279,7 +410,8 @@ impl<'a> Archiver<'a> {
                     content.push(id);
                     self.progress.bytes_done(chunk.len() as u64);
                     Ok(())
-                })
+                },
+            )
         });
         let size = match read {
             Ok(size) => size,
@@ -294,13 +426,48 @@ impl<'a> Archiver<'a> {
         node.content = content;
         // Movies keep their date in `moov`, often at the end: a few seeks, after chunking.
         node.media = probe_movie(path, &node.name, media);
-        c.bytes_read.fetch_add(size, Ordering::Relaxed);
-        match status {
-            FileStatus::Changed => c.files_changed.fetch_add(1, Ordering::Relaxed),
-            _ => c.files_new.fetch_add(1, Ordering::Relaxed),
-        };
-        self.count_file(path, size, status);
+        self.counters.bytes_read.fetch_add(size, Ordering::Relaxed);
         Ok(Some(node))
+    }
+
+    /// The parent snapshot's node of this same, unmodified file, and whether it was found
+    /// at another path (SPEC §14.3): first the node of the same name (M1), else, when that
+    /// is absent or another file, any node with the same device and inode (M2, M3). Only
+    /// nodes whose every blob is still indexed count.
+    fn unchanged_in_parent(
+        &self,
+        now: &Node,
+        parent: Option<&Node>,
+        moved: bool,
+    ) -> Result<Option<(Node, bool)>> {
+        if let Some(before) = parent {
+            if unchanged_since(before, now) {
+                return Ok(self
+                    .all_stored(&before.content)?
+                    .then(|| (before.clone(), moved)));
+            }
+            if before.kind == NodeKind::File
+                && before.inode == now.inode
+                && before.device == now.device
+            {
+                // The same file, where it was, and changed: read it.
+                return Ok(None);
+            }
+        }
+        match self.baseline.index.moved_file(now) {
+            Some(before) if self.all_stored(&before.content)? => Ok(Some((before, true))),
+            _ => Ok(None),
+        }
+    }
+
+    /// Reports a file whose content changed although its metadata says it did not.
+    fn source_damaged(&self, path: &Path) {
+        let Some(good_copy) = self.baseline.parent else {
+            return;
+        };
+        let report = EntryReport::new(path, EntryProblem::SourceDamaged { good_copy });
+        self.progress.source_damaged(&report);
+        self.damaged.lock().expect("damaged list").push(report);
     }
 
     /// Says so when a file grew, shrank or was modified while it was read: the snapshot
@@ -326,9 +493,14 @@ impl<'a> Archiver<'a> {
     }
 
     fn count_file(&self, path: &Path, size: u64, status: FileStatus) {
+        self.count_file_read(path, size, status, false);
+    }
+
+    /// `read`: the file's bytes were read (and reported as done) already.
+    fn count_file_read(&self, path: &Path, size: u64, status: FileStatus, read: bool) {
         self.counters.total_files.fetch_add(1, Ordering::Relaxed);
         self.counters.total_bytes.fetch_add(size, Ordering::Relaxed);
-        if status == FileStatus::Unmodified {
+        if status == FileStatus::Unmodified && !read {
             self.progress.bytes_done(size);
         }
         self.progress.file_done(path, size, status);

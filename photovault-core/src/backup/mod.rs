@@ -2,14 +2,24 @@
 //!
 //! Directories are archived in parallel (rayon, work-stealing across folders and files), each
 //! file read once and chunked as it is read; a file whose size, mtime, ctime and inode match
-//! the parent snapshot is not read at all. Blobs go through the shared
+//! the parent snapshot is not read at all, wherever it moved ([`parent_index`]), and hard
+//! links are read once ([`hard_links`]). A slice of the unchanged files can be read again to
+//! catch damage on the source disk ([`verify_slice`]), and a backup that finds much of its
+//! parent gone says so ([`disappeared`]). Blobs go through the shared
 //! [`BlobSaver`](crate::pack) and only after every pack and index file is stored is the
 //! snapshot written (SPEC.md, "Write order").
 
 mod archiver;
+mod disappeared;
+mod hard_links;
+mod parent_index;
 mod progress;
 mod resume;
 mod root;
+mod sidecar_dates;
+#[cfg(test)]
+mod tests;
+mod verify_slice;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,9 +37,11 @@ use crate::repository::Repository;
 use crate::source::PathPatterns;
 use crate::workers::{self, Work};
 
+pub use disappeared::{Disappearance, DEFAULT_MASS_DELETION_PERCENT, MASS_DELETION_MIN_FILES};
 pub use progress::{BackupProgress, FileStatus};
 pub(crate) use resume::verify as verify_whole_pack;
 pub use resume::UnverifiedPack;
+pub(crate) use verify_slice::VerifySlice;
 
 /// Which snapshot a backup compares against to skip unchanged files.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -44,7 +56,7 @@ pub enum ParentChoice {
 }
 
 /// What to back up and how.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct BackupOptions {
     /// Host name recorded (default: this machine's).
@@ -59,6 +71,27 @@ pub struct BackupOptions {
     pub time: Option<DateTime<FixedOffset>>,
     /// Worker threads (0: one per CPU).
     pub threads: usize,
+    /// Percentage of the unchanged files read again and compared with the parent, to catch
+    /// damage on the source disk (0: none, 100: all; SPEC §14.5).
+    pub verify_unchanged_percent: f64,
+    /// A backup that finds more than this percentage of the parent's files gone or
+    /// truncated to zero bytes raises [`Disappearance::alarm`] (SPEC §14.6).
+    pub mass_deletion_percent: f64,
+}
+
+impl Default for BackupOptions {
+    fn default() -> Self {
+        BackupOptions {
+            host: None,
+            tags: Vec::new(),
+            excludes: Vec::new(),
+            parent: ParentChoice::default(),
+            time: None,
+            threads: 0,
+            verify_unchanged_percent: 0.0,
+            mass_deletion_percent: DEFAULT_MASS_DELETION_PERCENT,
+        }
+    }
 }
 
 impl BackupOptions {
@@ -91,6 +124,19 @@ impl BackupOptions {
         self.time = Some(time);
         self
     }
+
+    /// Reads this percentage of the unchanged files again (`--verify-unchanged-fraction`;
+    /// 100: `--verify-unchanged`).
+    pub fn verify_unchanged(mut self, percent: f64) -> Self {
+        self.verify_unchanged_percent = percent;
+        self
+    }
+
+    /// Sets the mass-deletion threshold in percent (`--mass-deletion-threshold`).
+    pub fn mass_deletion_threshold(mut self, percent: f64) -> Self {
+        self.mass_deletion_percent = percent;
+        self
+    }
 }
 
 /// What a backup produced.
@@ -109,6 +155,17 @@ pub struct BackupOutcome {
     /// Packs in the repository that no index lists and that did not verify: left alone and
     /// not used (`check --read-data` reports them too).
     pub unverified_packs: Vec<UnverifiedPack>,
+    /// Files whose content changed although their size and modification time did not
+    /// ([`EntryProblem::SourceDamaged`](crate::EntryProblem::SourceDamaged)), found by
+    /// reading unchanged files again; each was stored as a new version.
+    pub source_damaged: Vec<crate::EntryReport>,
+    /// Unchanged files found at another path than in the parent snapshot (moved or
+    /// renamed), not read.
+    pub files_moved: u64,
+    /// Unchanged files read again to verify them.
+    pub files_verified: u64,
+    /// What disappeared since the parent snapshot (`None` without a parent).
+    pub disappearance: Option<Disappearance>,
 }
 
 impl Repository {
@@ -149,7 +206,7 @@ impl Repository {
         }
 
         let shown_paths: Vec<String> = sources.iter().map(|p| p.display().to_string()).collect();
-        let parent = self.choose_parent(&options.parent, &host, &shown_paths)?;
+        let (parent, runs_before) = self.choose_parent(&options.parent, &host, &shown_paths)?;
         // An unreadable parent only costs reading every file again.
         let parent_tree = parent
             .as_ref()
@@ -157,8 +214,23 @@ impl Repository {
 
         let pool = workers::pool("backup", options.threads, Work::Cpu)?;
         let saver = BlobSaver::new(self.inner.clone())?;
-        let archiver =
-            archiver::Archiver::new(Arc::clone(&self.inner), &saver, &excludes, progress);
+        let baseline = archiver::Baseline {
+            parent: parent.as_ref().map(|p| p.id),
+            index: parent_index::ParentIndex::new(
+                &self.inner,
+                parent_tree
+                    .as_ref()
+                    .and(parent.as_ref().map(|p| p.snapshot.tree)),
+            ),
+            verify: VerifySlice::new(options.verify_unchanged_percent, runs_before),
+        };
+        let archiver = archiver::Archiver::new(
+            Arc::clone(&self.inner),
+            &saver,
+            &excludes,
+            progress,
+            baseline,
+        );
         let root_tree = std::thread::scope(|scope| {
             if progress.wants_totals() {
                 scope.spawn(|| {
@@ -171,6 +243,8 @@ impl Repository {
         let mut summary = archiver.summary();
         let errors = archiver.take_errors();
         let warnings = archiver.take_warnings();
+        let source_damaged = archiver.take_damaged();
+        let (files_moved, files_verified) = archiver.moved_and_verified();
         drop(archiver);
         let stats = saver.finish()?;
 
@@ -191,7 +265,7 @@ impl Repository {
             paths: shown_paths,
             tags,
             tree: root_tree,
-            parent: parent.map(|p| p.id),
+            parent: parent.as_ref().map(|p| p.id),
             summary: Some(summary.clone()),
             program_version: format!("photovault {}", crate::VERSION),
             original: None,
@@ -207,6 +281,19 @@ impl Repository {
         if !index_files_at_start.is_subset(&self.index_file_names()?) {
             crate::prune::keep_new_snapshot_whole(self, root_tree)?;
         }
+        // The snapshot is written whatever disappeared; an unreadable parent tree only
+        // means the comparison cannot be made.
+        let disappearance = match &parent {
+            Some(p) if parent_tree.is_some() => self
+                .disappearance(
+                    &p.snapshot,
+                    &snapshot,
+                    summary.total_files,
+                    options.mass_deletion_percent,
+                )
+                .ok(),
+            _ => None,
+        };
         Ok(BackupOutcome {
             snapshot_id,
             snapshot,
@@ -214,6 +301,10 @@ impl Repository {
             errors,
             warnings,
             unverified_packs: adoption.unverified,
+            source_damaged,
+            files_moved,
+            files_verified,
+            disappearance,
         })
     }
 
@@ -227,23 +318,28 @@ impl Repository {
             .collect())
     }
 
+    /// The parent snapshot, and how many snapshots of this host and these paths there are
+    /// (the run number that moves the verify slice on).
     fn choose_parent(
         &self,
         choice: &ParentChoice,
         host: &str,
         paths: &[String],
-    ) -> Result<Option<crate::SnapshotEntry>> {
-        match choice {
-            ParentChoice::None => Ok(None),
-            ParentChoice::Snapshot(id) => Ok(Some(crate::SnapshotEntry {
+    ) -> Result<(Option<crate::SnapshotEntry>, u64)> {
+        let mut same: Vec<crate::SnapshotEntry> = self
+            .snapshots()?
+            .into_iter()
+            .filter(|s| s.snapshot.hostname == host && s.snapshot.paths == paths)
+            .collect();
+        let runs = same.len() as u64;
+        let parent = match choice {
+            ParentChoice::None => None,
+            ParentChoice::Snapshot(id) => Some(crate::SnapshotEntry {
                 id: *id,
                 snapshot: self.load_snapshot(id)?,
-            })),
-            ParentChoice::Latest => Ok(self
-                .snapshots()?
-                .into_iter()
-                .rev()
-                .find(|s| s.snapshot.hostname == host && s.snapshot.paths == paths)),
-        }
+            }),
+            ParentChoice::Latest => same.pop(),
+        };
+        Ok((parent, runs))
     }
 }

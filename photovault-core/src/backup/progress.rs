@@ -33,6 +33,10 @@ pub trait BackupProgress: Sync {
     /// An entry was stored, but something about it deserves a word (it changed while it
     /// was read).
     fn warning(&self, _report: &EntryReport) {}
+    /// A file's content changed although its size and modification time did not
+    /// ([`EntryProblem::SourceDamaged`](crate::EntryProblem::SourceDamaged)): it was stored
+    /// as a new version. Deserves more attention than a warning.
+    fn source_damaged(&self, _report: &EntryReport) {}
     /// An entry was skipped on purpose (special files).
     fn skipped(&self, _path: &Path, _reason: &str) {}
     /// A pack no index lists was found and does not verify: it is left alone, not used.

@@ -66,7 +66,7 @@ pub(super) fn archive_roots(
 ) -> Result<BlobId> {
     if sources.len() == 1 && sources[0] == Path::new("/") {
         return archiver
-            .archive_dir_tree(Path::new("/"), parent)?
+            .archive_dir_tree(Path::new("/"), parent, false)?
             .ok_or_else(|| Error::Source {
                 path: "/".into(),
                 source: std::io::Error::other("the root folder cannot be listed"),
@@ -111,7 +111,9 @@ fn archive_level(
         let path = at.join(std::ffi::OsStr::from_bytes(name));
         match entry {
             Entry::Source(source) => {
-                if let Some(node) = archiver.archive_path(source, name.clone(), parent_node)? {
+                if let Some(node) =
+                    archiver.archive_path(source, name.clone(), parent_node, false)?
+                {
                     nodes.push(node);
                 }
             }

@@ -13,6 +13,7 @@
 //! - The timeline ([`Browser::timeline`], [`Timeline`]) puts every distinct photo and video
 //!   of a snapshot in a month by capture date, sidecars and Live Photo movies beside it.
 //! - Snapshots get folder names by time, id, host and tag ([`snapshot_folders`]).
+//! - The names of each hard-linked file are counted per snapshot ([`Browser::link_counts`]).
 //!
 //! ```no_run
 //! use photovault_core::browse::{BrowseOptions, Browser};
@@ -34,10 +35,12 @@
 mod blob_cache;
 mod browser;
 mod file_reader;
+mod hard_links;
 mod read_ahead;
 pub mod snapshot_folders;
 mod timeline;
 
 pub use browser::{BrowseOptions, Browser, Folder, MIN_CACHE_SIZE};
 pub use file_reader::OpenFile;
-pub use timeline::{Month, Timeline};
+pub use hard_links::LinkCounts;
+pub use timeline::{Item, Month, Timeline};

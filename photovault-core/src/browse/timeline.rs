@@ -21,8 +21,9 @@ use crate::media::{split_extension, MediaKind};
 ///   ([`MediaKind::from_name`](crate::media::MediaKind::from_name)). Sidecars (`.xmp`,
 ///   `.aae`) and Live Photo movies travel with their primary file. Empty files are left
 ///   out, and preview caches (`*.lrdata`, `@eaDir`) and hidden folders are not looked into.
-/// - When: `media.taken` (EXIF DateTimeOriginal, or a movie's `mvhd` creation time), read
-///   at backup time; else the file's mtime, in UTC.
+/// - When: `media.taken` (EXIF DateTimeOriginal, CR3's, a movie's `mvhd` creation time,
+///   or for a photo without one the date of its XMP or Google Takeout sidecar; SPEC §14.2),
+///   read at backup time; else the file's mtime, in UTC.
 /// - Distinct: one entry per content (list of blobs). Of several copies the one with the
 ///   most companions is shown, then the oldest (earliest mtime: the original import), then
 ///   the first by path.
@@ -48,6 +49,20 @@ pub struct Month {
     /// Names (unique, sorted) and the files they show: photos and videos, with their
     /// companions beside them.
     pub entries: Vec<(Vec<u8>, Arc<Node>)>,
+    /// The same files as items, one per photo or video, in order of their path in the
+    /// snapshot: what a viewer shows as one tile.
+    pub items: Vec<Item>,
+}
+
+/// One photo or video of a [`Month`] with the files that travel with it.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// Its full path in the snapshot (`/home/ann/Photos/IMG_1.HEIC`).
+    pub path: Vec<u8>,
+    /// The photo or video.
+    pub primary: Arc<Node>,
+    /// Sidecars and Live Photo movies from the same folder, with their paths.
+    pub companions: Vec<(Vec<u8>, Arc<Node>)>,
 }
 
 /// A photo or video and the files that belong with it.
@@ -210,8 +225,26 @@ pub(super) fn arrange(mut candidates: Vec<Candidate>) -> Vec<Month> {
             year,
             month,
             entries: name_entries(&candidates),
+            items: candidates.iter().map(|c| item_of(c)).collect(),
         })
         .collect()
+}
+
+/// A candidate as a viewer shows it, its companions with their full paths.
+fn item_of(c: &Candidate) -> Item {
+    let folder = match c.path.iter().rposition(|&b| b == b'/') {
+        Some(slash) => &c.path[..=slash],
+        None => &[][..],
+    };
+    Item {
+        path: c.path.clone(),
+        primary: c.primary.clone(),
+        companions: c
+            .companions
+            .iter()
+            .map(|n| ([folder, n.name.as_slice()].concat(), n.clone()))
+            .collect(),
+    }
 }
 
 /// Names for one month's candidates (in path order), sorted by name.

@@ -1,10 +1,13 @@
 //! Copying between unrelated repositories: files are cut, named and stored again with the
-//! target's chunker and key, and trees are rebuilt bottom up with the new ids.
+//! target's chunker and key, and trees are rebuilt bottom up with the new ids. Files are cut
+//! by the target's chunking scheme: a container-scheme target parses each copied file's
+//! container from the source's blobs, as backup parses a file on disk.
 
 use std::collections::HashMap;
 
 use rayon::prelude::*;
 
+use crate::chunk::ChunkingScheme;
 use crate::compress::ContentClass;
 use crate::depth::{on_deep_stack, MAX_DEPTH};
 use crate::error::{Error, Result};
@@ -15,7 +18,7 @@ use crate::media::MediaKind;
 use crate::pack::BlobSaver;
 use crate::repository::Repository;
 
-use super::content_reader::ContentReader;
+use super::content_reader::{ContentAt, ContentReader};
 use super::CopyProgress;
 
 /// Files of at least this size have their compression probed from the first chunk, as
@@ -117,19 +120,25 @@ impl<'a> Recutter<'a> {
 
     /// Reads a file's content from the source and stores it cut by the target's chunker.
     fn recut_file(&self, content: &[BlobId], size: u64) -> Result<Vec<BlobId>> {
+        let chunker = &self.target.inner.chunker;
+        // A file whose blobs cannot be found gets no cuts; reading it below says why.
+        let cuts = match chunker.scheme() {
+            ChunkingScheme::Plain => Vec::new(),
+            _ => ContentAt::new(self.source, content)
+                .map(|file| chunker.part_cuts(&file))
+                .unwrap_or_default(),
+        };
         let mut reader = ContentReader::new(self.source, content);
         let mut ids = Vec::with_capacity(content.len());
         let mut class = ContentClass::Try;
         let level = self.target.inner.config.compression_level;
         let mut buffer = Vec::new();
-        let result = self.target.inner.chunker.chunk_reader::<_, RecutError>(
-            &mut reader,
-            &mut buffer,
-            |chunk| {
-                if ids.is_empty() {
-                    class = ContentClass::of(MediaKind::from_content(chunk));
+        let result =
+            chunker.chunk_parts::<_, RecutError>(&mut reader, &cuts, &mut buffer, |chunk, head| {
+                if let Some(head) = head {
+                    class = ContentClass::of(MediaKind::from_content(head));
                     if size >= PROBE_MIN_FILE_SIZE {
-                        class = class.probe(chunk, level);
+                        class = class.probe(head, level);
                     }
                 }
                 let (id, _) = self
@@ -139,8 +148,7 @@ impl<'a> Recutter<'a> {
                 self.progress.bytes_read(chunk.len() as u64);
                 ids.push(id);
                 Ok(())
-            },
-        );
+            });
         match result {
             Ok(_) => Ok(ids),
             Err(RecutError::Repo(e)) => Err(e),

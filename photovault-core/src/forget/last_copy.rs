@@ -129,7 +129,7 @@ impl Repository {
 }
 
 /// A node's name as one path component; an unsafe name is shown as `ls` shows it.
-fn shown_name(node: &Node) -> PathBuf {
+pub(crate) fn shown_name(node: &Node) -> PathBuf {
     if node.name_problem().is_some() {
         PathBuf::from(
             node.display_name()

@@ -24,7 +24,7 @@
 //! ```
 
 mod group;
-mod last_copy;
+pub(crate) mod last_copy;
 mod plan;
 mod policy;
 

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::chunk::ChunkerParams;
+use crate::chunk::{ChunkerParams, ChunkingScheme};
 use crate::error::{Damage, Error, Result};
 
 /// The newest config version this build reads and writes.
@@ -21,6 +21,11 @@ pub struct Config {
     pub pack_size: u32,
     /// zstd level used when a blob is compressed.
     pub compression_level: i32,
+    /// Where chunk boundaries may fall (SPEC §12.5). Absent in configs written before
+    /// schemes existed, which are plain; left out when plain, so a plain config keeps the
+    /// bytes it always had.
+    #[serde(default, skip_serializing_if = "ChunkingScheme::is_plain")]
+    pub chunking: ChunkingScheme,
 }
 
 /// The zstd levels a config may name: zstd's fast levels down to −7, and its standard ones.
@@ -36,6 +41,9 @@ impl Config {
                 found: self.version,
                 supported: CONFIG_VERSION,
             });
+        }
+        if let ChunkingScheme::Unknown(name) = &self.chunking {
+            return Err(Error::UnsupportedChunking { name: name.clone() });
         }
         self.check_values()
             .map_err(|why| Error::damaged("config", Damage::Malformed(why)))
@@ -60,5 +68,47 @@ impl Config {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(chunking: ChunkingScheme) -> Config {
+        Config {
+            version: 1,
+            id: "ab".repeat(32),
+            chunker: ChunkerParams::default(),
+            pack_size: 16 << 20,
+            compression_level: 3,
+            chunking,
+        }
+    }
+
+    #[test]
+    fn a_config_without_a_chunking_scheme_is_plain_and_a_plain_one_is_written_without_it() {
+        let old = r#"{"version":1,"id":"x","chunker":{"min_size":65536,"avg_size":262144,"max_size":1048576},"pack_size":16777216,"compression_level":3}"#;
+        let config: Config = serde_json::from_str(old).unwrap();
+        assert_eq!(config.chunking, ChunkingScheme::Plain);
+        let plain = serde_json::to_string(&sample(ChunkingScheme::Plain)).unwrap();
+        assert!(!plain.contains("chunking"), "{plain}");
+        let container = serde_json::to_string(&sample(ChunkingScheme::Container)).unwrap();
+        assert!(
+            container.ends_with(r#","chunking":"container"}"#),
+            "{container}"
+        );
+        let back: Config = serde_json::from_str(&container).unwrap();
+        assert_eq!(back.chunking, ChunkingScheme::Container);
+    }
+
+    #[test]
+    fn an_unknown_chunking_scheme_is_refused_as_too_new_not_as_damage() {
+        let config = sample(ChunkingScheme::Unknown("container-v9".into()));
+        match config.check_supported() {
+            Err(Error::UnsupportedChunking { name }) => assert_eq!(name, "container-v9"),
+            other => panic!("{other:?}"),
+        }
+        assert!(sample(ChunkingScheme::Container).check_supported().is_ok());
     }
 }

@@ -9,13 +9,20 @@
 //! hold no content); [`identify`] takes the bytes when they say something, else the name.
 //!
 //! Reading what a file says about itself is here too: capture date and camera from EXIF
-//! ([`probe_exif`]), and a movie's creation time from its `mvhd` box ([`probe_movie`]).
+//! ([`probe_exif`]), a movie's creation time from its `mvhd` box ([`probe_movie`]), and
+//! the date of a photo without one from its XMP or Google Takeout sidecar
+//! ([`sidecar_date`]).
 
+mod cr3;
 mod exif;
 mod kind;
 mod movie;
+mod sidecar;
 
 pub use self::exif::probe_exif;
 pub(crate) use kind::split_extension;
 pub use kind::{identify, MediaKind};
 pub use movie::probe_movie;
+pub use sidecar::{
+    sidecar_date, sidecar_names, wants_sidecar_date, SidecarFormat, MAX_SIDECAR_BYTES,
+};

@@ -26,6 +26,8 @@ pub(super) struct Meta {
     pub(super) size: u64,
     pub(super) mtime: Timestamp,
     pub(super) ctime: Timestamp,
+    /// Names of this file in its snapshot (hard links); 1 for everything else.
+    pub(super) nlink: u32,
 }
 
 /// Who owns the folders the mount makes up: the user running it.
@@ -54,6 +56,7 @@ impl Meta {
             size,
             mtime: node.mtime,
             ctime: node.ctime,
+            nlink: 1,
         }
     }
 
@@ -67,6 +70,7 @@ impl Meta {
             size: 0,
             mtime: time,
             ctime: time,
+            nlink: 1,
         }
     }
 
@@ -94,7 +98,7 @@ impl Meta {
             kind: self.kind,
             perm: self.perm,
             // 1 for folders too: "subfolder count unknown", so `find` never trusts it.
-            nlink: 1,
+            nlink: self.nlink,
             uid: self.uid,
             gid: self.gid,
             rdev: 0,
@@ -149,8 +153,13 @@ pub(super) struct Dir {
 pub(super) enum DirSource {
     /// Set when the folder is made (`snapshots/`, `timeline/2021/`, ...).
     Fixed,
-    /// A snapshot's tree.
-    Tree(BlobId),
+    /// A snapshot's tree, and the snapshot's root tree (whose hard links it counts).
+    Tree {
+        /// This folder's tree.
+        tree: BlobId,
+        /// The root tree of its snapshot.
+        root: BlobId,
+    },
     /// The timeline of the snapshot whose root tree this is.
     Timeline(BlobId),
 }

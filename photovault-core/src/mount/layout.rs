@@ -13,13 +13,13 @@
 //! folder is first looked into; the timeline's trees when `timeline/` is. The names and
 //! the content come from [`crate::browse`]; this is where they get inode numbers.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use fuser::FileType;
 
 use super::inodes::{Body, Dir, DirSource, Entry, Inode, InodeTable, Listing, Meta, Owner, ROOT};
-use crate::browse::{snapshot_folders, Browser};
+use crate::browse::{snapshot_folders, Browser, LinkCounts};
 use crate::format::tree::{NodeKind, Timestamp};
 use crate::id::BlobId;
 use crate::repository::SnapshotEntry;
@@ -29,6 +29,12 @@ pub(super) struct Layout {
     pub(super) browser: Browser,
     pub(super) inodes: InodeTable,
     owner: Owner,
+    /// Per snapshot (by root tree): its hard-linked files and their number of names,
+    /// counted when one of its folders is first listed.
+    link_counts: Mutex<HashMap<BlobId, Arc<LinkCounts>>>,
+    /// The inode number given to each hard-linked file (snapshot root, device, inode), so
+    /// that all its names show the same inode, as on the source.
+    link_inodes: Mutex<HashMap<(BlobId, u64, u64), u64>>,
 }
 
 /// Why a folder could not be listed (reported, and EIO to the caller).
@@ -50,6 +56,8 @@ impl Layout {
             browser,
             inodes: InodeTable::default(),
             owner,
+            link_counts: Mutex::new(HashMap::new()),
+            link_inodes: Mutex::new(HashMap::new()),
         };
         let now = snapshots.last().map(time_of).unwrap_or_default();
         let root = layout.add_dir(ROOT, b"", now, DirSource::Fixed);
@@ -65,7 +73,10 @@ impl Layout {
                     folder,
                     name.as_bytes(),
                     time_of(s),
-                    DirSource::Tree(s.snapshot.tree),
+                    DirSource::Tree {
+                        tree: s.snapshot.tree,
+                        root: s.snapshot.tree,
+                    },
                 );
                 entry(name.as_bytes(), ino, FileType::Directory)
             })
@@ -118,7 +129,7 @@ impl Layout {
         }
         let loaded = match dir.source {
             DirSource::Fixed => Ok(Listing::default()),
-            DirSource::Tree(tree) => self.load_tree(ino, &tree),
+            DirSource::Tree { tree, root } => self.load_tree(ino, &tree, &root),
             DirSource::Timeline(tree) => Ok(self.load_timeline(ino, &inode.meta, tree)),
         };
         match loaded {
@@ -134,8 +145,9 @@ impl Layout {
         }
     }
 
-    /// A snapshot folder's entries: one inode per entry of its tree.
-    fn load_tree(&self, ino: u64, tree: &BlobId) -> Result<Listing, String> {
+    /// A snapshot folder's entries: one inode per entry of its tree, except that the names
+    /// of a hard-linked file share one.
+    fn load_tree(&self, ino: u64, tree: &BlobId, root: &BlobId) -> Result<Listing, String> {
         let folder = self
             .browser
             .list(tree)
@@ -147,18 +159,36 @@ impl Layout {
                 .join(node.display_name().replace('/', "\u{2215}"));
             super::report(&shown, &format!("entry not shown: {problem}"));
         }
+        let counts = self.link_counts(root);
+        let mut link_inodes = self.link_inodes.lock().expect("link inodes");
         let mut inodes = Vec::with_capacity(folder.entries.len());
+        // Entries whose inode exists already (another name of a linked file), and the
+        // positions in `inodes` of the others with the link key they are to be known by.
+        let mut existing = Vec::new();
+        let mut added = Vec::new();
         for node in folder.entries {
-            let meta = Meta::of_node(&node);
+            let mut meta = Meta::of_node(&node);
             let name = node.name.clone();
+            let link = (node.kind == NodeKind::File && node.inode != 0)
+                .then(|| counts.get(&(node.device, node.inode)))
+                .flatten()
+                .map(|&count| (count, (*root, node.device, node.inode)));
+            if let Some((count, key)) = link {
+                meta.nlink = count;
+                if let Some(&shared) = link_inodes.get(&key) {
+                    existing.push(entry(&name, shared, meta.kind));
+                    continue;
+                }
+            }
             let body = match node.kind {
                 NodeKind::Dir => Body::Dir(Dir::new(match node.subtree {
-                    Some(tree) => DirSource::Tree(tree),
+                    Some(tree) => DirSource::Tree { tree, root: *root },
                     None => DirSource::Fixed,
                 })),
                 NodeKind::Symlink => Body::Symlink(node.link_target.unwrap_or_default()),
                 NodeKind::File => Body::File(Arc::new(node)),
             };
+            added.push(link.map(|(_, key)| key));
             inodes.push(Inode {
                 parent: ino,
                 name,
@@ -166,7 +196,36 @@ impl Layout {
                 body,
             });
         }
-        Ok(self.add_children(inodes))
+        let entries: Vec<(Vec<u8>, FileType)> = inodes
+            .iter()
+            .map(|i| (i.name.clone(), i.meta.kind))
+            .collect();
+        let first = self.inodes.add_all(inodes);
+        for (i, key) in added.into_iter().enumerate() {
+            if let Some(key) = key {
+                link_inodes.insert(key, first + i as u64);
+            }
+        }
+        existing.extend(
+            entries
+                .into_iter()
+                .enumerate()
+                .map(|(i, (name, kind))| entry(&name, first + i as u64, kind)),
+        );
+        Ok(Listing::new(existing))
+    }
+
+    /// The hard-link counts of the snapshot whose root tree is `root`, counted once.
+    fn link_counts(&self, root: &BlobId) -> Arc<LinkCounts> {
+        if let Some(counts) = self.link_counts.lock().expect("link counts").get(root) {
+            return counts.clone();
+        }
+        let counts = Arc::new(self.browser.link_counts(root));
+        self.link_counts
+            .lock()
+            .expect("link counts")
+            .insert(*root, counts.clone());
+        counts
     }
 
     /// `timeline/`: walks the whole snapshot, then makes every year and month folder.

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::backend::{Backend, FileKind};
-use crate::chunk::{Chunker, ChunkerParams};
+use crate::chunk::{Chunker, ChunkerParams, ChunkingScheme};
 use crate::crypto::{self, KdfParams, MasterKey};
 use crate::error::{Damage, Error, Result};
 use crate::format::blob::{open_blob, BlobLocation};
@@ -38,6 +38,9 @@ pub struct InitOptions {
     pub kdf: KdfParams,
     /// FastCDC sizes, fixed for the repository's life.
     pub chunker: ChunkerParams,
+    /// Where chunk boundaries may fall, fixed for the repository's life (default
+    /// [`ChunkingScheme::for_new_repositories`]: container).
+    pub chunking: ChunkingScheme,
     /// Target pack size in bytes.
     pub pack_size: u32,
     /// zstd level for blobs that compress.
@@ -54,6 +57,7 @@ impl Default for InitOptions {
         InitOptions {
             kdf: KdfParams::default(),
             chunker: ChunkerParams::default(),
+            chunking: ChunkingScheme::for_new_repositories(),
             pack_size: DEFAULT_PACK_SIZE,
             compression_level: 3,
             open: OpenOptions::default(),
@@ -75,11 +79,19 @@ impl InitOptions {
         self
     }
 
-    /// Shares `source`'s chunker sizes, chunker seed and blob-id key (not its encryption
-    /// key), so that snapshots copy between the two blob for blob. Whoever holds both
-    /// repositories' passwords can then tell which chunks they have in common (SPEC §4.1).
+    /// Sets the chunking scheme (`plain` cuts as repositories made before schemes did).
+    pub fn chunking(mut self, scheme: ChunkingScheme) -> Self {
+        self.chunking = scheme;
+        self
+    }
+
+    /// Shares `source`'s chunker sizes, chunking scheme, chunker seed and blob-id key (not
+    /// its encryption key), so that snapshots copy between the two blob for blob. Whoever
+    /// holds both repositories' passwords can then tell which chunks they have in common
+    /// (SPEC §4.1).
     pub fn chunker_params_from(mut self, source: &Repository) -> Self {
         self.chunker = source.inner.config.chunker;
+        self.chunking = source.inner.config.chunking.clone();
         self.ids_from = Some(source.clone());
         self
     }
@@ -100,6 +112,7 @@ impl std::fmt::Debug for InitOptions {
         f.debug_struct("InitOptions")
             .field("kdf", &self.kdf)
             .field("chunker", &self.chunker)
+            .field("chunking", &self.chunking)
             .field("pack_size", &self.pack_size)
             .field("compression_level", &self.compression_level)
             .field("open", &self.open)
@@ -385,7 +398,13 @@ impl Repository {
             chunker: options.chunker,
             pack_size: options.pack_size,
             compression_level: options.compression_level,
+            chunking: options.chunking.clone(),
         };
+        if let ChunkingScheme::Unknown(name) = &config.chunking {
+            return Err(Error::InvalidArgument(format!(
+                "unknown chunking scheme {name:?}: choose plain or container"
+            )));
+        }
         config.check_values().map_err(Error::InvalidArgument)?;
         backend.create()?;
         let key = match &options.ids_from {
@@ -455,7 +474,8 @@ impl Repository {
         options: OpenOptions,
         skipped_keys: Vec<SkippedKeyFile>,
     ) -> Self {
-        let chunker = Chunker::new(config.chunker, key.chunker_seed());
+        let chunker =
+            Chunker::new(config.chunker, key.chunker_seed()).with_scheme(config.chunking.clone());
         let remote_cache = (backend.is_remote() && !options.no_cache)
             .then(|| remote_cache::RemoteCache::new(cache_folder(&options, &config.id)));
         Repository {
@@ -476,10 +496,12 @@ impl Repository {
 
     /// Whether this repository names blobs and cuts chunks as `other` does (one was created
     /// with [`InitOptions::chunker_params_from`] the other), so that `copy` moves blobs as
-    /// they are.
+    /// they are. Repositories that cut by different schemes do not: copy cuts files again,
+    /// the target's way.
     pub fn shares_ids_with(&self, other: &Repository) -> bool {
         self.inner.key.same_ids_as(&other.inner.key)
             && self.inner.config.chunker == other.inner.config.chunker
+            && self.inner.config.chunking == other.inner.config.chunking
     }
 
     /// The repository's settings.

@@ -20,6 +20,9 @@ pub struct SnapshotEntry {
     pub snapshot: Snapshot,
 }
 
+/// A snapshot file that could not be read: its name and why.
+pub type UnreadableSnapshot = (String, Error);
+
 impl Repository {
     /// All readable snapshots, oldest first. Unreadable ones are left out (see
     /// [`Repository::snapshots_and_errors`]; `check` reports them) so that one damaged
@@ -29,7 +32,7 @@ impl Repository {
     }
 
     /// All readable snapshots, oldest first, and the snapshot files that could not be read.
-    pub fn snapshots_and_errors(&self) -> Result<(Vec<SnapshotEntry>, Vec<(String, Error)>)> {
+    pub fn snapshots_and_errors(&self) -> Result<(Vec<SnapshotEntry>, Vec<UnreadableSnapshot>)> {
         let files = self.inner.backend.list(FileKind::Snapshot)?;
         let results: Vec<(String, Result<SnapshotEntry>)> = files
             .par_iter()

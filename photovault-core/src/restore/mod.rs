@@ -8,6 +8,7 @@
 //! blob, full disk) never leaves a file that looks whole. Folder times and modes are set last.
 
 mod existing;
+mod hard_links;
 mod metadata;
 mod plan;
 mod progress;
@@ -73,6 +74,9 @@ pub struct RestoreOutcome {
     pub dirs: u64,
     /// Symlinks created.
     pub symlinks: u64,
+    /// Files restored as another name of a file restored before them (hard links; also
+    /// counted in `files`).
+    pub hard_links: u64,
     /// Entries that could not be restored, with the reason (damaged data, unsafe names,
     /// write errors). Everything else was restored.
     pub errors: Vec<crate::EntryReport>,

@@ -13,6 +13,7 @@ use rayon::ThreadPool;
 use rayon::prelude::*;
 
 use super::existing::{is_restore_debris, may_stay, same_content};
+use super::hard_links::{self, LinkGroups, LinkJob};
 use super::metadata;
 use super::progress::RestoreProgress;
 use super::writer::{self, FileJob};
@@ -47,6 +48,11 @@ pub(super) struct Planner<'a> {
     batch: Vec<FileJob>,
     batch_refs: usize,
     dirs_done: Vec<(PathBuf, Node)>,
+    /// Hard-link groups below the start, and the later names to link once written.
+    links: LinkGroups,
+    link_jobs: Vec<LinkJob>,
+    /// Files whose writing failed (a later name of their group is written on its own).
+    failed: std::collections::HashSet<PathBuf>,
     outcome: RestoreOutcome,
 }
 
@@ -75,6 +81,9 @@ impl<'a> Planner<'a> {
             batch: Vec::new(),
             batch_refs: 0,
             dirs_done: Vec::new(),
+            links: LinkGroups::default(),
+            link_jobs: Vec::new(),
+            failed: Default::default(),
             outcome: RestoreOutcome::default(),
         }
     }
@@ -88,6 +97,8 @@ impl<'a> Planner<'a> {
     /// Restores the node a restore starts at: a folder's content into the target, or a
     /// single file or symlink into it.
     pub(super) fn restore_start(&mut self, start: &Node, snapshot_path: &str) -> Result<()> {
+        let progress = self.progress;
+        self.links = LinkGroups::find(self.repo, start, &|| progress.cancelled())?;
         let included = self.include.is_empty() || self.include.matches(Path::new(snapshot_path));
         match (start.kind, start.subtree) {
             (NodeKind::Dir, Some(tree)) => {
@@ -246,6 +257,14 @@ impl<'a> Planner<'a> {
         match node.kind {
             NodeKind::File => {
                 self.progress.planned(1, node.size);
+                if let Some(first) = self.links.link_to(&path, node) {
+                    self.link_jobs.push(LinkJob {
+                        path,
+                        node: node.clone(),
+                        first,
+                    });
+                    return;
+                }
                 self.batch_refs += node.content.len();
                 self.batch.push(FileJob {
                     path,
@@ -338,6 +357,7 @@ impl<'a> Planner<'a> {
                     written.push(skipped + i);
                 }
                 Err(report) => {
+                    self.failed.insert(report.path.clone());
                     self.progress.error(&report);
                     self.outcome.errors.push(report);
                 }
@@ -368,9 +388,54 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// Makes the later names of hard-link groups, once every first name is written. A name
+    /// whose first could not be written is written on its own.
+    fn link_later_names(&mut self) {
+        let policy = self.options.overwrite;
+        for job in std::mem::take(&mut self.link_jobs) {
+            let size = job.node.size;
+            if self.options.dry_run {
+                self.outcome.files += 1;
+                self.progress
+                    .would(&job.path, super::DryRunAction::Write(size));
+                continue;
+            }
+            if self.failed.contains(&job.first) {
+                self.batch_refs += job.node.content.len();
+                self.batch.push(FileJob {
+                    path: job.path,
+                    node: job.node,
+                });
+                continue;
+            }
+            let stays = hard_links::already_linked(&job.first, &job.path)
+                || (fs::symlink_metadata(&job.path).is_ok()
+                    && may_stay(&self.repo.inner, &job.path, &job.node, policy));
+            let done = if stays {
+                self.outcome.files_skipped += 1;
+                self.outcome.bytes_skipped += size;
+                self.progress.skipped(size);
+                Ok(())
+            } else {
+                hard_links::link(&job.first, &job.path, &job.node).map(|()| {
+                    self.outcome.files += 1;
+                    self.outcome.hard_links += 1;
+                    self.progress.bytes_done(size);
+                    self.progress.file_done(&job.path, size);
+                })
+            };
+            match done.and_then(|()| metadata::apply(&job.path, &job.node)) {
+                Ok(()) => {}
+                Err(e) => self.report(&job.path, EntryProblem::CannotWrite(Arc::new(e))),
+            }
+        }
+        self.run_batch();
+    }
+
     /// Writes what is left, then sets folder metadata, deepest first.
     pub(super) fn finish(mut self) -> Result<RestoreOutcome> {
         self.run_batch();
+        self.link_later_names();
         if self.progress.cancelled() {
             return Err(Error::Interrupted);
         }

@@ -1,0 +1,9 @@
+//! PNG container parse for the container chunking scheme (SPEC §12.5): cut points, and
+//! streaming chunking through them. The check is `photovault_fuzz::png_cuts` in `checks.rs`,
+//! shared with `tests/integrity`.
+#![no_main]
+
+#[global_allocator]
+static ALLOC: photovault_fuzz::TrackingAlloc = photovault_fuzz::TrackingAlloc;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| photovault_fuzz::png_cuts(data));
