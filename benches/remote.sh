@@ -282,7 +282,8 @@ sftp_ticks() {
     pid=${d#/proc/}
     line=$(sed 's/.*) //' "$d/stat" 2>/dev/null) || continue
     ppid=$(awk '{print $2}' <<<"$line")
-    comm=$(<"$d/comm") 2>/dev/null || continue
+    # Not $(<FILE): under set -e a process that exits meanwhile would end the whole function.
+    comm=$(cat "$d/comm" 2>/dev/null) || continue
     case $comm in
       sshd)
         pppid=$(sed 's/.*) //' "/proc/$ppid/stat" 2>/dev/null | awk '{print $2}') || pppid=""
