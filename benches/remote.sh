@@ -305,7 +305,7 @@ sftp_ticks() {
 machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $9}' /proc/stat; }
 
 dir_bytes() { if [[ -e $1 ]]; then du -sb "$1" | cut -f1; else echo -; fi; }
-corpus_bytes() { find "$1" -type f -printf '%s\n' | awk '{n += $1} END {print n + 0}'; }
+corpus_bytes() { find "$1" -type f -printf '%s\n' | awk '{n += $1} END {printf "%.0f\n", n}'; }
 
 # A backend label is local, s3 or sftp, or one of those with -cN (-o connections=N).
 kind_of() { echo "${1%%-*}"; }
