@@ -24,6 +24,7 @@
 #   PVAULT_TEST_S3_ACCESS_KEY, PVAULT_TEST_S3_SECRET_KEY, PVAULT_TEST_S3_REGION
 #   PVAULT_TEST_WEBDAV_BASE       webdav:http://127.0.0.1:PORT/
 #   PVAULT_TEST_WEBDAV_USER, PVAULT_TEST_WEBDAV_PASSWORD
+#   PVAULT_TEST_S3S_FS            the s3s-fs binary, for tests that run (and kill) one of their own
 #   PVAULT_TEST_SERVER_STATE      STATE_DIR
 #
 # Ports (override when taken): PVAULT_SERVERS_SFTP_PORT (2222), PVAULT_SERVERS_S3_PORT
@@ -313,6 +314,7 @@ write_env() {
     printf 'export PVAULT_TEST_WEBDAV_BASE=%q\n' "webdav:http://$HOST:$WEBDAV_PORT/"
     printf 'export PVAULT_TEST_WEBDAV_USER=%q\n' "$WEBDAV_USER"
     printf 'export PVAULT_TEST_WEBDAV_PASSWORD=%q\n' "$WEBDAV_PASSWORD"
+    printf 'export PVAULT_TEST_S3S_FS=%q\n' "$(find_s3s_fs)"
     printf 'export PVAULT_TEST_SERVER_STATE=%q\n' "$STATE"
   } >"$tmp"
   mv "$tmp" "$STATE/env"

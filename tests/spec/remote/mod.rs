@@ -6,6 +6,7 @@
 mod bad_input;
 mod conformance;
 mod faults;
+mod outages;
 mod round_trip;
 mod traffic;
 

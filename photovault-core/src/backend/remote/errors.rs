@@ -16,11 +16,13 @@ impl Failure<'_> {
     /// The error for a failure of the call (a missing object included, as a failure).
     pub fn from(self, e: opendal::Error, kind: FileKind) -> BackendError {
         let _ = kind;
+        let mut message = describe(&e);
+        message.push_str(outage_advice(self.op, &message));
         BackendError::Remote {
             location: self.location.to_string(),
             op: self.op,
             path: self.key,
-            message: describe(&e),
+            message,
             transient: is_transient(&e),
         }
     }
@@ -72,6 +74,43 @@ pub(super) fn describe(e: &opendal::Error) -> String {
     format!("{text}{advice}{hint}")
 }
 
+/// What to do when the store went away or has no room left, judged from its answer (`text`,
+/// as [`describe`] gives it) to the call `op`. These are the failures left once retries are
+/// used up; what is stored is not damaged by them (objects are written whole or not at all),
+/// so the advice is to fix the store and run the command again.
+fn outage_advice(op: &str, text: &str) -> &'static str {
+    let lower = text.to_ascii_lowercase();
+    let full = [
+        "no space left",
+        "storagefull",
+        "storage full",
+        "insufficientstorage",
+        "insufficient storage",
+        "quotaexceeded",
+        "quota exceeded",
+    ];
+    if full.iter().any(|s| lower.contains(s)) {
+        " (the store is out of space: free some or add capacity, then run the backup again)"
+    } else if op == "write" && lower.contains("error kind failure") {
+        // OpenSSH's SFTP server answers a full disk, like most refusals, with a bare "Failure".
+        " (the SFTP server refused the write without giving a reason: its disk may be full or the folder not writable; fix that, then run the backup again)"
+    } else if [
+        "error sending request",
+        "error reading a body",
+        "connection closed before message completed",
+        "connection refused",
+        "connection reset",
+        "broken pipe",
+    ]
+    .iter()
+    .any(|s| lower.contains(s))
+    {
+        " (the server stopped answering: check that it is running and reachable, then run the command again)"
+    } else {
+        ""
+    }
+}
+
 /// A read past an object's end.
 pub(super) fn past_the_end(location: &str, key: &str, end: u64, size: u64) -> BackendError {
     BackendError::Io {
@@ -82,5 +121,35 @@ pub(super) fn past_the_end(location: &str, key: &str, end: u64, size: u64) -> Ba
             std::io::ErrorKind::UnexpectedEof,
             format!("the object ends at byte {size}, before byte {end}"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::outage_advice;
+
+    #[test]
+    fn a_full_store_is_named_as_such() {
+        let s3 = "Unexpected (temporary) at write => S3Error { code: \"XMinioStorageFull\" }";
+        assert!(outage_advice("write", s3).contains("out of space"));
+        assert!(
+            outage_advice("write", "No space left on device (os error 28)")
+                .contains("out of space")
+        );
+    }
+
+    #[test]
+    fn a_bare_sftp_failure_on_a_write_suggests_a_full_disk() {
+        let sftp = "Sftp server reported error kind Failure, msg: Err Message: Failure";
+        assert!(outage_advice("write", sftp).contains("disk may be full"));
+        assert_eq!(outage_advice("read", sftp), "");
+    }
+
+    #[test]
+    fn a_server_that_stopped_answering_is_said_to_have() {
+        let gone =
+            "Unexpected (temporary) at write => send http request, source: error sending request";
+        assert!(outage_advice("write", gone).contains("stopped answering"));
+        assert_eq!(outage_advice("read", "NoSuchKey"), "");
     }
 }

@@ -15,8 +15,9 @@
 //! - On an object store (S3 and the like) a PUT is atomic: an object is visible whole or
 //!   not at all. Elsewhere (SFTP, WebDAV) a write goes to a temporary name in the same
 //!   folder and is renamed into place, so a reader never sees half an object.
-//! - A pack is spooled to a local temporary file while it fills and uploaded from there in
-//!   pieces, so memory stays bounded however many uploads run.
+//! - A pack is spooled to a local temporary file while it fills and uploaded from there, so
+//!   memory stays bounded however many packs wait: an upload buffers one request's body, the
+//!   whole pack up to 64 MiB (one PUT), else 16 MiB parts of a multipart upload.
 //! - A whole read asks for the size first, so that an object longer than its kind allows is
 //!   refused before any byte is fetched; a range read fetches only its range.
 //! - Errors name the object and the operation and say whether trying again may help;
@@ -41,8 +42,23 @@ use errors::Failure;
 /// Pieces in which a spooled pack is read and handed to the store.
 const UPLOAD_PIECE: usize = 1 << 20;
 
-/// Parts of a multipart upload: a pack up to this size goes up in one request.
+/// Parts of a multipart upload of a pack larger than [`UPLOAD_IN_ONE`].
 const UPLOAD_CHUNK: usize = 16 << 20;
+
+/// A pack up to this size goes up in one request (the upload buffers it whole). Packs close
+/// once they pass their target size, so a default 16 MiB pack is a little over 16 MiB: with
+/// 16 MiB parts it took a multipart upload of four requests (start, two parts, finish)
+/// instead of one PUT.
+const UPLOAD_IN_ONE: u64 = 64 << 20;
+
+/// The part size for an upload of `len` bytes: the whole of it when it fits in one request.
+fn upload_chunk(len: u64) -> usize {
+    if len <= UPLOAD_IN_ONE {
+        (len as usize).max(1)
+    } else {
+        UPLOAD_CHUNK
+    }
+}
 
 /// Temporary objects of unfinished writes start with this (as on a local disk).
 const TEMP_PREFIX: &str = ".tmp-";
@@ -173,7 +189,8 @@ impl RemoteBackend {
             return self.upload_bytes(key, &bytes);
         }
         self.block_on(async {
-            let mut writer = self.op.writer_with(key).chunk(UPLOAD_CHUNK).await?;
+            let len = file.metadata().map_err(io)?.len();
+            let mut writer = self.op.writer_with(key).chunk(upload_chunk(len)).await?;
             let mut piece = vec![0u8; UPLOAD_PIECE];
             loop {
                 let n = read_full(&mut file, &mut piece).map_err(io)?;
@@ -395,5 +412,17 @@ impl Backend for RemoteBackend {
 
     fn parallel_writes(&self) -> usize {
         self.spec.connections
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{upload_chunk, UPLOAD_CHUNK};
+
+    #[test]
+    fn a_pack_a_little_over_its_target_goes_up_in_one_request() {
+        assert_eq!(upload_chunk((16 << 20) + 300_000), (16 << 20) + 300_000);
+        assert_eq!(upload_chunk(0), 1);
+        assert_eq!(upload_chunk(200 << 20), UPLOAD_CHUNK);
     }
 }

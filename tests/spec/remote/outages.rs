@@ -1,0 +1,294 @@
+//! The store goes away or fills up in the middle of a backup: the backup fails with the
+//! location in its message and exit code 1, what the store holds still checks clean
+//! (`check --read-data`), `repair index` works on it, and the next backup, once the store is
+//! back or has room again, completes and restores byte for byte.
+//!
+//! Both tests need a store of their own, which they can break without disturbing the tests
+//! that share the CI servers: an `s3s-fs` the test starts and kills (the binary named by
+//! `PVAULT_TEST_S3S_FS`, from `.ci/servers.sh`), and a small tmpfs mounted under the SFTP
+//! server's folder (root only). Without them each test says so loudly and passes without
+//! running.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{
+    assert_same_tree, is_root, restored_path, write_random_file, Pvault, Scratch, FAST_KDF,
+    PASSWORD,
+};
+
+use super::Server;
+
+/// Random (incompressible) photos of `count` MiB in all, one MiB each, so that a repository
+/// with 1 MiB packs gets about one pack per file.
+fn photos(s: &Scratch, count: u64) -> PathBuf {
+    let photos = s.path("photos");
+    for i in 0..count {
+        write_random_file(
+            &photos.join(format!("{:02}/IMG_{i:04}.JPG", i % 4)),
+            1 << 20,
+            i,
+        );
+    }
+    photos
+}
+
+fn skip(why: &str) {
+    eprintln!("\n*** SKIPPED: {why} ***\n");
+}
+
+/// Files below `dir`, at any depth, whose name does not start with a dot.
+fn objects_under(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| {
+            let path = e.path();
+            if path.is_dir() {
+                objects_under(&path)
+            } else {
+                usize::from(!e.file_name().to_string_lossy().starts_with('.'))
+            }
+        })
+        .sum()
+}
+
+/// An s3s-fs of the test's own, serving `root` on a loopback port.
+struct OwnS3 {
+    binary: PathBuf,
+    root: PathBuf,
+    port: u16,
+    child: Option<Child>,
+}
+
+const ACCESS_KEY: &str = "PVOUTAGEACCESSKEY01";
+const SECRET_KEY: &str = "pvault-outage-secret-key";
+
+impl OwnS3 {
+    fn start(binary: PathBuf, root: PathBuf) -> OwnS3 {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let mut server = OwnS3 {
+            binary,
+            root,
+            port,
+            child: None,
+        };
+        server.run();
+        server
+    }
+
+    /// (Re)starts the server on its port and folder and waits until it takes connections.
+    fn run(&mut self) {
+        let child = Command::new(&self.binary)
+            .args(["--host", "127.0.0.1", "--port", &self.port.to_string()])
+            .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
+            .arg(&self.root)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.binary.display()));
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "s3s-fs did not come up");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The server dies at once (SIGKILL): no goodbye to the connections it holds.
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().ok();
+            child.wait().ok();
+        }
+    }
+}
+
+impl Drop for OwnS3 {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+#[test]
+fn a_server_killed_mid_backup_leaves_a_repository_that_checks_repairs_and_backs_up() {
+    let Some(binary) = std::env::var_os("PVAULT_TEST_S3S_FS") else {
+        return skip(
+            "no s3s-fs to kill (PVAULT_TEST_S3S_FS is not set). Start the test servers with \
+             `.ci/servers.sh start` and source the env file it prints",
+        );
+    };
+    let s = Scratch::new();
+    let photos = photos(&s, 40);
+    let root = s.path("s3");
+    std::fs::create_dir_all(root.join("bucket")).unwrap();
+    let mut server = OwnS3::start(binary.into(), root.clone());
+    let location = format!("s3:http://127.0.0.1:{}/bucket/photos", server.port);
+    let pv = Pvault::new(
+        env!("CARGO_BIN_EXE_pvault"),
+        &location,
+        s.path("cache"),
+        PASSWORD,
+    )
+    .with_env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    .with_env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    .with_env("AWS_DEFAULT_REGION", "us-east-1");
+    pv.run(["init", "--pack-size", "1"].into_iter().chain(FAST_KDF))
+        .success();
+
+    // The backup runs until two of its forty packs are stored, then the server dies.
+    let packs = root.join("bucket/photos/data");
+    let backup = pv
+        .command(["-o", "retries=1", "backup", photos.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while objects_under(&packs) < 2 {
+        assert!(Instant::now() < deadline, "no pack stored within 60 s");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    server.kill();
+    let out = backup.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!("the backup whose server died said:\n{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&location),
+        "the location is named: {stderr}"
+    );
+    assert!(
+        stderr.contains("stopped answering"),
+        "the message says what is wrong: {stderr}"
+    );
+    assert!(
+        !stderr.contains(SECRET_KEY),
+        "no secret in messages: {stderr}"
+    );
+
+    // Back up: what it holds is intact, and the packs of the broken backup can be indexed.
+    server.run();
+    pv.run(["snapshots", "--json"]).success();
+    pv.run(["check", "--read-data"]).success();
+    pv.run(["repair", "index"]).success();
+    pv.run(["check", "--read-data"]).success();
+    pv.run(["backup", photos.to_str().unwrap()]).success();
+    pv.run(["check", "--read-data"]).success();
+    let target = s.path("restored");
+    pv.run(["restore", "latest", "--target", target.to_str().unwrap()])
+        .success();
+    assert_same_tree(&photos, &restored_path(&target, &photos));
+}
+
+/// A tmpfs mounted for the test, unmounted when dropped.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(at: &Path, size: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(at).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Tmpfs(at.to_path_buf()))
+    }
+
+    fn resize(&self, size: &str) {
+        let status = Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(status.success(), "remount {}", self.0.display());
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+#[test]
+fn a_full_remote_disk_fails_the_backup_cleanly_and_a_later_one_completes() {
+    let Some(base) = Server::Sftp.base() else {
+        return;
+    };
+    // sftp://user@host:port/ABSOLUTE/FOLDER: the folder is on this machine.
+    let folder = base
+        .strip_prefix("sftp://")
+        .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
+        .expect("an sftp:// base with a path")
+        .to_string();
+    if !is_root() {
+        return skip("a full disk needs a small tmpfs, and mounting one needs root");
+    }
+    let Some(location) = Server::Sftp.fresh_location("tmpfs") else {
+        return;
+    };
+    let name = location.rsplit('/').next().unwrap();
+    let Some(disk) = Tmpfs::mount(&Path::new(&folder).join(name), "6m") else {
+        return skip("mount -t tmpfs failed: no small disk to fill");
+    };
+    let s = Scratch::new();
+    let photos = photos(&s, 12);
+    let pv = Server::Sftp.pvault(&s, &location);
+    pv.run(["init", "--pack-size", "1"].into_iter().chain(FAST_KDF))
+        .success();
+
+    let out = pv.run_within(
+        Duration::from_secs(120),
+        ["-o", "retries=1", "backup", photos.to_str().unwrap()],
+    );
+    eprintln!("the backup onto a full disk said:\n{}", out.stderr);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stderr.contains(&location),
+        "the location is named: {out}"
+    );
+    assert!(
+        out.stderr.contains("disk may be full"),
+        "the message says what is likely wrong: {out}"
+    );
+    // No half-written object is left behind under a temporary name.
+    let left: Vec<_> = walk(&disk.0)
+        .into_iter()
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "unfinished writes left: {left:?}");
+    pv.run(["check", "--read-data"]).success();
+
+    // Room again: the next backup completes and restores byte for byte.
+    disk.resize("64m");
+    pv.run(["backup", photos.to_str().unwrap()]).success();
+    pv.run(["check", "--read-data"]).success();
+    let target = s.path("restored");
+    pv.run(["restore", "latest", "--target", target.to_str().unwrap()])
+        .success();
+    assert_same_tree(&photos, &restored_path(&target, &photos));
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
