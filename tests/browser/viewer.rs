@@ -252,11 +252,12 @@ async fn browse(client: &Client, url: &str, source: &Source, downloads: &Path, s
         .await;
         assert_eq!(tiles.as_u64(), Some(expected[month]), "tiles of {month}");
     }
-    // Thumbnails of the corpus' large JPEGs are the cameras' 160-pixel EXIF previews.
+    // Thumbnails of the corpus' camera JPEGs are their 160-pixel EXIF previews; a JPEG
+    // without one is decoded to 320 pixels on its long side.
     let sides = js(client, "return [...document.querySelectorAll('.tile[data-path$=\".JPG\"] img')].map(i => Math.max(i.naturalWidth, i.naturalHeight))", vec![]).await;
     let sides: Vec<u64> = serde_json::from_value(sides).unwrap();
     assert!(
-        !sides.is_empty() && sides.iter().all(|&s| s == 160),
+        sides.contains(&160) && sides.iter().all(|&s| s == 160 || s == 320),
         "{sides:?}"
     );
     // They come from the repository's thumbnail tier, made at backup.
