@@ -99,7 +99,9 @@ fn the_first_timeline_page_of_20000_photos_appears_within_a_second() {
                     .execute(
                         "const s = document.querySelector(`section[data-month=\"${arguments[0]}\"]`); s.scrollIntoView(); \
                          if (!s.dataset.loaded) return false; \
-                         return [...s.querySelectorAll('.tile img')].every(i => i.complete);",
+                         const seen = [...s.querySelectorAll('.tile img')].filter(i => { \
+                           const r = i.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }); \
+                         return seen.every(i => i.complete);",
                         vec![serde_json::json!(month)],
                     )
                     .await
