@@ -8,6 +8,7 @@ mod conformance;
 mod faults;
 mod outages;
 mod round_trip;
+mod ssh_processes;
 mod traffic;
 
 use std::collections::BTreeMap;

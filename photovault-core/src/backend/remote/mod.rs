@@ -3,11 +3,10 @@
 //!
 //! Why synchronous: photovault's pipeline runs on threads (rayon for hashing and sealing, a
 //! few upload threads), its work per call is CPU or disk bound, and one trait keeps every
-//! operation identical on every store. opendal's API is async, so the network backends share
-//! one small tokio runtime for the life of the process and block on it for the duration of
-//! a call; calls from many threads run concurrently on it. (One runtime, not one per
-//! backend: opendal's HTTP client pools connections process-wide, and a connection must not
-//! outlive the runtime that drives it.) Nothing of tokio leaks into the rest of the library.
+//! operation identical on every store. opendal's API is async, so a network backend blocks
+//! on a small tokio runtime for the duration of a call; calls from many threads run
+//! concurrently on it (`runtime` says which runtime, and why SFTP has its own). Nothing of
+//! tokio leaks into the rest of the library.
 //!
 //! What each call costs and guarantees:
 //! - Objects live under the keys of [`object_key`](super::object_key): the same tree of
@@ -24,6 +23,7 @@
 //!   [`Retrying`](super::Retrying) on top does the trying.
 
 mod errors;
+mod runtime;
 mod spool;
 
 use std::collections::BTreeMap;
@@ -38,6 +38,7 @@ use super::{
     PendingWrite, TempFile,
 };
 use errors::Failure;
+use runtime::BackendRuntime;
 
 /// Pieces in which a spooled pack is read and handed to the store.
 const UPLOAD_PIECE: usize = 1 << 20;
@@ -66,25 +67,10 @@ const TEMP_PREFIX: &str = ".tmp-";
 /// A repository on a network store.
 pub struct RemoteBackend {
     op: Operator,
-    runtime: &'static tokio::runtime::Runtime,
     spec: RemoteSpec,
-}
-
-/// The runtime every network backend of the process runs its calls on.
-fn runtime() -> crate::Result<&'static tokio::runtime::Runtime> {
-    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
-    if let Some(runtime) = RUNTIME.get() {
-        return Ok(runtime);
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("pvault-net")
-        .enable_all()
-        .build()
-        .map_err(|e| crate::Error::Internal {
-            what: format!("cannot start the network runtime: {e}"),
-        })?;
-    Ok(RUNTIME.get_or_init(|| runtime))
+    // Declared after `op`, so dropped after it: an own runtime shuts down once the
+    // operator's connections are released (see `runtime`).
+    runtime: BackendRuntime,
 }
 
 impl std::fmt::Debug for RemoteBackend {
@@ -99,22 +85,22 @@ impl RemoteBackend {
     /// Opens the store `spec` describes. Nothing is sent yet: a wrong address or bad
     /// credentials show at the first call.
     pub fn open(spec: RemoteSpec) -> crate::Result<Self> {
-        let runtime = runtime()?;
+        let runtime = BackendRuntime::for_service(&spec.service)?;
         // The services and the HTTP transport are registered once per process.
         opendal::install_default();
         let config: BTreeMap<String, String> = spec.config.clone();
         let op = {
-            let _inside = runtime.enter();
+            let _inside = runtime.get().enter();
             Operator::via_iter(&spec.service, config)
         }
         .map_err(|e| {
             crate::Error::InvalidArgument(format!("{}: {}", spec.shown, errors::describe(&e)))
         })?;
-        Ok(RemoteBackend { op, runtime, spec })
+        Ok(RemoteBackend { op, spec, runtime })
     }
 
     fn block_on<T>(&self, future: impl std::future::IntoFuture<Output = T>) -> T {
-        self.runtime.block_on(future.into_future())
+        self.runtime.get().block_on(future.into_future())
     }
 
     fn failure(&self, op: &'static str, key: &str) -> Failure<'_> {
