@@ -7,6 +7,7 @@ mod bad_input;
 mod conformance;
 mod faults;
 mod outages;
+mod relay;
 mod round_trip;
 mod ssh_processes;
 mod traffic;

@@ -3,11 +3,11 @@
 //! (`check --read-data`), `repair index` works on it, and the next backup, once the store is
 //! back or has room again, completes and restores byte for byte.
 //!
-//! Both tests need a store of their own, which they can break without disturbing the tests
+//! The tests need a store of their own, which they can break without disturbing the tests
 //! that share the CI servers: an `s3s-fs` the test starts and kills (the binary named by
-//! `PVAULT_TEST_S3S_FS`, from `.ci/servers.sh`), and a small tmpfs mounted under the SFTP
-//! server's folder (root only). Without them each test says so loudly and passes without
-//! running.
+//! `PVAULT_TEST_S3S_FS`, from `.ci/servers.sh`), small tmpfs disks (root only) under the
+//! SFTP server's folder or an own s3s-fs, and a [`Relay`] in front of the SFTP server that
+//! the test cuts. Without them each test says so loudly and passes without running.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -19,6 +19,7 @@ use crate::support::{
     PASSWORD,
 };
 
+use super::relay::Relay;
 use super::Server;
 
 /// Random (incompressible) photos of `count` MiB in all, one MiB each, so that a repository
@@ -291,4 +292,124 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+#[test]
+fn a_full_disk_behind_s3_fails_the_backup_cleanly_and_a_later_one_completes() {
+    let Some(binary) = std::env::var_os("PVAULT_TEST_S3S_FS") else {
+        return skip(
+            "no s3s-fs of the test's own (PVAULT_TEST_S3S_FS is not set). Start the test \
+             servers with `.ci/servers.sh start` and source the env file it prints",
+        );
+    };
+    if !is_root() {
+        return skip("a full disk needs a small tmpfs, and mounting one needs root");
+    }
+    let s = Scratch::new();
+    let Some(disk) = Tmpfs::mount(&s.path("s3"), "6m") else {
+        return skip("mount -t tmpfs failed: no small disk to fill");
+    };
+    std::fs::create_dir_all(disk.0.join("bucket")).unwrap();
+    let server = OwnS3::start(binary.into(), disk.0.clone());
+    let location = format!("s3:http://127.0.0.1:{}/bucket/photos", server.port);
+    let pv = Pvault::new(
+        env!("CARGO_BIN_EXE_pvault"),
+        &location,
+        s.path("cache"),
+        PASSWORD,
+    )
+    .with_env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    .with_env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    .with_env("AWS_DEFAULT_REGION", "us-east-1");
+    let photos = photos(&s, 12);
+    pv.run(["init", "--pack-size", "1"].into_iter().chain(FAST_KDF))
+        .success();
+
+    let out = pv.run_within(
+        Duration::from_secs(120),
+        ["-o", "retries=1", "backup", photos.to_str().unwrap()],
+    );
+    eprintln!("the backup onto a full S3 disk said:\n{}", out.stderr);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stderr.contains(&location),
+        "the location is named: {out}"
+    );
+    assert!(
+        out.stderr.contains("full disk is the usual cause"),
+        "the message says what is likely wrong: {out}"
+    );
+    assert!(!out.stderr.contains(SECRET_KEY), "no secret: {out}");
+    pv.run(["check", "--read-data"]).success();
+
+    disk.resize("64m");
+    pv.run(["backup", photos.to_str().unwrap()]).success();
+    pv.run(["check", "--read-data"]).success();
+    let target = s.path("restored");
+    pv.run(["restore", "latest", "--target", target.to_str().unwrap()])
+        .success();
+    assert_same_tree(&photos, &restored_path(&target, &photos));
+}
+
+#[test]
+fn an_sftp_server_that_goes_away_mid_backup_leaves_a_repository_that_checks_repairs_and_backs_up(
+) {
+    let Some(base) = Server::Sftp.base() else {
+        return;
+    };
+    // sftp://user@host:port/ABSOLUTE/FOLDER: the folder is on this machine.
+    let rest = base.strip_prefix("sftp://").expect("an sftp:// base");
+    let (authority, folder) = rest.split_at(rest.find('/').expect("a path"));
+    let (user, upstream) = authority.split_once('@').expect("user@host:port");
+    let relay = Relay::start(upstream.to_string());
+    let Some(fresh) = Server::Sftp.fresh_location("cut") else {
+        return;
+    };
+    let name = fresh.rsplit('/').next().unwrap();
+    let location = format!("sftp://{user}@127.0.0.1:{}{folder}/{name}", relay.port);
+    let packs = Path::new(folder).join(name).join("data");
+    let s = Scratch::new();
+    let photos = photos(&s, 40);
+    // The relay's port is new to ssh: its host key is accepted (and remembered) at first use.
+    let pv = Server::Sftp.pvault(&s, &location);
+    let known = ["-o", "sftp.known-hosts=accept"];
+    pv.run(known.into_iter().chain(["init", "--pack-size", "1"]).chain(FAST_KDF))
+        .success();
+
+    let backup = pv
+        .command(known.into_iter().chain(["-o", "retries=1", "backup", photos.to_str().unwrap()]))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while objects_under(&packs) < 2 {
+        assert!(Instant::now() < deadline, "no pack stored within 60 s");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    relay.cut();
+    let out = backup.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!("the backup whose SFTP server went away said:\n{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&location),
+        "the location is named: {stderr}"
+    );
+    assert!(
+        stderr.contains("stopped answering"),
+        "the message says what is wrong: {stderr}"
+    );
+
+    relay.restore();
+    let pv = |args: &[&str]| pv.run(known.iter().chain(args));
+    pv(&["snapshots", "--json"]).success();
+    pv(&["check", "--read-data"]).success();
+    pv(&["repair", "index"]).success();
+    pv(&["check", "--read-data"]).success();
+    pv(&["backup", photos.to_str().unwrap()]).success();
+    pv(&["check", "--read-data"]).success();
+    let target = s.path("restored");
+    pv(&["restore", "latest", "--target", target.to_str().unwrap()]).success();
+    assert_same_tree(&photos, &restored_path(&target, &photos));
 }

@@ -101,11 +101,15 @@ fn outage_advice(op: &str, text: &str) -> &'static str {
         "connection refused",
         "connection reset",
         "broken pipe",
+        "failed to connect", // ssh, when the SFTP server no longer takes connections
     ]
     .iter()
     .any(|s| lower.contains(s))
     {
         " (the server stopped answering: check that it is running and reachable, then run the command again)"
+    } else if op == "write" && (lower.contains("internalerror") || lower.contains("status: 500")) {
+        // S3 servers of one's own (s3s-fs, Garage, MinIO on a small disk) answer a full disk so.
+        " (the server failed the write with an internal error: on a server of your own a full disk is the usual cause; check its disk and logs, then run the backup again)"
     } else {
         ""
     }
@@ -146,10 +150,20 @@ mod tests {
     }
 
     #[test]
+    fn an_internal_error_on_a_write_points_at_the_servers_disk() {
+        let s3 = "Unexpected (temporary) at write, context: { response: Parts { status: 500 } } \
+                  => S3Error { code: \"InternalError\", message: \"\" }";
+        assert!(outage_advice("write", s3).contains("full disk"));
+        assert_eq!(outage_advice("read", s3), "");
+    }
+
+    #[test]
     fn a_server_that_stopped_answering_is_said_to_have() {
         let gone =
             "Unexpected (temporary) at write => send http request, source: error sending request";
         assert!(outage_advice("write", gone).contains("stopped answering"));
+        let ssh = "Unexpected (permanent) at write => ssh error, source: failed to connect to the remote host";
+        assert!(outage_advice("write", ssh).contains("stopped answering"));
         assert_eq!(outage_advice("read", "NoSuchKey"), "");
     }
 }
