@@ -119,6 +119,8 @@ mod snapshot_filter;
 pub mod source;
 mod tag;
 pub mod thumbnail;
+#[cfg(any(feature = "remote", feature = "routine"))]
+mod tls;
 pub mod verify_source;
 mod workers;
 

@@ -110,6 +110,7 @@ fn post(
     title: Option<String>,
     event: AlertEvent,
 ) -> Result<String, String> {
+    crate::tls::install_provider();
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(15))
         .user_agent(concat!("photovault/", env!("CARGO_PKG_VERSION")))

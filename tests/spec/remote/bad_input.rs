@@ -1,8 +1,10 @@
-//! Wrong endpoints, missing buckets, bad credentials and unknown host keys: a clear error
-//! naming the location, a documented exit code, no secret in any output, and nothing
-//! damaged.
+//! Wrong endpoints, missing buckets, bad credentials, unknown host keys and untrusted TLS
+//! certificates: a clear error naming the location, a documented exit code, no secret in
+//! any output, and nothing damaged.
 
-use std::time::Duration;
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::support::{Scratch, FAST_KDF};
 
@@ -79,6 +81,83 @@ fn an_unknown_host_key_is_refused_and_named() {
         .run_within(Duration::from_secs(60), ["-o", "retries=0", "init"]);
     assert_ne!(out.code, 0, "{out}");
     assert!(out.stderr.contains("localhost"), "{out}");
+}
+
+/// `openssl s_server` on a loopback port with a self-signed certificate; stopped on drop.
+struct TlsServer {
+    port: u16,
+    child: Child,
+}
+
+impl TlsServer {
+    fn start(s: &Scratch) -> Option<TlsServer> {
+        let (key, cert) = (s.path("tls-key.pem"), s.path("tls-cert.pem"));
+        let made = Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "ed25519", "-nodes", "-days", "1"])
+            .args(["-subj", "/CN=127.0.0.1", "-keyout"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        if !made {
+            eprintln!("\n*** SKIPPED: no openssl to make a TLS server with ***\n");
+            return None;
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let child = Command::new("openssl")
+            .args(["s_server", "-quiet", "-www", "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(&cert)
+            .arg("-key")
+            .arg(&key)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("openssl s_server");
+        let server = TlsServer { port, child };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "openssl s_server did not come up");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(server)
+    }
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn an_untrusted_tls_certificate_is_refused_and_named() {
+    let s = Scratch::new();
+    let Some(server) = TlsServer::start(&s) else {
+        return;
+    };
+    let location = format!("s3:https://127.0.0.1:{}/bucket", server.port);
+    let out = Server::S3
+        .pvault(&s, &location)
+        .with_env("AWS_ACCESS_KEY_ID", "AKID")
+        .with_env("AWS_SECRET_ACCESS_KEY", "SECRET-MARKER-3")
+        .run_within(Duration::from_secs(60), ["-o", "retries=0", "snapshots"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(out.stderr.contains(&location), "{out}");
+    // The handshake ran (rustls read and judged the certificate) and the advice fits.
+    assert!(out.stderr.contains("invalid peer certificate"), "{out}");
+    assert!(out.stderr.contains("TLS certificate is not trusted"), "{out}");
+    assert!(!out.stderr.contains("stopped answering"), "{out}");
+    assert!(!format!("{out}").contains("SECRET-MARKER"), "{out}");
 }
 
 #[test]

@@ -63,15 +63,33 @@ pub(super) fn describe(e: &opendal::Error) -> String {
         ErrorKind::ConfigInvalid => " (the location or its options are not valid)",
         _ => "",
     };
-    let text = e.to_string();
+    let text = with_causes(e);
     let hint = if text.contains("NoSuchBucket") {
         " (the bucket does not exist: create it with the store's tools first)"
     } else if text.contains("Host key verification failed") || text.contains("host key") {
         " (the server's host key is not known: connect once with ssh to accept it, or set -o sftp.known-hosts=accept)"
+    } else if text.contains("certificate") {
+        " (the server's TLS certificate is not trusted by this system: check the address, or install the certificate of its authority in the system's trust store)"
     } else {
         ""
     };
     format!("{text}{advice}{hint}")
+}
+
+/// The error's message followed by those of its causes that it does not already include
+/// (opendal shows one level: "error sending request" hides a refused TLS certificate).
+fn with_causes(e: &opendal::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(inner) = cause {
+        let message = inner.to_string();
+        if !text.contains(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        cause = inner.source();
+    }
+    text
 }
 
 /// What to do when the store went away or has no room left, judged from its answer (`text`,
@@ -89,7 +107,9 @@ fn outage_advice(op: &str, text: &str) -> &'static str {
         "quotaexceeded",
         "quota exceeded",
     ];
-    if full.iter().any(|s| lower.contains(s)) {
+    if lower.contains("certificate") {
+        "" // not an outage: `describe` says what to do
+    } else if full.iter().any(|s| lower.contains(s)) {
         " (the store is out of space: free some or add capacity, then run the backup again)"
     } else if op == "write" && lower.contains("error kind failure") {
         // OpenSSH's SFTP server answers a full disk, like most refusals, with a bare "Failure".

@@ -73,6 +73,20 @@ pub struct RemoteBackend {
     runtime: BackendRuntime,
 }
 
+/// Registers opendal's services and its reqwest HTTP transport, once per process. The
+/// transport is built here rather than by opendal because its TLS provider must be installed
+/// first ([`crate::tls`]).
+fn install_services_and_transport() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        crate::tls::install_provider();
+        opendal::install_default();
+        opendal::HttpTransporter::install_default(
+            opendal_http_transport_reqwest::ReqwestTransport::default(),
+        );
+    });
+}
+
 impl std::fmt::Debug for RemoteBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RemoteBackend")
@@ -86,8 +100,7 @@ impl RemoteBackend {
     /// credentials show at the first call.
     pub fn open(spec: RemoteSpec) -> crate::Result<Self> {
         let runtime = BackendRuntime::for_service(&spec.service)?;
-        // The services and the HTTP transport are registered once per process.
-        opendal::install_default();
+        install_services_and_transport();
         let config: BTreeMap<String, String> = spec.config.clone();
         let op = {
             let _inside = runtime.get().enter();
