@@ -8,6 +8,7 @@ mod conformance;
 mod faults;
 mod outages;
 mod relay;
+mod repair;
 mod round_trip;
 mod ssh_processes;
 mod traffic;
