@@ -4,6 +4,7 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughpu
 use photovault_benches::{bench_chunker, bench_key, chunks, pseudo_random, INPUT_LEN};
 
 fn blob_id(c: &mut Criterion) {
+    photovault_benches::print_backends();
     let key = bench_key();
     let data = pseudo_random(INPUT_LEN, 2);
     let chunks = chunks(&bench_chunker(), &data);

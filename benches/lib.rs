@@ -106,3 +106,61 @@ impl Drop for ScratchDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// Prints the CPU and the SIMD backends the crypto and hashing crates pick on it at run time,
+/// so that every figure says which code it measured. The crates choose by CPU features when
+/// they first run (chacha20 0.10 and blake3 1.8: AVX-512 F+VL, else AVX2, else SSE; poly1305
+/// 0.9: AVX2, else portable code); this reads the same features and names the choice.
+/// chacha20's AVX-512 backend exists only in builds with `--cfg chacha20_avx512`, which
+/// `.cargo/config.toml` sets for this workspace.
+pub fn print_backends() {
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    eprintln!("cpu: {model}");
+    #[cfg(target_arch = "x86_64")]
+    {
+        let avx512 = std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512vl");
+        let avx2 = std::is_x86_feature_detected!("avx2");
+        let flags: Vec<&str> = [
+            ("avx512f", std::is_x86_feature_detected!("avx512f")),
+            ("avx512vl", std::is_x86_feature_detected!("avx512vl")),
+            ("avx2", avx2),
+            ("sse4.1", std::is_x86_feature_detected!("sse4.1")),
+            ("vaes", std::is_x86_feature_detected!("vaes")),
+            ("sha", std::is_x86_feature_detected!("sha")),
+        ]
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect();
+        let wide = |fallback: &'static str| {
+            if avx512 {
+                "avx512"
+            } else if avx2 {
+                "avx2"
+            } else {
+                fallback
+            }
+        };
+        eprintln!("cpu flags: {}", flags.join(" "));
+        eprintln!(
+            "backends: chacha20 {}, poly1305 {}, blake3 {}",
+            wide("sse2"),
+            if avx2 { "avx2" } else { "portable" },
+            wide(if std::is_x86_feature_detected!("sse4.1") {
+                "sse41"
+            } else {
+                "sse2"
+            }),
+        );
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    eprintln!("backends: chosen by each crate for this architecture (see their docs)");
+}

@@ -11,6 +11,7 @@ use photovault_core::format::blob::{
 use photovault_core::PackId;
 
 fn sealing(c: &mut Criterion) {
+    photovault_benches::print_backends();
     let key = bench_key();
     let data = pseudo_random(INPUT_LEN, 4);
     let chunks = chunks(&bench_chunker(), &data);
