@@ -60,21 +60,53 @@ pub fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
     }
 }
 
+/// One entry below a walked folder.
+#[derive(Debug)]
+pub struct Entry {
+    /// Its path relative to the walked folder.
+    pub relative: PathBuf,
+    /// Its full path.
+    pub path: PathBuf,
+    /// Its own metadata (a symlink's, not its target's).
+    pub metadata: fs::Metadata,
+}
+
+/// Every entry below `root` (not `root` itself), depth first, each folder's entries sorted by
+/// name bytes, without following symlinks: the one tree walker of every test suite.
+pub fn walk(root: &Path) -> io::Result<Vec<Entry>> {
+    fn visit(root: &Path, dir: &Path, out: &mut Vec<Entry>) -> io::Result<()> {
+        let mut names: Vec<_> = fs::read_dir(dir)?
+            .map(|e| e.map(|e| e.file_name()))
+            .collect::<io::Result<_>>()?;
+        names.sort();
+        for name in names {
+            let path = dir.join(name);
+            let metadata = fs::symlink_metadata(&path)?;
+            let is_dir = metadata.is_dir();
+            let relative = path.strip_prefix(root).expect("below root").to_path_buf();
+            out.push(Entry {
+                relative,
+                path: path.clone(),
+                metadata,
+            });
+            if is_dir {
+                visit(root, &path, out)?;
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    visit(root, root, &mut out)?;
+    Ok(out)
+}
+
 /// The content of every regular file below `root`, by path relative to it (symlinks are
 /// not followed).
 pub fn contents(root: &Path) -> io::Result<BTreeMap<PathBuf, Vec<u8>>> {
     let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir)? {
-            let path = entry?.path();
-            let meta = fs::symlink_metadata(&path)?;
-            if meta.is_dir() {
-                stack.push(path);
-            } else if meta.is_file() {
-                let relative = path.strip_prefix(root).expect("below root").to_path_buf();
-                out.insert(relative, fs::read(&path)?);
-            }
+    for entry in walk(root)? {
+        if entry.metadata.is_file() {
+            out.insert(entry.relative, fs::read(&entry.path)?);
         }
     }
     Ok(out)
@@ -103,6 +135,9 @@ mod tests {
         copy_tree(&dir.join("a"), &copy).unwrap();
         let read = contents(&copy).unwrap();
         assert_eq!(read[Path::new("b.bin")], random_bytes(3_000_001, 9));
+        let walked: Vec<_> = walk(&dir).unwrap().into_iter().map(|e| e.relative).collect();
+        let expected = ["a", "a/b.bin", "copy", "copy/b.bin"];
+        assert_eq!(walked, expected.map(PathBuf::from));
         fs::remove_dir_all(&dir).unwrap();
     }
 }

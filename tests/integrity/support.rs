@@ -29,24 +29,11 @@ pub fn copy_dir(from: &Path, to: &Path) {
 
 /// Everything below `root` as (relative path, file type), depth first, sorted by name bytes.
 pub fn walk(root: &Path) -> Vec<(PathBuf, fs::FileType)> {
-    fn visit(root: &Path, rel: &Path, out: &mut Vec<(PathBuf, fs::FileType)>) {
-        let mut entries: Vec<_> = fs::read_dir(root.join(rel))
-            .unwrap()
-            .map(|e| e.unwrap())
-            .collect();
-        entries.sort_by_key(|e| e.file_name());
-        for e in entries {
-            let path = rel.join(e.file_name());
-            let kind = e.file_type().unwrap();
-            out.push((path.clone(), kind));
-            if kind.is_dir() {
-                visit(root, &path, out);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    visit(root, Path::new(""), &mut out);
-    out
+    photovault_testkit::files::walk(root)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.relative, e.metadata.file_type()))
+        .collect()
 }
 
 /// Escapes bytes for a manifest line: everything outside 0x21..=0x7e, and `\`, as `\xNN`.

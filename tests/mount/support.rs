@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::Read;
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -270,41 +270,25 @@ pub struct Seen {
 /// Every entry below `root` by relative path (raw bytes), without following symlinks.
 pub fn walk(root: &Path) -> BTreeMap<Vec<u8>, Seen> {
     let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            let meta = fs::symlink_metadata(&path).unwrap();
-            let ft = meta.file_type();
-            let kind = if ft.is_dir() {
-                'd'
-            } else if ft.is_symlink() {
-                'l'
-            } else {
-                'f'
-            };
-            let rel = path
-                .strip_prefix(root)
-                .unwrap()
-                .as_os_str()
-                .as_bytes()
-                .to_vec();
-            out.insert(
-                rel,
-                Seen {
-                    kind,
-                    mode: meta.mode() & 0o7777,
-                    uid: meta.uid(),
-                    gid: meta.gid(),
-                    size: if kind == 'f' { meta.len() } else { 0 },
-                    mtime: (kind != 'l').then(|| (meta.mtime(), meta.mtime_nsec())),
-                    target: (kind == 'l').then(|| fs::read_link(&path).unwrap().into_os_string()),
-                },
-            );
-            if kind == 'd' {
-                stack.push(path);
-            }
-        }
+    for entry in photovault_testkit::files::walk(root).unwrap() {
+        let (meta, ft) = (&entry.metadata, entry.metadata.file_type());
+        let kind = if ft.is_dir() {
+            'd'
+        } else if ft.is_symlink() {
+            'l'
+        } else {
+            'f'
+        };
+        let seen = Seen {
+            kind,
+            mode: meta.mode() & 0o7777,
+            uid: meta.uid(),
+            gid: meta.gid(),
+            size: if kind == 'f' { meta.len() } else { 0 },
+            mtime: (kind != 'l').then(|| (meta.mtime(), meta.mtime_nsec())),
+            target: (kind == 'l').then(|| fs::read_link(&entry.path).unwrap().into_os_string()),
+        };
+        out.insert(entry.relative.into_os_string().into_vec(), seen);
     }
     out
 }

@@ -216,17 +216,11 @@ fn restoring_a_single_file_of_a_snapshot_puts_it_into_the_target() {
 
 /// Every path below `dir`, relative to it, sorted.
 fn all_paths(dir: &Path) -> Vec<String> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-        for entry in fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            out.push(path.strip_prefix(root).unwrap().display().to_string());
-            if path.is_dir() {
-                walk(root, &path, out);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
+    let mut out: Vec<String> = photovault_testkit::files::walk(dir)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.relative.display().to_string())
+        .collect();
     out.sort();
     out
 }

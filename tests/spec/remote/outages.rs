@@ -42,20 +42,20 @@ fn skip(why: &str) {
 
 /// Files below `dir`, at any depth, whose name does not start with a dot.
 fn objects_under(dir: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .map(|e| {
-            let path = e.path();
-            if path.is_dir() {
-                objects_under(&path)
-            } else {
-                usize::from(!e.file_name().to_string_lossy().starts_with('.'))
-            }
-        })
-        .sum()
+    files_under(dir)
+        .iter()
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .count()
+}
+
+/// Files below `dir`, at any depth (none when it does not exist yet).
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    photovault_testkit::files::walk(dir)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| !e.metadata.is_dir())
+        .map(|e| e.path)
+        .collect()
 }
 
 /// An s3s-fs of the test's own, serving `root` on a loopback port.
@@ -264,7 +264,7 @@ fn a_full_remote_disk_fails_the_backup_cleanly_and_a_later_one_completes() {
         "the message says what is likely wrong: {out}"
     );
     // No half-written object is left behind under a temporary name.
-    let left: Vec<_> = walk(&disk.0)
+    let left: Vec<_> = files_under(&disk.0)
         .into_iter()
         .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(".tmp"))
         .collect();
@@ -279,19 +279,6 @@ fn a_full_remote_disk_fails_the_backup_cleanly_and_a_later_one_completes() {
     pv.run(["restore", "latest", "--target", target.to_str().unwrap()])
         .success();
     assert_same_tree(&photos, &restored_path(&target, &photos));
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
 
 #[test]

@@ -30,19 +30,13 @@ fn folder_of(server: Server, location: &str) -> Option<PathBuf> {
 
 /// The largest file below `dir`: with one photo per pack, a data pack.
 fn largest_file(dir: &Path) -> PathBuf {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if !entry.file_name().to_string_lossy().starts_with('.') {
-                files.push((entry.metadata().unwrap().len(), path));
-            }
-        }
-    }
-    files.into_iter().max().expect("a pack").1
+    photovault_testkit::files::walk(dir)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.metadata.is_file())
+        .max_by_key(|e| e.metadata.len())
+        .expect("a pack")
+        .path
 }
 
 fn damaged_pack_is_cut_out_and_the_rest_restores(server: Server) {

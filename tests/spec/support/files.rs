@@ -37,24 +37,14 @@ pub fn dir_size(dir: &Path) -> u64 {
     total
 }
 
-/// Every file below `dir` as (path relative to `dir`, size).
+/// Every file below `dir` as (path relative to `dir`, size), sorted.
 pub fn list_files(dir: &Path) -> Vec<(PathBuf, u64)> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<(PathBuf, u64)>) {
-        for entry in fs::read_dir(dir).expect("list folder") {
-            let entry = entry.expect("list folder");
-            let meta = fs::symlink_metadata(entry.path()).expect("stat");
-            if meta.is_dir() {
-                walk(root, &entry.path(), out);
-            } else {
-                let rel = entry.path().strip_prefix(root).unwrap().to_path_buf();
-                out.push((rel, meta.len()));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
+    photovault_testkit::files::walk(dir)
+        .expect("list folder")
+        .into_iter()
+        .filter(|e| !e.metadata.is_dir())
+        .map(|e| (e.relative, e.metadata.len()))
+        .collect()
 }
 
 /// Sets a path's mode bits exactly.
