@@ -112,7 +112,7 @@ impl TempFile {
     /// A new empty file in the system's temporary folder, named `photovault-*.EXTENSION`.
     pub(crate) fn create(extension: &str) -> std::io::Result<TempFile> {
         let mut random = [0u8; 8];
-        getrandom::getrandom(&mut random).map_err(std::io::Error::other)?;
+        getrandom::getrandom(&mut random).map_err(|e| std::io::Error::other(e.to_string()))?;
         let path = std::env::temp_dir().join(format!(
             "photovault-thumbnail-{}.{extension}",
             hex::encode(random)
