@@ -196,10 +196,10 @@ impl IndexedRepository {
         if total != node.size {
             return Err(Error::damaged(
                 format!("the content of {}", path.display()),
-                Damage::Malformed(format!(
-                    "its blobs add up to {total} bytes, the snapshot records {}",
-                    node.size
-                )),
+                Damage::Malformed(crate::Malformed::FileSize {
+                    total,
+                    recorded: node.size,
+                }),
             ));
         }
         Ok(out)

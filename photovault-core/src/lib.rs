@@ -29,7 +29,9 @@
 //!   [`RestoreProgress`]; [`CheckOptions`], [`CheckReport`], [`CheckProgress`]. Every
 //!   progress method has a no-op default and `()` implements them all. An entry that could
 //!   not be backed up or restored is an [`EntryReport`]; everything else is an [`Error`]
-//!   (with the exit code `pvault` uses, [`Error::exit_code`]).
+//!   (with the exit code `pvault` uses, [`Error::exit_code`]). A stored object that cannot
+//!   be used is [`Error::Damaged`] with its [`Damage`]; one that decrypts but does not
+//!   decode says which structure and which value was wrong ([`Malformed`]).
 //! - What a snapshot holds: [`Snapshot`], [`Tree`], [`Node`], [`MediaInfo`], and the ids
 //!   ([`SnapshotId`], [`BlobId`], …).
 //! - [`browse`]: folders, files read by byte range and the photo timeline of any snapshot,
@@ -142,7 +144,7 @@ pub use crypto::KdfParams;
 pub use depth::MAX_DEPTH;
 pub use dump::{ArchiveFormat, DumpOutcome};
 pub use entry_report::{EntryProblem, EntryReport};
-pub use error::{Damage, Error, Result};
+pub use error::{Damage, Error, Malformed, Result};
 pub use format::snapshot::{Snapshot, SnapshotSummary};
 pub use format::tree::{MediaInfo, Node, NodeKind, Timestamp, Tree};
 pub use history::{

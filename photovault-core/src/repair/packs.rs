@@ -73,10 +73,7 @@ impl IndexedRepository {
         if out.is_empty() {
             return Err(Error::damaged(
                 format!("pack {}", pack.short()),
-                crate::Damage::Malformed(
-                    "neither a readable header nor index entries; remove it by hand if it is not needed"
-                        .into(),
-                ),
+                crate::Damage::Malformed(crate::Malformed::PackUnknown),
             ));
         }
         Ok(out)

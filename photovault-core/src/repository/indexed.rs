@@ -137,7 +137,7 @@ impl IndexedRepository {
         match plain.first() {
             _ if stored_as_data => Err(Error::damaged(
                 shown(),
-                Damage::Malformed("it is a file's content, not a folder's tree".into()),
+                Damage::Malformed(crate::Malformed::ContentNotTree),
             )),
             Some(&version) if version > TREE_VERSION => Err(Error::UnsupportedVersion {
                 what: shown(),

@@ -384,7 +384,7 @@ impl Repository {
         if hex::decode(&config.id).map(|b| b.len()) != Ok(32) {
             return Err(Error::damaged(
                 "config",
-                Damage::Malformed("repository id is not 32 hex bytes".into()),
+                Damage::Malformed(crate::Malformed::RepositoryId),
             ));
         }
         Ok(Self::assemble(
