@@ -94,7 +94,10 @@ fn lookups(c: &mut Criterion) {
             .open_options(OpenOptions::default().cache_dir(scratch.path().join("cache")));
         init.chunker = TINY;
         let backend = Arc::new(LocalBackend::new(scratch.path().join("repo")));
-        let repo = Repository::init(backend, b"bench", &init).unwrap();
+        let repo = Repository::init(backend, b"bench", &init)
+            .unwrap()
+            .to_indexed()
+            .unwrap();
         let paths = [source.clone()];
         let mut options = BackupOptions::default().host("bench");
         options.parent = ParentChoice::None;

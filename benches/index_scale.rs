@@ -45,7 +45,9 @@ use photovault_core::crypto::OVERHEAD;
 use photovault_core::format::blob::{BlobEntry, BlobKind, Compression};
 use photovault_core::format::index_file::{IndexFile, IndexedPack};
 use photovault_core::index::FLUSH_BLOBS;
-use photovault_core::{BlobId, InitOptions, KdfParams, OpenOptions, PackId, Repository};
+use photovault_core::{
+    BlobId, IndexedRepository, InitOptions, KdfParams, OpenOptions, PackId, Repository,
+};
 
 const USAGE: &str = "usage:
   index-scale build --dir DIR [--chunks N]
@@ -132,6 +134,9 @@ fn build(args: &Args) -> Result<(), String> {
     let open_time = start.elapsed();
     eprintln!("  building the index cache ...");
     let start = Instant::now();
+    let repo = repo
+        .to_indexed()
+        .map_err(|e| format!("loading the index: {e}"))?;
     let indexed = repo
         .indexed_blobs()
         .map_err(|e| format!("loading the index: {e}"))?;
@@ -256,6 +261,9 @@ fn query(args: &Args) -> Result<(), String> {
         .map_err(|e| format!("open: {e}"))?;
     let open_time = start.elapsed();
     let start = Instant::now();
+    let repo = repo
+        .to_indexed()
+        .map_err(|e| format!("loading the index: {e}"))?;
     let indexed = repo
         .indexed_blobs()
         .map_err(|e| format!("loading the index: {e}"))?;
@@ -386,7 +394,7 @@ impl Checked {
 
 /// `count` lookups alternating between a random stored chunk and an id never stored. The
 /// ids are generated as they go, so no list of them inflates the memory figures.
-fn lookups(repo: &Repository, n: u64, stream: u64, count: u64) -> Result<Checked, String> {
+fn lookups(repo: &IndexedRepository, n: u64, stream: u64, count: u64) -> Result<Checked, String> {
     let mut checked = Checked::default();
     for j in 0..count {
         let r = mix(STREAM_LOOKUP + (stream << 8), j);

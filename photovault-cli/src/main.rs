@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 use photovault_core::routine::{self, load_profile, Profile, RepositoryProfile};
-use photovault_core::{backend, Error, OpenOptions, Repository};
+use photovault_core::{backend, Error, IndexedRepository, OpenOptions, Repository};
 
 use cli::{Cli, Command, GlobalArgs};
 
@@ -196,13 +196,18 @@ impl Context {
         Ok(repo)
     }
 
+    /// Opens the repository and loads its index, for commands that read or store blobs.
+    pub fn open_indexed(&self) -> Result<IndexedRepository, CliError> {
+        Ok(self.open()?.to_indexed()?)
+    }
+
     /// Opens the repository at `location` that a command reads from besides its own (the
-    /// source of `copy`); errors name it as the source.
+    /// source of `copy`), with its index; errors name it as the source.
     pub fn open_source(
         &self,
         location: &str,
         password_file: Option<&std::path::Path>,
-    ) -> Result<Repository, CliError> {
+    ) -> Result<IndexedRepository, CliError> {
         let named = |e: Error| {
             let mut err = CliError::from(e);
             err.message = format!("source repository {location}: {}", err.message);
@@ -221,7 +226,9 @@ impl Context {
             }));
         }
         let password = password::source_password(password_file)?;
-        Repository::open(backend, &password, &self.open_options()).map_err(named)
+        Repository::open(backend, &password, &self.open_options())
+            .and_then(|repo| repo.to_indexed())
+            .map_err(named)
     }
 
     /// Whether to print human-readable progress and summaries.

@@ -43,6 +43,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         Err(e) => return Err(e.into()),
     };
+    // Load the index once: every operation below that reads or stores blobs uses it.
+    let repo = repo.to_indexed()?;
 
     // Back up the folder.
     let options = BackupOptions::default().tag("example");

@@ -229,9 +229,10 @@ pub fn decompress_into(
 
 fn check_stored_length(stored: usize, raw_length: usize) -> Result<(), Damage> {
     if stored != raw_length {
-        return Err(Damage::Malformed(format!(
-            "{stored} bytes where {raw_length} were recorded"
-        )));
+        return Err(Damage::Malformed(crate::Malformed::StoredLength {
+            stored: stored as u64,
+            recorded: raw_length as u64,
+        }));
     }
     Ok(())
 }

@@ -16,7 +16,7 @@ use crate::error::{Damage, Error, Result};
 use crate::format::blob::BlobLocation;
 use crate::format::snapshot::Snapshot;
 use crate::format::tree::{Node, NodeKind, Timestamp};
-use crate::repository::{RepoInner, Repository};
+use crate::repository::IndexedRepository;
 
 /// How many blobs of a dumped file are read ahead of the one being written.
 const READ_AHEAD_BLOBS: usize = 4;
@@ -30,7 +30,7 @@ pub enum ArchiveFormat {
     Tar,
 }
 
-/// What [`Repository::dump`] wrote.
+/// What [`IndexedRepository::dump`] wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DumpOutcome {
     /// Whether the output is an archive (a folder or symlink was asked for) rather than
@@ -45,11 +45,11 @@ pub struct DumpOutcome {
     /// Bytes of file content written.
     pub bytes: u64,
     /// Entries left out because their names are not safe path components, as listed by
-    /// [`Repository::ls`].
+    /// [`IndexedRepository::ls`].
     pub skipped: Vec<String>,
 }
 
-impl Repository {
+impl IndexedRepository {
     /// Writes the entry at `path` of `snapshot` to `out`: a file's content as it is, a
     /// folder (or a symlink) as an archive in `format`. Fails with
     /// [`Error::PathNotInSnapshot`] for a path the snapshot does not have, with
@@ -138,7 +138,7 @@ impl Repository {
                 outcome.bytes += node.size;
                 let blobs = self.locate_content(node, path)?;
                 let content = Content {
-                    repo: &self.inner,
+                    repo: self,
                     blobs: blobs.into_iter(),
                     current: Vec::new(),
                     at: 0,
@@ -159,7 +159,7 @@ impl Repository {
     /// ones, at most [`READ_AHEAD_BLOBS`] ahead. Returns the bytes written.
     fn write_content(&self, blobs: Vec<BlobLocation>, out: &mut dyn Write) -> Result<u64> {
         let (send, receive) = crossbeam_channel::bounded::<Result<Vec<u8>>>(READ_AHEAD_BLOBS);
-        let repo = &self.inner;
+        let repo = self;
         std::thread::scope(|scope| {
             // Owned here, so that an early return drops it and the reader stops sending.
             let receive = receive;
@@ -185,7 +185,7 @@ impl Repository {
     /// Where each blob of a file is, checking that they add up to its recorded size (an
     /// archive's header announces the size before the content).
     fn locate_content(&self, node: &Node, path: &Path) -> Result<Vec<BlobLocation>> {
-        let index = self.inner.index()?;
+        let index = self.index();
         let mut total = 0u64;
         let mut out = Vec::with_capacity(node.content.len());
         for id in &node.content {
@@ -196,10 +196,10 @@ impl Repository {
         if total != node.size {
             return Err(Error::damaged(
                 format!("the content of {}", path.display()),
-                Damage::Malformed(format!(
-                    "its blobs add up to {total} bytes, the snapshot records {}",
-                    node.size
-                )),
+                Damage::Malformed(crate::Malformed::FileSize {
+                    total,
+                    recorded: node.size,
+                }),
             ));
         }
         Ok(out)
@@ -208,7 +208,7 @@ impl Repository {
 
 /// A file's content as a reader, one blob in memory at a time.
 struct Content<'a> {
-    repo: &'a RepoInner,
+    repo: &'a IndexedRepository,
     blobs: std::vec::IntoIter<BlobLocation>,
     current: Vec<u8>,
     at: usize,
@@ -244,8 +244,8 @@ impl std::fmt::Display for ReadFailed {
 impl std::error::Error for ReadFailed {}
 
 /// Reads a blob where the index places it, or from another pack holding it intact.
-fn read_located(repo: &RepoInner, location: &BlobLocation) -> Result<Vec<u8>> {
-    repo.read_blob_at(location).or_else(|first| {
+fn read_located(repo: &IndexedRepository, location: &BlobLocation) -> Result<Vec<u8>> {
+    repo.inner.read_blob_at(location).or_else(|first| {
         repo.read_blob_avoiding(&location.entry.id, Some(location))
             .map_err(|_| first)
     })

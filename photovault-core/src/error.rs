@@ -32,9 +32,169 @@ pub enum Damage {
     /// Decompression failed or produced a size other than the recorded one.
     #[error("decompression failed: {0}")]
     Decompression(String),
-    /// The decrypted bytes do not decode as the expected structure.
+    /// The decrypted bytes do not decode as the expected structure: which structure, and
+    /// what in it.
     #[error("malformed: {0}")]
-    Malformed(String),
+    Malformed(Malformed),
+}
+
+/// What was wrong with a structure that decrypted but does not decode ([`Damage::Malformed`]),
+/// with the values found, so that a program can tell cases apart without reading messages.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Malformed {
+    /// A JSON object (config, snapshot, key file) does not parse as its structure.
+    #[error("JSON: {0}")]
+    Json(String),
+    /// The object is longer than readers accept (SPEC §2.3).
+    #[error("longer than the {max} bytes readers accept")]
+    TooLong {
+        /// The most readers accept for its kind.
+        max: u64,
+    },
+    /// A config value is out of its valid range (SPEC §5): which, and why.
+    #[error("{0}")]
+    ConfigValue(String),
+    /// The repository id in the config is not 32 bytes in hex.
+    #[error("repository id is not 32 hex bytes")]
+    RepositoryId,
+    /// A key file names a key derivation other than Argon2id.
+    #[error("unknown kdf '{0}'")]
+    UnknownKdf(String),
+    /// A key file asks for more Argon2 work than any reader does (or less than it takes).
+    #[error("Argon2 parameters out of range")]
+    KdfOutOfRange,
+    /// Argon2 refused a key file's parameters.
+    #[error("Argon2 parameters: {0}")]
+    KdfParams(String),
+    /// Argon2 failed on a key file's parameters or salt.
+    #[error("Argon2: {0}")]
+    Kdf(String),
+    /// A key file's salt is not hex.
+    #[error("salt is not hex")]
+    SaltNotHex,
+    /// A key file's wrapped key is not hex.
+    #[error("wrapped key is not hex")]
+    WrappedKeyNotHex,
+    /// A key file's key unwraps to the wrong number of bytes.
+    #[error("wrapped key has the wrong length")]
+    WrappedKeyLength,
+    /// An index file's name is not an id.
+    #[error("name is not an id")]
+    NameNotId,
+    /// An index file of an unknown version.
+    #[error("index version {0}")]
+    IndexVersion(u8),
+    /// Bytes follow the last pack of an index file.
+    #[error("{0} trailing bytes after the index")]
+    IndexTrailing(usize),
+    /// One pack's listing in an index file is wrong.
+    #[error("pack {}: {damage}", pack.short())]
+    IndexedPack {
+        /// The pack listed.
+        pack: crate::id::PackId,
+        /// What is wrong with its listing.
+        damage: Box<Damage>,
+    },
+    /// A blob record names an unknown kind.
+    #[error("unknown blob kind {0}")]
+    UnknownBlobKind(u8),
+    /// A blob record names an unknown compression.
+    #[error("unknown compression {0}")]
+    UnknownCompression(u8),
+    /// A blob record is shorter than sealing adds to any blob.
+    #[error("blob length {0} is below the seal overhead")]
+    BlobBelowOverhead(u32),
+    /// A listing (`what`: pack header or index) of a version that does not admit a kind
+    /// lists a blob of that kind.
+    #[error("{what} of version {version} lists blob {} of kind {kind}", blob.short())]
+    KindNotAdmitted {
+        /// Pack header or index.
+        what: &'static str,
+        /// The listing's version.
+        version: u8,
+        /// The blob.
+        blob: crate::id::BlobId,
+        /// Its kind's number.
+        kind: u8,
+    },
+    /// A blob overlaps another or lies outside its pack's blob area.
+    #[error("blob {} at {offset}+{length} overlaps another or lies outside the pack", blob.short())]
+    BlobOutsidePack {
+        /// The blob.
+        blob: crate::id::BlobId,
+        /// Its offset.
+        offset: u32,
+        /// Its stored length.
+        length: u32,
+    },
+    /// A pack header of an unknown version.
+    #[error("pack header version {0}")]
+    PackHeaderVersion(u8),
+    /// A pack header's blob count does not fit its length.
+    #[error("pack header announces {count} blobs in {bytes} bytes")]
+    PackHeaderCount {
+        /// Blobs announced.
+        count: usize,
+        /// Bytes of records.
+        bytes: usize,
+    },
+    /// A pack's trailer gives a header longer than the pack.
+    #[error("header length {0} exceeds the pack")]
+    HeaderLength(u64),
+    /// A pack that neither has a readable header nor index entries (repair cannot tell
+    /// what it holds).
+    #[error("neither a readable header nor index entries; remove it by hand if it is not needed")]
+    PackUnknown,
+    /// A blob's plaintext is not as long as the index records.
+    #[error("{actual} bytes where the index records {recorded}")]
+    PlaintextLength {
+        /// Bytes decrypted and decompressed.
+        actual: u64,
+        /// Bytes the index records.
+        recorded: u32,
+    },
+    /// Decompressed data is not as long as recorded.
+    #[error("{stored} bytes where {recorded} were recorded")]
+    StoredLength {
+        /// Bytes found.
+        stored: u64,
+        /// Bytes recorded.
+        recorded: u64,
+    },
+    /// A file's blobs do not add up to the size its snapshot records.
+    #[error("its blobs add up to {total} bytes, the snapshot records {recorded}")]
+    FileSize {
+        /// What the blobs add up to.
+        total: u64,
+        /// The recorded size.
+        recorded: u64,
+    },
+    /// A tree of a version this reader does not know.
+    #[error("tree version {0} (this photovault reads {TREE_VERSION})", TREE_VERSION = crate::format::tree::TREE_VERSION)]
+    TreeVersion(u8),
+    /// A tree's body does not decode.
+    #[error("tree: {0}")]
+    TreeBody(String),
+    /// Bytes follow a tree's last entry.
+    #[error("{0} trailing bytes after tree")]
+    TreeTrailing(usize),
+    /// A tree entry's timestamp has a nanosecond part of a second or more.
+    #[error("entry {name:?}: {field} has {nanos} nanoseconds (must be below 1e9)")]
+    Nanoseconds {
+        /// The entry's name, as shown.
+        name: String,
+        /// `mtime` or `ctime`.
+        field: &'static str,
+        /// The nanoseconds found.
+        nanos: u32,
+    },
+    /// A tree does not decode back as the tree that was encoded (a writer's check).
+    #[error("tree does not read back as written")]
+    TreeRoundTrip,
+    /// A blob named as a folder's tree is stored as a file's content.
+    #[error("it is a file's content, not a folder's tree")]
+    ContentNotTree,
 }
 
 /// Everything that can go wrong in photovault.

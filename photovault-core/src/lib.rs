@@ -6,21 +6,32 @@
 //! ## What a program uses
 //!
 //! - [`Repository`]: [`Repository::init`] and [`Repository::open`] (with [`InitOptions`],
-//!   [`OpenOptions`]), then one method per operation: [`Repository::backup`],
-//!   [`Repository::restore`], [`Repository::check`], [`Repository::repair_index`] and the
-//!   other repairs, [`Repository::ls`], [`Repository::snapshots`], keys and locks.
-//! - Looking into history ([`history`]): [`Repository::diff`] ([`Change`], [`DiffSummary`]),
-//!   [`Repository::find`] ([`FindQuery`], [`FindMatch`]), [`Repository::stats`]
-//!   ([`StatsMode`], [`Stats`]); and [`Repository::tag`] ([`TagChange`]) and
-//!   [`Repository::dump`] (one file's bytes, or a folder as a tar archive).
-//! - [`forget`]: retention policies ([`forget::Policy`]), [`Repository::plan_forget`] and
-//!   [`Repository::forget`], and the last-copy guard ([`Repository::last_copies`]).
+//!   [`OpenOptions`]) give an opened repository: its config and key, and what needs no
+//!   more: [`Repository::snapshots`], keys, locks, [`Repository::tag`],
+//!   [`Repository::forget`], [`Repository::repair_index`].
+//! - [`IndexedRepository`]: [`Repository::to_indexed`] loads the index, once per process
+//!   (clones share it). Every operation that reads or stores blobs is one of its methods:
+//!   [`IndexedRepository::backup`], [`IndexedRepository::restore`],
+//!   [`IndexedRepository::check`], [`IndexedRepository::ls`],
+//!   [`IndexedRepository::copy_from`], [`IndexedRepository::plan_prune`], the other repairs.
+//!   It dereferences to its [`Repository`], and its locks bring the index up to date
+//!   ([`IndexedRepository::lock`]).
+//! - Looking into history ([`history`]): [`IndexedRepository::diff`] ([`Change`],
+//!   [`DiffSummary`]), [`IndexedRepository::find`] ([`FindQuery`], [`FindMatch`]),
+//!   [`IndexedRepository::stats`] ([`StatsMode`], [`Stats`]); and [`Repository::tag`]
+//!   ([`TagChange`]) and [`IndexedRepository::dump`] (one file's bytes, or a folder as a
+//!   tar archive).
+//! - [`forget`]: retention policies ([`forget::Policy`]), [`IndexedRepository::plan_forget`]
+//!   (the last-copy guard reads trees, [`IndexedRepository::last_copies`]) and
+//!   [`Repository::forget`].
 //! - Each operation's options, outcome and progress trait: [`BackupOptions`],
 //!   [`BackupOutcome`], [`BackupProgress`]; [`RestoreOptions`], [`RestoreOutcome`],
 //!   [`RestoreProgress`]; [`CheckOptions`], [`CheckReport`], [`CheckProgress`]. Every
 //!   progress method has a no-op default and `()` implements them all. An entry that could
 //!   not be backed up or restored is an [`EntryReport`]; everything else is an [`Error`]
-//!   (with the exit code `pvault` uses, [`Error::exit_code`]).
+//!   (with the exit code `pvault` uses, [`Error::exit_code`]). A stored object that cannot
+//!   be used is [`Error::Damaged`] with its [`Damage`]; one that decrypts but does not
+//!   decode says which structure and which value was wrong ([`Malformed`]).
 //! - What a snapshot holds: [`Snapshot`], [`Tree`], [`Node`], [`MediaInfo`], and the ids
 //!   ([`SnapshotId`], [`BlobId`], …).
 //! - [`browse`]: folders, files read by byte range and the photo timeline of any snapshot,
@@ -56,12 +67,13 @@
 //! std::fs::create_dir_all(&photos).unwrap();
 //! std::fs::write(photos.join("beach.jpg"), b"\xFF\xD8\xFF pretend this is a photo").unwrap();
 //!
-//! // Create an encrypted repository (small Argon2 parameters keep the example fast).
+//! // Create an encrypted repository (small Argon2 parameters keep the example fast), and
+// load its index (empty yet): backup and restore read and store blobs.
 //! let backend = Arc::new(LocalBackend::new(dir.path().join("repo")));
 //! let options = InitOptions::default()
 //!     .kdf(KdfParams { memory_kib: 1024, iterations: 1, parallelism: 1 })
 //!     .open_options(OpenOptions::default().no_cache(true));
-//! let repo = Repository::init(backend, b"correct horse", &options)?;
+//! let repo = Repository::init(backend, b"correct horse", &options)?.to_indexed()?;
 //!
 //! // Back up the folder, then restore it elsewhere.
 //! let outcome = repo.backup(&[photos.clone()], &BackupOptions::default(), &())?;
@@ -134,7 +146,7 @@ pub use crypto::KdfParams;
 pub use depth::MAX_DEPTH;
 pub use dump::{ArchiveFormat, DumpOutcome};
 pub use entry_report::{EntryProblem, EntryReport};
-pub use error::{Damage, Error, Result};
+pub use error::{Damage, Error, Malformed, Result};
 pub use format::snapshot::{Snapshot, SnapshotSummary};
 pub use format::tree::{MediaInfo, Node, NodeKind, Timestamp, Tree};
 pub use history::{
@@ -157,8 +169,8 @@ pub use thumbnail::{ThumbnailProgress, ThumbnailReport};
 pub use verify_source::{SourceChange, SourceDifference, VerifySourceSummary};
 
 pub use repository::{
-    InitOptions, KeyInfo, LockGuard, LockKind, OpenOptions, Repository, SkippedKeyFile,
-    SnapshotEntry, Unlock, DEFAULT_KDF_LIMIT, DEFAULT_PACK_SIZE,
+    IndexedRepository, InitOptions, KeyInfo, LockGuard, LockKind, OpenOptions, Repository,
+    SkippedKeyFile, SnapshotEntry, Unlock, DEFAULT_KDF_LIMIT, DEFAULT_PACK_SIZE,
 };
 
 /// This library's version, recorded in snapshots.

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::format::snapshot::Snapshot;
 use crate::format::tree::{Node, NodeKind};
 use crate::id::BlobId;
-use crate::repository::Repository;
+use crate::repository::IndexedRepository;
 
 /// One listed entry: its path inside the snapshot and its node (metadata, media info).
 #[derive(Debug, Clone)]
@@ -20,7 +20,7 @@ pub struct LsEntry {
     pub node: Node,
 }
 
-impl Repository {
+impl IndexedRepository {
     /// Calls `each` for every entry below `path` (empty or `/`: the whole snapshot), depth
     /// first, in name order. An entry whose name is not a safe path component (empty, `.`,
     /// `..`, holding `/` or NUL: [`Node::name_problem`] says which) is listed, under its

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::format::snapshot::Snapshot;
 use crate::format::tree::{Node, NodeKind};
 use crate::id::BlobId;
-use crate::repository::Repository;
+use crate::repository::IndexedRepository;
 use crate::source::node_from_metadata;
 
 thread_local! {
@@ -85,7 +85,7 @@ impl VerifySourceSummary {
     }
 }
 
-impl Repository {
+impl IndexedRepository {
     /// Compares the local files at `paths` (absolute; empty: the snapshot's own paths) with
     /// `snapshot`, calling `each` for every file that differs, in path order per folder.
     /// Files whose size and modification time match are read and cut into chunks as backup

@@ -14,7 +14,7 @@
 //!
 //! ```no_run
 //! # fn run(repo: photovault_core::Repository) -> Result<(), photovault_serve::StartError> {
-//! let server = photovault_serve::start(repo, photovault_serve::ServeOptions::default())?;
+//! let server = photovault_serve::start(repo.to_indexed()?, photovault_serve::ServeOptions::default())?;
 //! println!("open {}", server.url());
 //! server.wait();
 //! # Ok(()) }
@@ -32,7 +32,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use photovault_core::browse::{BrowseOptions, Browser};
-use photovault_core::Repository;
+use photovault_core::IndexedRepository;
 
 pub use auth::Access;
 
@@ -175,7 +175,7 @@ impl Drop for Server {
 }
 
 /// Starts serving `repo` on a thread of its own; returns once it listens.
-pub fn start(repo: Repository, options: ServeOptions) -> Result<Server, StartError> {
+pub fn start(repo: IndexedRepository, options: ServeOptions) -> Result<Server, StartError> {
     let access = Access::new(&options)?;
     let lock = repo.lock_for_reading()?;
     let browse = BrowseOptions::default().cache_size(options.cache_size);

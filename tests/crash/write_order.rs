@@ -6,16 +6,19 @@ use std::sync::Arc;
 
 use photovault_core::backend::{Backend, CrashAfter, LocalBackend};
 use photovault_core::{
-    BackupOptions, CheckOptions, InitOptions, KdfParams, OpenOptions, ReadData, Repository,
-    RestoreOptions,
+    BackupOptions, CheckOptions, IndexedRepository, InitOptions, KdfParams, OpenOptions, ReadData,
+    Repository, RestoreOptions,
 };
 
 use crate::support::{contents, copy_tree, write_random};
 
 const PASSWORD: &[u8] = b"write-order";
 
-fn open(backend: Arc<dyn Backend>) -> Repository {
-    Repository::open(backend, PASSWORD, &OpenOptions::default().no_cache(true)).unwrap()
+fn open(backend: Arc<dyn Backend>) -> IndexedRepository {
+    Repository::open(backend, PASSWORD, &OpenOptions::default().no_cache(true))
+        .unwrap()
+        .to_indexed()
+        .unwrap()
 }
 
 #[test]
@@ -34,7 +37,10 @@ fn a_backup_that_dies_at_any_write_leaves_every_snapshot_restorable_and_the_repo
         })
         .pack_size(1 << 20)
         .open_options(OpenOptions::default().no_cache(true));
-    let repo = Repository::init(Arc::new(LocalBackend::new(&clean)), PASSWORD, &options).unwrap();
+    let repo = Repository::init(Arc::new(LocalBackend::new(&clean)), PASSWORD, &options)
+        .unwrap()
+        .to_indexed()
+        .unwrap();
     let first = repo
         .backup(&[src.clone()], &BackupOptions::default(), &())
         .unwrap();
@@ -68,7 +74,9 @@ fn a_backup_that_dies_at_any_write_leaves_every_snapshot_restorable_and_the_repo
         if let Ok(repo) =
             Repository::open(crashing, PASSWORD, &OpenOptions::default().no_cache(true))
         {
-            let _ = repo.backup(&[src.clone()], &BackupOptions::default(), &());
+            if let Ok(repo) = repo.to_indexed() {
+                let _ = repo.backup(&[src.clone()], &BackupOptions::default(), &());
+            }
         }
 
         let repo = open(Arc::new(LocalBackend::new(&dir)));

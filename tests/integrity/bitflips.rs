@@ -29,8 +29,8 @@ use photovault_core::format::index_file::IndexFile;
 use photovault_core::format::key_file::KeyFile;
 use photovault_core::format::sealed_file;
 use photovault_core::{
-    BackupOptions, BlobId, CheckOptions, CheckReport, Error, InitOptions, NodeKind, OpenOptions,
-    PackId, Problem, ReadData, Repository, RestoreOptions, SnapshotId,
+    BackupOptions, BlobId, CheckOptions, CheckReport, Error, IndexedRepository, InitOptions,
+    NodeKind, OpenOptions, PackId, Problem, ReadData, Repository, RestoreOptions, SnapshotId,
 };
 use tempfile::TempDir;
 
@@ -93,7 +93,7 @@ fn master_key(repo: &Path) -> MasterKey {
 
 /// Every file below `tree` with what it needs, as paths from the snapshot's root.
 fn collect_files(
-    repo: &Repository,
+    repo: &IndexedRepository,
     tree: &BlobId,
     prefix: &Path,
     trees_above: &HashSet<BlobId>,
@@ -149,8 +149,10 @@ fn build() -> Fixture {
         .kdf(FAST_KDF)
         .pack_size(1 << 20)
         .open_options(OpenOptions::default().no_cache(true));
-    let repo =
-        Repository::init(Arc::new(LocalBackend::new(&repo_path)), PASSWORD, &options).unwrap();
+    let repo = Repository::init(Arc::new(LocalBackend::new(&repo_path)), PASSWORD, &options)
+        .unwrap()
+        .to_indexed()
+        .unwrap();
     let backup = || {
         let outcome = repo
             .backup(
@@ -253,6 +255,7 @@ impl Fixture {
     fn check(&self) -> photovault_core::Result<CheckReport> {
         open(&self.repo)
             .expect("the repository still opens")
+            .to_indexed()?
             .check(&CheckOptions::default().read_data(ReadData::All), &())
     }
 
@@ -266,7 +269,13 @@ impl Fixture {
         refusal: Option<&str>,
         what: &str,
     ) {
-        let repo = open(&self.repo).unwrap();
+        // The index is loaded whole or not at all: a damaged index file may refuse every
+        // restore before anything is written.
+        let repo = match (open(&self.repo).unwrap().to_indexed(), refusal) {
+            (Ok(repo), _) => repo,
+            (Err(e), Some(refusal)) if e.to_string().contains(refusal) => return,
+            (Err(e), _) => panic!("{what}: the index does not load: {e}"),
+        };
         for (n, info) in self.snapshots.iter().enumerate() {
             if Some(info.id) == unreadable {
                 continue;
@@ -527,7 +536,8 @@ fn damaged_key_file_or_config_fails_to_open_clearly() {
                 // check must still notice that the file is not what was written.
                 assert_eq!(master_key(&fx.repo).to_bytes(), expected_key, "{what}");
                 let p = repo
-                    .check(&CheckOptions::default(), &())
+                    .to_indexed()
+                    .and_then(|repo| repo.check(&CheckOptions::default(), &()))
                     .expect("check runs")
                     .problems;
                 assert!(

@@ -63,7 +63,9 @@ fn checked_in_repository_checks_and_restores_exactly() {
         password.trim_end().as_bytes(),
         &OpenOptions::default().no_cache(true),
     )
-    .expect("the checked-in repository opens with its password");
+    .expect("the checked-in repository opens with its password")
+    .to_indexed()
+    .unwrap();
 
     let report = repo
         .check(&CheckOptions::default().read_data(ReadData::All), &())

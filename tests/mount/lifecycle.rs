@@ -64,7 +64,10 @@ fn the_library_mounts_in_the_background() {
     }
     let backend = Arc::new(LocalBackend::new(&fx.repo));
     let options = OpenOptions::default().cache_dir(scratch("library-cache"));
-    let repo = Repository::open(backend, PASSWORD.as_bytes(), &options).unwrap();
+    let repo = Repository::open(backend, PASSWORD.as_bytes(), &options)
+        .unwrap()
+        .to_indexed()
+        .unwrap();
     let dir = scratch("library").join("mnt");
     fs::create_dir_all(&dir).unwrap();
     // The smallest cache there is: reading the corpus' video evicts as it goes.

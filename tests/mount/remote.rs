@@ -44,7 +44,10 @@ fn a_repository_on_s3_mounts_with_every_file_intact() {
             parallelism: 1,
         })
         .open_options(open.clone());
-    let repo = Repository::init(backend, b"pw", &init).unwrap();
+    let repo = Repository::init(backend, b"pw", &init)
+        .unwrap()
+        .to_indexed()
+        .unwrap();
     repo.backup(&[fx.source.clone()], &BackupOptions::default(), &())
         .unwrap();
 

@@ -59,10 +59,16 @@ fn a_whole_repository_works_in_memory() {
             parallelism: 1,
         })
         .open_options(OpenOptions::default().no_cache(true));
-    let repo = Repository::init(backend.clone(), b"pw", &options).unwrap();
+    let repo = Repository::init(backend.clone(), b"pw", &options)
+        .unwrap()
+        .to_indexed()
+        .unwrap();
     repo.backup(&[photos.clone()], &BackupOptions::default(), &())
         .unwrap();
-    let repo = Repository::open(backend, b"pw", &OpenOptions::default().no_cache(true)).unwrap();
+    let repo = Repository::open(backend, b"pw", &OpenOptions::default().no_cache(true))
+        .unwrap()
+        .to_indexed()
+        .unwrap();
     let latest = repo.find_snapshot("latest").unwrap();
     let target = dir.path().join("target");
     repo.restore(

@@ -311,6 +311,8 @@ fn a_backup_while_an_exclusive_lock_is_held_exits_11() {
         PASSWORD.as_bytes(),
         &OpenOptions::default().no_cache(true),
     )
+    .unwrap()
+    .to_indexed()
     .unwrap();
     let lock = repo.lock(photovault_core::LockKind::Exclusive).unwrap();
     let out = s.pv.run(["backup".as_ref(), src.as_os_str()]).code(11);

@@ -169,7 +169,10 @@ fn a_repository_on_read_only_media_restores_and_checks_with_no_lock() {
     ))));
     let open = |no_lock: bool| {
         let options = OpenOptions::default().no_cache(true).no_lock(no_lock);
-        Repository::open(backend.clone(), PASSWORD.as_bytes(), &options).unwrap()
+        Repository::open(backend.clone(), PASSWORD.as_bytes(), &options)
+            .unwrap()
+            .to_indexed()
+            .unwrap()
     };
     let latest = open(false).find_snapshot("latest").unwrap().snapshot;
     let target = s.path("target");

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 use image::ImageEncoder;
-use photovault_core::{NodeKind, Repository};
+use photovault_core::{IndexedRepository, NodeKind};
 
 use crate::support::*;
 
@@ -46,7 +46,7 @@ fn library(dir: &Path) {
 }
 
 /// The node of `path` (below the snapshot's root folder) in the latest snapshot.
-fn node(repo: &Repository, path: &Path) -> photovault_core::Node {
+fn node(repo: &IndexedRepository, path: &Path) -> photovault_core::Node {
     let latest = repo.find_snapshot("latest").unwrap();
     let node = repo
         .find_path(&latest.snapshot, path.to_str().unwrap())
@@ -56,7 +56,7 @@ fn node(repo: &Repository, path: &Path) -> photovault_core::Node {
 }
 
 /// The thumbnail the repository keeps of the file at `path`, decoded: its size.
-fn thumbnail_size(repo: &Repository, path: &Path) -> Option<(u32, u32)> {
+fn thumbnail_size(repo: &IndexedRepository, path: &Path) -> Option<(u32, u32)> {
     let node = node(repo, path);
     let jpeg = repo.read_thumbnail(&node.content).unwrap()?;
     let image = image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg)

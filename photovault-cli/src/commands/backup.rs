@@ -17,7 +17,7 @@ pub const EXIT_SOURCE_DAMAGED: u8 = 15;
 
 pub fn run(ctx: &Context, args: BackupArgs) -> Result<u8, CliError> {
     let time = args.time.as_deref().map(parse_time).transpose()?;
-    let repo = ctx.open()?;
+    let repo = ctx.open_indexed()?;
     let parent = if args.force {
         ParentChoice::None
     } else if let Some(spec) = &args.parent {

@@ -18,7 +18,7 @@ pub fn run(ctx: &Context, args: CheckArgs) -> Result<u8, CliError> {
         (None, true) => ReadData::All,
         (None, false) => ReadData::None,
     };
-    let repo = ctx.open()?;
+    let repo = ctx.open_indexed()?;
     let mut options = CheckOptions::default().read_data(read_data);
     options.threads = args.threads;
     let progress = Bar::new(ctx.verbose() && std::io::stderr().is_terminal());

@@ -15,7 +15,7 @@ pub fn run(ctx: &Context, args: CopyArgs) -> Result<u8, CliError> {
         )
     })?;
     let source = ctx.open_source(&from, args.from.from_password_file.as_deref())?;
-    let target = ctx.open()?;
+    let target = ctx.open_indexed()?;
     let chosen = source
         .select_snapshots(&args.snapshots, &args.filter.filter())
         .map_err(|e| {

@@ -9,7 +9,7 @@ use crate::terminal::safe;
 use crate::{CliError, Context};
 
 pub fn run(ctx: &Context, args: DiffArgs) -> Result<u8, CliError> {
-    let repo = ctx.open()?;
+    let repo = ctx.open_indexed()?;
     let from = repo.find_snapshot(&args.snapshot1)?;
     let to = repo.find_snapshot(&args.snapshot2)?;
     let path = args.path.as_deref().unwrap_or("/");

@@ -21,7 +21,7 @@ pub fn run(ctx: &Context, args: DumpArgs) -> Result<u8, CliError> {
             )))
         }
     };
-    let repo = ctx.open()?;
+    let repo = ctx.open_indexed()?;
     let entry = repo.find_snapshot(&args.snapshot)?;
     let mut out: Box<dyn Write> = match &args.target {
         Some(path) => Box::new(BufWriter::with_capacity(

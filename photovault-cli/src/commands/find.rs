@@ -22,7 +22,7 @@ pub fn run(ctx: &Context, args: FindArgs) -> Result<u8, CliError> {
     if let Some(text) = &args.oldest {
         query = query.oldest(parse_time(text, "--oldest")?);
     }
-    let repo = ctx.open()?;
+    let repo = ctx.open_indexed()?;
     let snapshots = repo.select_snapshots(&args.snapshots, &args.filter.filter())?;
     let mut current: Option<SnapshotId> = None;
     let mut matches = 0u64;

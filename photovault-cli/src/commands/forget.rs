@@ -21,7 +21,7 @@ pub fn run(ctx: &Context, args: ForgetArgs) -> Result<u8, CliError> {
     } else {
         None
     };
-    let repo = ctx.open()?;
+    let repo = ctx.open_indexed()?;
     let plan = repo.plan_forget(&options)?;
     if ctx.global.json {
         let mut document = plan_json(&plan);

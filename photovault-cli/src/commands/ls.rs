@@ -8,7 +8,7 @@ use crate::terminal::safe;
 use crate::{CliError, Context};
 
 pub fn run(ctx: &Context, args: LsArgs) -> Result<u8, CliError> {
-    let repo = ctx.open()?;
+    let repo = ctx.open_indexed()?;
     let entry = repo.find_snapshot(&args.snapshot)?;
     if ctx.global.json {
         let mut head = super::snapshot_json(&entry.id, &entry.snapshot);

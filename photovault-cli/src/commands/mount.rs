@@ -10,7 +10,7 @@ use crate::cli::MountArgs;
 use crate::{CliError, Context};
 
 pub fn run(ctx: &Context, args: MountArgs) -> Result<u8, CliError> {
-    let repo = ctx.open()?;
+    let repo = ctx.open_indexed()?;
     let mut options = MountOptions::default()
         .cache_size(args.cache_size.saturating_mul(1 << 20))
         .allow_other(args.allow_other);

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use photovault_core::prune::{PrunePhase, PruneStats};
-use photovault_core::{MaxUnused, PruneOptions, PruneProgress, PruneReport, Repository};
+use photovault_core::{IndexedRepository, MaxUnused, PruneOptions, PruneProgress, PruneReport};
 use serde_json::json;
 
 use crate::cli::PruneArgs;
@@ -14,7 +14,7 @@ use crate::{CliError, Context};
 
 pub fn run(ctx: &Context, args: PruneArgs) -> Result<u8, CliError> {
     let options = options(&args.max_unused, args.max_repack_size.as_deref())?;
-    let repo = ctx.open()?;
+    let repo = ctx.open_indexed()?;
     prune(ctx, &repo, &options, args.dry_run)
 }
 
@@ -39,7 +39,7 @@ pub fn options(max_unused: &str, max_repack_size: Option<&str>) -> Result<PruneO
 /// Plans, shows and (unless `dry_run`) executes a prune.
 pub fn prune(
     ctx: &Context,
-    repo: &Repository,
+    repo: &IndexedRepository,
     options: &PruneOptions,
     dry_run: bool,
 ) -> Result<u8, CliError> {

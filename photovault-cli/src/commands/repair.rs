@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use photovault_core::{
-    CheckOptions, PackId, Problem, ReadData, RepairSnapshotsOptions, Repository,
+    CheckOptions, IndexedRepository, PackId, Problem, ReadData, RepairSnapshotsOptions, Repository,
 };
 use serde_json::json;
 
@@ -11,11 +11,13 @@ use crate::cli::RepairCommand;
 use crate::{CliError, Context};
 
 pub fn run(ctx: &Context, cmd: RepairCommand) -> Result<u8, CliError> {
-    let repo = ctx.open()?;
+    // Rebuilding the index reads pack headers, not the index it replaces.
     match cmd {
-        RepairCommand::Index => index(ctx, &repo),
-        RepairCommand::Packs { packs } => packs_cmd(ctx, &repo, &packs),
-        RepairCommand::Snapshots { dry_run, forget } => snapshots(ctx, &repo, dry_run, forget),
+        RepairCommand::Index => index(ctx, &ctx.open()?),
+        RepairCommand::Packs { packs } => packs_cmd(ctx, &ctx.open_indexed()?, &packs),
+        RepairCommand::Snapshots { dry_run, forget } => {
+            snapshots(ctx, &ctx.open_indexed()?, dry_run, forget)
+        }
     }
 }
 
@@ -41,7 +43,7 @@ fn index(ctx: &Context, repo: &Repository) -> Result<u8, CliError> {
     })
 }
 
-fn packs_cmd(ctx: &Context, repo: &Repository, given: &[String]) -> Result<u8, CliError> {
+fn packs_cmd(ctx: &Context, repo: &IndexedRepository, given: &[String]) -> Result<u8, CliError> {
     let packs: Vec<PackId> = if given.is_empty() {
         if ctx.verbose() {
             println!("reading all data to find damaged packs...");
@@ -92,7 +94,7 @@ fn packs_cmd(ctx: &Context, repo: &Repository, given: &[String]) -> Result<u8, C
 
 fn snapshots(
     ctx: &Context,
-    repo: &Repository,
+    repo: &IndexedRepository,
     dry_run: bool,
     forget: bool,
 ) -> Result<u8, CliError> {

@@ -8,7 +8,7 @@ use crate::progress::{self, Progress};
 use crate::{CliError, Context};
 
 pub fn run(ctx: &Context, args: RestoreArgs) -> Result<u8, CliError> {
-    let repo = ctx.open()?;
+    let repo = ctx.open_indexed()?;
     let (spec, subpath) = match args.snapshot.split_once(':') {
         Some((spec, sub)) => (spec, sub),
         None => (args.snapshot.as_str(), ""),

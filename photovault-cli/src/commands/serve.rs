@@ -43,7 +43,7 @@ pub fn run(ctx: &Context, args: ServeArgs) -> Result<u8, CliError> {
     }
     // Refuse a bad address before asking for the repository's password.
     photovault_serve::Access::new(&options).map_err(|e| CliError::usage(e.to_string()))?;
-    let repo = ctx.open()?;
+    let repo = ctx.open_indexed()?;
     let (stop, stopped) = mpsc::channel();
     ctrlc::set_handler(move || {
         let _ = stop.send(());

@@ -11,7 +11,7 @@ pub fn run(ctx: &Context, args: StatsArgs) -> Result<u8, CliError> {
         .mode
         .parse()
         .map_err(|e: photovault_core::Error| CliError::usage(format!("--mode: {e}")))?;
-    let repo = ctx.open()?;
+    let repo = ctx.open_indexed()?;
     let snapshots = repo.select_snapshots(&args.snapshots, &args.filter.filter())?;
     let stats = repo.stats(&snapshots, mode)?;
     if ctx.global.json {

@@ -32,7 +32,7 @@ impl ThumbnailProgress for Counter {
 }
 
 pub fn run(ctx: &Context, args: ThumbnailsArgs) -> Result<u8, CliError> {
-    let repo = ctx.open()?;
+    let repo = ctx.open_indexed()?;
     let snapshots: Vec<SnapshotEntry> = if args.snapshots.is_empty() {
         repo.snapshots()?
     } else {

@@ -10,7 +10,7 @@ use crate::terminal::safe;
 use crate::{CliError, Context};
 
 pub fn run(ctx: &Context, args: VerifySourceArgs) -> Result<u8, CliError> {
-    let repo = ctx.open()?;
+    let repo = ctx.open_indexed()?;
     let chosen = repo.find_snapshot(&args.snapshot)?;
     let paths = args
         .paths

@@ -27,7 +27,7 @@ use crate::format::tree::{Node, NodeKind, Tree};
 use crate::id::{BlobId, SnapshotId};
 use crate::media::{probe_exif, probe_movie, MediaKind};
 use crate::pack::BlobSaver;
-use crate::repository::RepoInner;
+use crate::repository::IndexedRepository;
 use crate::source::{node_from_metadata, unchanged_since, PathPatterns};
 use crate::thumbnail::HeadVerdict;
 
@@ -62,7 +62,7 @@ pub(super) struct Baseline<'a> {
 }
 
 pub(super) struct Archiver<'a> {
-    repo: Arc<RepoInner>,
+    repo: IndexedRepository,
     saver: &'a BlobSaver,
     excludes: &'a PathPatterns,
     progress: &'a dyn BackupProgress,
@@ -78,7 +78,7 @@ pub(super) struct Archiver<'a> {
 
 impl<'a> Archiver<'a> {
     pub(super) fn new(
-        repo: Arc<RepoInner>,
+        repo: IndexedRepository,
         saver: &'a BlobSaver,
         excludes: &'a PathPatterns,
         progress: &'a dyn BackupProgress,
@@ -390,16 +390,16 @@ impl<'a> Archiver<'a> {
             }
         };
         let mut content = Vec::with_capacity(
-            (node.size / self.repo.chunker.params().avg_size as u64 + 1) as usize,
+            (node.size / self.repo.inner.chunker.params().avg_size as u64 + 1) as usize,
         );
         let mut class = ContentClass::Try;
         let mut media = None;
         let mut thumbnail = (MediaKind::Other, HeadVerdict::NotMedia);
         // The repository's scheme may split the file where its container parts begin.
-        let cuts = self.repo.chunker.part_cuts(&file);
+        let cuts = self.repo.inner.chunker.part_cuts(&file);
         let read = READ_BUFFER.with(|buffer| {
             let mut buffer = buffer.borrow_mut();
-            self.repo.chunker.chunk_parts::<_, ChunkError>(
+            self.repo.inner.chunker.chunk_parts::<_, ChunkError>(
                 &file,
                 &cuts,
                 &mut buffer,
@@ -412,7 +412,7 @@ impl<'a> Archiver<'a> {
                         }
                         class = ContentClass::of(kind);
                         if node.size >= PROBE_MIN_FILE_SIZE {
-                            class = class.probe(head, self.repo.config.compression_level);
+                            class = class.probe(head, self.repo.inner.config.compression_level);
                         }
                         media = probe_exif(head);
                     }
@@ -458,7 +458,7 @@ impl<'a> Archiver<'a> {
         {
             return Ok(());
         }
-        let id = self.repo.key.thumbnail_id(&node.content);
+        let id = self.repo.inner.key.thumbnail_id(&node.content);
         if self.saver.has_thumbnail(&id)? {
             return Ok(());
         }
@@ -553,7 +553,7 @@ impl<'a> Archiver<'a> {
     }
 
     fn all_stored(&self, content: &[BlobId]) -> Result<bool> {
-        let index = self.repo.index()?;
+        let index = self.repo.index();
         for id in content {
             if !index.contains(id)? {
                 return Ok(false);

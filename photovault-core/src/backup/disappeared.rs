@@ -4,7 +4,7 @@
 //! a tool that truncates files to zero bytes: the next backup faithfully records the loss,
 //! and a retention policy then thins the snapshots that still hold the photos. The backup
 //! is the first to see it, so it compares its snapshot with the parent (through
-//! [`Repository::diff`], which skips every folder whose tree did not change, so an ordinary
+//! [`IndexedRepository::diff`], which skips every folder whose tree did not change, so an ordinary
 //! backup pays for what changed only) and counts the parent's files that are gone: no file
 //! at their path any more, and not moved (no file new at another path has their content or
 //! their device and inode), or still there but truncated to zero bytes. Above a threshold
@@ -19,7 +19,7 @@ use crate::error::Result;
 use crate::format::snapshot::Snapshot;
 use crate::format::tree::{Node, NodeKind};
 use crate::history::ChangeKind;
-use crate::repository::Repository;
+use crate::repository::IndexedRepository;
 
 /// The default threshold: a backup that finds more than this percentage of the parent's
 /// files gone says so.
@@ -71,7 +71,7 @@ fn content_key(node: &Node) -> [u8; 16] {
         .expect("16 bytes")
 }
 
-impl Repository {
+impl IndexedRepository {
     /// Compares snapshot `new` (`new_files` regular files) with its parent and counts what
     /// disappeared; `threshold_percent` decides [`Disappearance::alarm`].
     pub(crate) fn disappearance(

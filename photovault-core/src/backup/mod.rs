@@ -22,7 +22,6 @@ mod tests;
 mod verify_slice;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, FixedOffset};
@@ -32,8 +31,8 @@ use crate::format::snapshot::{Snapshot, SnapshotSummary, SNAPSHOT_VERSION};
 use crate::host::{hostname, username};
 use crate::id::SnapshotId;
 use crate::pack::BlobSaver;
+use crate::repository::IndexedRepository;
 use crate::repository::LockKind;
-use crate::repository::Repository;
 use crate::source::PathPatterns;
 use crate::workers::{self, Work};
 
@@ -178,7 +177,7 @@ pub struct BackupOutcome {
     pub disappearance: Option<Disappearance>,
 }
 
-impl Repository {
+impl IndexedRepository {
     /// Backs up `paths` and writes a snapshot. Unreadable files are reported through
     /// `progress` and listed in the outcome; the snapshot is still written.
     pub fn backup(
@@ -209,7 +208,7 @@ impl Repository {
         let adoption = if lock.prune_running() {
             resume::Adoption::default()
         } else {
-            resume::adopt_unindexed_packs(&self.inner)?
+            resume::adopt_unindexed_packs(self)?
         };
         for unverified in &adoption.unverified {
             progress.pack_unverified(unverified);
@@ -223,11 +222,11 @@ impl Repository {
             .and_then(|p| self.read_tree(&p.snapshot.tree).ok());
 
         let pool = workers::pool("backup", options.threads, Work::Cpu)?;
-        let saver = BlobSaver::new(self.inner.clone())?;
+        let saver = BlobSaver::new(self.clone())?;
         let baseline = archiver::Baseline {
             parent: parent.as_ref().map(|p| p.id),
             index: parent_index::ParentIndex::new(
-                &self.inner,
+                self,
                 parent_tree
                     .as_ref()
                     .and(parent.as_ref().map(|p| p.snapshot.tree)),
@@ -235,7 +234,7 @@ impl Repository {
             verify: VerifySlice::new(options.verify_unchanged_percent, runs_before),
         };
         let archiver = archiver::Archiver::new(
-            Arc::clone(&self.inner),
+            self.clone(),
             &saver,
             &excludes,
             progress,

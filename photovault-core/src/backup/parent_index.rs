@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crate::depth::MAX_DEPTH;
 use crate::format::tree::{Node, NodeKind, Tree};
 use crate::id::BlobId;
-use crate::repository::RepoInner;
+use crate::repository::IndexedRepository;
 
 /// How many trees lookups keep decoded: moved files arrive folder by folder.
 const RECENT_TREES: usize = 8;
@@ -57,7 +57,7 @@ struct Built {
 
 /// The parent snapshot's files and folders by (device, inode), built on first use.
 pub(super) struct ParentIndex<'r> {
-    repo: &'r RepoInner,
+    repo: &'r IndexedRepository,
     root: Option<BlobId>,
     /// `None` inside: the parent could not be walked whole; then nothing is found (files
     /// are read again, which is always correct).
@@ -67,7 +67,7 @@ pub(super) struct ParentIndex<'r> {
 
 impl<'r> ParentIndex<'r> {
     /// An index over the snapshot whose root tree is `root` (none: no parent).
-    pub(super) fn new(repo: &'r RepoInner, root: Option<BlobId>) -> Self {
+    pub(super) fn new(repo: &'r IndexedRepository, root: Option<BlobId>) -> Self {
         ParentIndex {
             repo,
             root,

@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::format::index_file::IndexedPack;
 use crate::id::PackId;
 use crate::pack::{read_header, read_pack};
-use crate::repository::RepoInner;
+use crate::repository::{IndexedRepository, RepoInner};
 
 /// A pack found in the repository that no index lists and that does not verify: a backup
 /// leaves it where it is and does not use it.
@@ -36,10 +36,11 @@ pub(super) struct Adoption {
 }
 
 /// Indexes every complete, verified pack no index file lists.
-pub(super) fn adopt_unindexed_packs(repo: &RepoInner) -> Result<Adoption> {
-    let index = repo.index()?;
+pub(super) fn adopt_unindexed_packs(repo: &IndexedRepository) -> Result<Adoption> {
+    let index = repo.index();
     let known = index.known_packs()?;
     let unknown: Vec<(PackId, u64)> = repo
+        .inner
         .backend
         .list(FileKind::Pack)?
         .into_iter()
@@ -51,7 +52,7 @@ pub(super) fn adopt_unindexed_packs(repo: &RepoInner) -> Result<Adoption> {
     }
     let verified: Vec<std::result::Result<IndexedPack, UnverifiedPack>> = unknown
         .par_iter()
-        .map(|(id, size)| verify(repo, id, *size))
+        .map(|(id, size)| verify(&repo.inner, id, *size))
         .collect();
     let mut adoption = Adoption::default();
     for result in verified {

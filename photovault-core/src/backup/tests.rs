@@ -10,11 +10,11 @@ use std::time::{Duration, SystemTime};
 use crate::backend::MemoryBackend;
 use crate::format::tree::{Node, NodeKind, Timestamp};
 use crate::{BackupOptions, BackupOutcome, EntryProblem, InitOptions, KdfParams, OpenOptions};
-use crate::{Repository, RestoreOptions, SnapshotId};
+use crate::{IndexedRepository, Repository, RestoreOptions, SnapshotId};
 
 struct Library {
     dir: tempfile::TempDir,
-    repo: Repository,
+    repo: IndexedRepository,
 }
 
 impl Library {
@@ -28,7 +28,10 @@ impl Library {
             .open_options(OpenOptions::default().no_cache(true));
         Library {
             dir: tempfile::tempdir().unwrap(),
-            repo: Repository::init(Arc::new(MemoryBackend::new("t")), b"pw", &options).unwrap(),
+            repo: Repository::init(Arc::new(MemoryBackend::new("t")), b"pw", &options)
+                .unwrap()
+                .to_indexed()
+                .unwrap(),
         }
     }
 
@@ -300,7 +303,7 @@ fn an_unchanged_backup_never_builds_the_parent_index() {
     let lib = Library::new();
     a_library_of_photos(&lib);
     let first = lib.backup();
-    let index = super::parent_index::ParentIndex::new(&lib.repo.inner, Some(first.snapshot.tree));
+    let index = super::parent_index::ParentIndex::new(&lib.repo, Some(first.snapshot.tree));
     assert!(!index.was_built());
     let second = lib.backup();
     assert_eq!(second.files_moved, 0);
@@ -319,7 +322,7 @@ fn parent_with_current_ctime(lib: &Library, snapshot: &crate::Snapshot, path: &P
 
     fn rewrite(
         saver: &BlobSaver,
-        repo: &Repository,
+        repo: &IndexedRepository,
         tree: &BlobId,
         names: &[&[u8]],
         ctime: Timestamp,
@@ -345,7 +348,7 @@ fn parent_with_current_ctime(lib: &Library, snapshot: &crate::Snapshot, path: &P
     let meta = fs::metadata(path).unwrap();
     let ctime = crate::source::timestamp(meta.ctime(), meta.ctime_nsec());
     let names: Vec<&[u8]> = path.iter().skip(1).map(|c| c.as_bytes()).collect();
-    let saver = BlobSaver::new(lib.repo.inner.clone()).unwrap();
+    let saver = BlobSaver::new(lib.repo.clone()).unwrap();
     let root = rewrite(&saver, &lib.repo, &snapshot.tree, &names, ctime);
     saver.finish().unwrap();
     let mut forged = snapshot.clone();

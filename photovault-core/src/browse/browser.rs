@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::format::snapshot::Snapshot;
 use crate::format::tree::{Node, NodeKind};
 use crate::id::BlobId;
-use crate::repository::Repository;
+use crate::repository::IndexedRepository;
 
 /// The smallest blob cache a browser uses: a few of the largest (1 MiB) blobs.
 pub const MIN_CACHE_SIZE: u64 = 16 << 20;
@@ -60,11 +60,11 @@ impl BrowseOptions {
 /// when asked for, files read by byte range, and the photo timeline. Cheap to clone; safe
 /// to share between threads.
 ///
-/// A browser takes no lock: hold one ([`Repository::lock`]) for as long as what it shows
+/// A browser takes no lock: hold one ([`IndexedRepository::lock`]) for as long as what it shows
 /// must not be removed under it.
 #[derive(Clone)]
 pub struct Browser {
-    repo: Repository,
+    repo: IndexedRepository,
     cache: Arc<BlobCache>,
     read_ahead: Arc<ReadAhead>,
 }
@@ -80,16 +80,11 @@ pub struct Folder {
 }
 
 impl Browser {
-    /// A browser of `repo`, with its blob cache and read-ahead threads. Loads the index
-    /// (which fails here rather than on the first read); nothing else is read until asked.
-    pub fn new(repo: &Repository, options: &BrowseOptions) -> Result<Browser> {
-        repo.inner.index()?;
+    /// A browser of `repo`, with its blob cache and read-ahead threads. Nothing is read
+    /// until asked.
+    pub fn new(repo: &IndexedRepository, options: &BrowseOptions) -> Result<Browser> {
         let cache = Arc::new(BlobCache::new(options.cache_size.max(MIN_CACHE_SIZE)));
-        let read_ahead = ReadAhead::new(
-            repo.inner.clone(),
-            cache.clone(),
-            options.read_ahead_threads,
-        );
+        let read_ahead = ReadAhead::new(repo.clone(), cache.clone(), options.read_ahead_threads);
         Ok(Browser {
             repo: repo.clone(),
             cache,
@@ -98,7 +93,7 @@ impl Browser {
     }
 
     /// The repository browsed.
-    pub fn repository(&self) -> &Repository {
+    pub fn repository(&self) -> &IndexedRepository {
         &self.repo
     }
 
@@ -115,7 +110,7 @@ impl Browser {
         Ok(folder)
     }
 
-    /// The folder at `path` in `snapshot` (slash-separated, as [`Repository::find_path`]
+    /// The folder at `path` in `snapshot` (slash-separated, as [`IndexedRepository::find_path`]
     /// takes it; empty or `/` is the root). Reads the trees along the path.
     pub fn list_path(&self, snapshot: &Snapshot, path: &str) -> Result<Folder> {
         let node = self.repo.find_path(snapshot, path)?;
@@ -130,7 +125,7 @@ impl Browser {
     /// is, and reads none of them yet.
     pub fn open(&self, file: &Node) -> Result<OpenFile> {
         OpenFile::open(
-            self.repo.inner.clone(),
+            self.repo.clone(),
             self.cache.clone(),
             self.read_ahead.clone(),
             file,
@@ -204,7 +199,7 @@ impl Browser {
 mod tests {
     use super::*;
     use crate::backend::LocalBackend;
-    use crate::{BackupOptions, InitOptions, KdfParams, OpenOptions};
+    use crate::{BackupOptions, InitOptions, KdfParams, OpenOptions, Repository};
     use std::fs;
     use std::path::Path;
     use std::time::{Duration, SystemTime};
@@ -264,7 +259,10 @@ mod tests {
                 parallelism: 1,
             })
             .open_options(OpenOptions::default().no_cache(true));
-        let repo = Repository::init(backend, b"browse", &options).unwrap();
+        let repo = Repository::init(backend, b"browse", &options)
+            .unwrap()
+            .to_indexed()
+            .unwrap();
         repo.backup(
             std::slice::from_ref(&photos),
             &BackupOptions::default(),

@@ -14,7 +14,7 @@ use super::read_ahead::ReadAhead;
 use crate::error::{Error, Result};
 use crate::format::blob::BlobLocation;
 use crate::format::tree::Node;
-use crate::repository::RepoInner;
+use crate::repository::IndexedRepository;
 
 /// How far ahead of a sequential reader blobs are fetched, at most: the window starts at
 /// [`READ_AHEAD_START`] and doubles with what was read in sequence, so a program that only
@@ -33,7 +33,7 @@ const SEQUENTIAL_SLACK: u64 = 2 << 20;
 ///
 /// [`Browser::open`]: super::Browser::open
 pub struct OpenFile {
-    repo: Arc<RepoInner>,
+    repo: IndexedRepository,
     cache: Arc<BlobCache>,
     read_ahead: Arc<ReadAhead>,
     blobs: Vec<BlobLocation>,
@@ -50,12 +50,12 @@ impl OpenFile {
     /// Locates every blob of `node`. Fails if one is missing from the index or the lengths
     /// do not add up to the recorded size.
     pub(super) fn open(
-        repo: Arc<RepoInner>,
+        repo: IndexedRepository,
         cache: Arc<BlobCache>,
         read_ahead: Arc<ReadAhead>,
         node: &Node,
     ) -> Result<OpenFile> {
-        let index = repo.index()?;
+        let index = repo.index();
         let mut blobs = Vec::with_capacity(node.content.len());
         let mut ends = Vec::with_capacity(node.content.len());
         let mut size = 0u64;
@@ -149,8 +149,9 @@ impl OpenFile {
 }
 
 /// Reads, decrypts and verifies one blob at a known location.
-pub(super) fn fetch(repo: &RepoInner, location: &BlobLocation) -> Result<Vec<u8>, String> {
-    repo.read_blob_at(location)
+pub(super) fn fetch(repo: &IndexedRepository, location: &BlobLocation) -> Result<Vec<u8>, String> {
+    repo.inner
+        .read_blob_at(location)
         .or_else(|first| {
             // Another pack may hold the blob intact.
             repo.read_blob_avoiding(&location.entry.id, Some(location))

@@ -17,7 +17,7 @@
 //!
 //! ```no_run
 //! use photovault_core::browse::{BrowseOptions, Browser};
-//! # fn show(repo: &photovault_core::Repository) -> photovault_core::Result<()> {
+//! # fn show(repo: &photovault_core::IndexedRepository) -> photovault_core::Result<()> {
 //! let browser = Browser::new(repo, &BrowseOptions::default())?;
 //! let latest = repo.find_snapshot("latest")?.snapshot;
 //! for node in browser.list_path(&latest, "/home/ann/Pictures")?.entries {

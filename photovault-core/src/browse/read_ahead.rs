@@ -13,7 +13,7 @@ use crossbeam_channel::{bounded, Sender, TrySendError};
 use super::blob_cache::BlobCache;
 use super::file_reader::fetch;
 use crate::format::blob::BlobLocation;
-use crate::repository::RepoInner;
+use crate::repository::IndexedRepository;
 
 /// Requests waiting, at most.
 const QUEUE: usize = 64;
@@ -26,7 +26,7 @@ pub(super) struct ReadAhead {
 
 impl ReadAhead {
     /// Starts `threads` fetchers (0: none, and requests are refused).
-    pub(super) fn new(repo: Arc<RepoInner>, cache: Arc<BlobCache>, threads: usize) -> Self {
+    pub(super) fn new(repo: IndexedRepository, cache: Arc<BlobCache>, threads: usize) -> Self {
         let (sender, receiver) = bounded::<BlobLocation>(QUEUE);
         let threads = (0..threads)
             .filter_map(|i| {

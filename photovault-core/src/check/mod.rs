@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::id::{BlobId, PackId, SnapshotId};
-use crate::repository::Repository;
+use crate::repository::IndexedRepository;
 use crate::workers::{self, Work};
 
 pub use subset::ReadData;
@@ -207,7 +207,7 @@ pub trait CheckProgress: Sync {
 
 impl CheckProgress for () {}
 
-impl Repository {
+impl IndexedRepository {
     /// Checks the repository; see the module documentation for what is checked.
     pub fn check(
         &self,

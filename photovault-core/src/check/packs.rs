@@ -1,4 +1,12 @@
 //! Checking keys, index files and packs, and reading pack data.
+//!
+//! The packs are compared with the index files as the repository stores them, which this
+//! module reads and verifies one by one ([`IndexView`]), not with the shared
+//! [`Index`](crate::index::Index) that the tree walk looks blobs up in (`trees.rs`). That is
+//! deliberate: the index's local cache mirrors index files by name, so after a file is
+//! damaged in place it still answers with what the file said before, and check must judge
+//! what the repository holds; and an index loads all or nothing, while check reports each
+//! damaged index file and goes on with the others.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::format::tree::NodeKind;
 use crate::id::{BlobId, SnapshotId};
 use crate::index::Index;
-use crate::repository::Repository;
+use crate::repository::IndexedRepository;
 
 pub(super) struct WalkOutcome {
     pub(super) problems: Vec<Problem>,
@@ -96,7 +96,7 @@ impl Findings {
 }
 
 struct Walker<'a> {
-    repo: &'a Repository,
+    repo: &'a IndexedRepository,
     index: &'a Index,
     bad_blobs: &'a HashSet<BlobId>,
     max_chunk: u32,
@@ -105,13 +105,13 @@ struct Walker<'a> {
 }
 
 pub(super) fn check_snapshots(
-    repo: &Repository,
+    repo: &IndexedRepository,
     bad_blobs: &HashSet<BlobId>,
     progress: &dyn CheckProgress,
 ) -> Result<WalkOutcome> {
     let files = repo.backend().list(FileKind::Snapshot)?;
     progress.phase("snapshots", files.len() as u64);
-    let index = repo.inner.index()?;
+    let index = repo.index();
     let mut walker = Walker {
         repo,
         index,

@@ -11,20 +11,20 @@ use crate::format::blob::BlobKind;
 use crate::format::tree::Tree;
 use crate::id::BlobId;
 use crate::pack::BlobSaver;
-use crate::repository::Repository;
+use crate::repository::IndexedRepository;
 
 use super::CopyProgress;
 
 /// Stores in `target` every blob below the tree `root` of `source` that `target` lacks.
 /// Returns the root, which keeps its id.
 pub(super) fn copy_trees(
-    target: &Repository,
-    source: &Repository,
+    target: &IndexedRepository,
+    source: &IndexedRepository,
     saver: &BlobSaver,
     root: BlobId,
     progress: &dyn CopyProgress,
 ) -> Result<BlobId> {
-    let target_index = target.inner.index()?;
+    let target_index = target.index();
     let mut seen: HashSet<BlobId> = HashSet::new();
     let mut to_read = vec![root];
     seen.insert(root);
@@ -44,7 +44,7 @@ pub(super) fn copy_trees(
         missing.par_iter().try_for_each(|blob| -> Result<()> {
             let plain = source.read_blob(blob)?;
             progress.bytes_read(plain.len() as u64);
-            let class = match source.inner.index()?.entry(blob)? {
+            let class = match source.index().entry(blob)? {
                 Some(entry) => ContentClass::of_stored(entry.compression),
                 None => ContentClass::Try,
             };

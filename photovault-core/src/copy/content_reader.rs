@@ -3,11 +3,11 @@
 use std::io::{self, Read};
 
 use crate::id::BlobId;
-use crate::repository::Repository;
+use crate::repository::IndexedRepository;
 
 /// Reads the blobs of one file in order, holding one blob at a time.
 pub(super) struct ContentReader<'a> {
-    repo: &'a Repository,
+    repo: &'a IndexedRepository,
     ids: std::slice::Iter<'a, BlobId>,
     current: Vec<u8>,
     at: usize,
@@ -17,7 +17,7 @@ pub(super) struct ContentReader<'a> {
 }
 
 impl<'a> ContentReader<'a> {
-    pub(super) fn new(repo: &'a Repository, ids: &'a [BlobId]) -> Self {
+    pub(super) fn new(repo: &'a IndexedRepository, ids: &'a [BlobId]) -> Self {
         ContentReader {
             repo,
             ids: ids.iter(),
@@ -57,7 +57,7 @@ impl Read for ContentReader<'_> {
 /// parse, SPEC §12.5): blob lengths come from the index, and the last blob read is kept, so
 /// the few small reads of a parse cost a blob or two.
 pub(super) struct ContentAt<'a> {
-    repo: &'a Repository,
+    repo: &'a IndexedRepository,
     ids: &'a [BlobId],
     /// Where each blob starts, and the total length last.
     starts: Vec<u64>,
@@ -65,8 +65,8 @@ pub(super) struct ContentAt<'a> {
 }
 
 impl<'a> ContentAt<'a> {
-    pub(super) fn new(repo: &'a Repository, ids: &'a [BlobId]) -> crate::Result<Self> {
-        let index = repo.inner.index()?;
+    pub(super) fn new(repo: &'a IndexedRepository, ids: &'a [BlobId]) -> crate::Result<Self> {
+        let index = repo.index();
         let mut starts = Vec::with_capacity(ids.len() + 1);
         let mut at = 0u64;
         for id in ids {

@@ -28,7 +28,7 @@ use crate::error::Result;
 use crate::format::snapshot::Snapshot;
 use crate::id::SnapshotId;
 use crate::pack::BlobSaver;
-use crate::repository::{LockKind, Repository, SnapshotEntry};
+use crate::repository::{IndexedRepository, LockKind, SnapshotEntry};
 
 /// How a copy was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -68,12 +68,12 @@ pub trait CopyProgress: Sync {
 
 impl CopyProgress for () {}
 
-impl Repository {
+impl IndexedRepository {
     /// Copies `snapshots` of `source` into this repository (see the module documentation).
     /// Takes a shared lock on both. Snapshots the target already has are skipped.
     pub fn copy_from(
         &self,
-        source: &Repository,
+        source: &IndexedRepository,
         snapshots: &[SnapshotEntry],
         progress: &dyn CopyProgress,
     ) -> Result<CopyReport> {
@@ -107,7 +107,7 @@ impl Repository {
             return Ok(report);
         }
 
-        let saver = BlobSaver::new(self.inner.clone())?;
+        let saver = BlobSaver::new(self.clone())?;
         let mut roots = Vec::with_capacity(to_copy.len());
         {
             let mut recutter = recut::Recutter::new(self, source, &saver, progress);
@@ -141,8 +141,8 @@ impl Repository {
 /// target's name for it (of the content `to`, the same content cut and named by the target),
 /// unless the target has one: a copy shows the same previews as the original.
 fn copy_thumbnail(
-    target: &Repository,
-    source: &Repository,
+    target: &IndexedRepository,
+    source: &IndexedRepository,
     saver: &BlobSaver,
     from: &[crate::id::BlobId],
     to: &[crate::id::BlobId],

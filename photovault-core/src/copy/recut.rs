@@ -16,7 +16,7 @@ use crate::format::tree::{Node, NodeKind, Tree};
 use crate::id::BlobId;
 use crate::media::MediaKind;
 use crate::pack::BlobSaver;
-use crate::repository::Repository;
+use crate::repository::IndexedRepository;
 
 use super::content_reader::{ContentAt, ContentReader};
 use super::CopyProgress;
@@ -28,8 +28,8 @@ const PROBE_MIN_FILE_SIZE: u64 = 1 << 20;
 /// Rewrites source trees into the target, remembering what it did so that trees and file
 /// contents shared between snapshots are rewritten once.
 pub(super) struct Recutter<'a> {
-    target: &'a Repository,
-    source: &'a Repository,
+    target: &'a IndexedRepository,
+    source: &'a IndexedRepository,
     saver: &'a BlobSaver,
     progress: &'a dyn CopyProgress,
     trees: HashMap<BlobId, BlobId>,
@@ -38,8 +38,8 @@ pub(super) struct Recutter<'a> {
 
 impl<'a> Recutter<'a> {
     pub(super) fn new(
-        target: &'a Repository,
-        source: &'a Repository,
+        target: &'a IndexedRepository,
+        source: &'a IndexedRepository,
         saver: &'a BlobSaver,
         progress: &'a dyn CopyProgress,
     ) -> Self {

@@ -43,12 +43,17 @@ pub fn derive_wrapping_key(
     .map_err(|e| {
         Error::damaged(
             "key file",
-            Damage::Malformed(format!("Argon2 parameters: {e}")),
+            Damage::Malformed(crate::Malformed::KdfParams(e.to_string())),
         )
     })?;
     let mut out = Zeroizing::new([0u8; 32]);
     Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params)
         .hash_password_into(password, salt, out.as_mut())
-        .map_err(|e| Error::damaged("key file", Damage::Malformed(format!("Argon2: {e}"))))?;
+        .map_err(|e| {
+            Error::damaged(
+                "key file",
+                Damage::Malformed(crate::Malformed::Kdf(e.to_string())),
+            )
+        })?;
     Ok(out)
 }

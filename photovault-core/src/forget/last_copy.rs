@@ -19,7 +19,7 @@ use crate::depth::MAX_DEPTH;
 use crate::error::{Error, Result};
 use crate::format::tree::{Node, NodeKind};
 use crate::id::{BlobId, SnapshotId};
-use crate::repository::{Repository, SnapshotEntry};
+use crate::repository::{IndexedRepository, SnapshotEntry};
 
 use super::policy::sort_newest_first;
 
@@ -51,7 +51,7 @@ fn content_key(node: &Node) -> Option<ContentKey> {
     Some(u128::from_le_bytes(key))
 }
 
-impl Repository {
+impl IndexedRepository {
     /// The files that `removed` hold and no snapshot of `kept` does, each once, named by
     /// its path in the newest removed snapshot that holds it. Empty files are left out.
     /// `kept` should be every snapshot that stays in the repository, of every group.
@@ -164,7 +164,10 @@ mod tests {
                 parallelism: 1,
             })
             .open_options(OpenOptions::default().no_cache(true));
-        let repo = Repository::init(Arc::new(MemoryBackend::new("t")), b"pw", &options).unwrap();
+        let repo = Repository::init(Arc::new(MemoryBackend::new("t")), b"pw", &options)
+            .unwrap()
+            .to_indexed()
+            .unwrap();
         let backup = |time: &str| {
             let time = chrono::DateTime::parse_from_rfc3339(time).unwrap();
             let options = BackupOptions::default().time(time);

@@ -1,7 +1,7 @@
 //! Forget: remove snapshots, named or chosen by a retention policy, without losing the last
 //! copy of a photo by accident.
 //!
-//! Forgetting plans first and executes the plan second: [`Repository::plan_forget`](crate::Repository::plan_forget) decides,
+//! Forgetting plans first and executes the plan second: [`IndexedRepository::plan_forget`](crate::IndexedRepository::plan_forget) decides,
 //! per group, what is kept (and by which rules) and what is removed, and lists the files
 //! only the removed snapshots hold ([`LastCopy`]); [`Repository::forget`](crate::Repository::forget) removes the
 //! snapshot files of a plan, refusing while it would lose such files unless told to. The
@@ -9,7 +9,7 @@
 //!
 //! ```no_run
 //! # fn main() -> photovault_core::Result<()> {
-//! # let repo: photovault_core::Repository = unimplemented!();
+//! # let repo: photovault_core::IndexedRepository = unimplemented!();
 //! use photovault_core::forget::{Count, ForgetOptions, Period, Policy};
 //!
 //! let policy = Policy::default()

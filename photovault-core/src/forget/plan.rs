@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use crate::error::{Error, Result};
 use crate::id::SnapshotId;
-use crate::repository::{LockKind, Repository, SnapshotEntry};
+use crate::repository::{IndexedRepository, LockKind, Repository, SnapshotEntry};
 use crate::snapshot_filter::SnapshotFilter;
 
 use super::group::{GroupBy, GroupKey};
@@ -101,7 +101,7 @@ impl ForgetPlan {
     }
 }
 
-impl Repository {
+impl IndexedRepository {
     /// Decides what a forget would keep and remove, and which files would then be lost
     /// ([`ForgetPlan::last_copies`], counted against every snapshot that stays, of any
     /// group). Removes nothing.
@@ -152,7 +152,9 @@ impl Repository {
             last_copies,
         })
     }
+}
 
+impl Repository {
     fn plan_policy(&self, options: &ForgetOptions) -> Result<Vec<GroupPlan>> {
         if options.policy.is_empty() && !options.allow_remove_all {
             return Err(Error::RemovesEverything {

@@ -50,13 +50,14 @@ impl BlobEntry {
         }
         let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
         let kind = BlobKind::from_u8(b[0])
-            .ok_or_else(|| Damage::Malformed(format!("unknown blob kind {}", b[0])))?;
-        let compression = Compression::from_u8(b[1])
-            .ok_or_else(|| Damage::Malformed(format!("unknown compression {}", b[1])))?;
+            .ok_or(Damage::Malformed(crate::Malformed::UnknownBlobKind(b[0])))?;
+        let compression = Compression::from_u8(b[1]).ok_or(Damage::Malformed(
+            crate::Malformed::UnknownCompression(b[1]),
+        ))?;
         let length = u32_at(6);
         if (length as usize) < crypto::OVERHEAD {
-            return Err(Damage::Malformed(format!(
-                "blob length {length} is below the seal overhead"
+            return Err(Damage::Malformed(crate::Malformed::BlobBelowOverhead(
+                length,
             )));
         }
         let mut id = [0u8; 32];
@@ -175,11 +176,10 @@ fn verify_plaintext(key: &MasterKey, location: &BlobLocation, plaintext: &[u8]) 
     if plaintext.len() != e.raw_length as usize {
         return Err(Error::damaged(
             blob_name(location),
-            Damage::Malformed(format!(
-                "{} bytes where the index records {}",
-                plaintext.len(),
-                e.raw_length
-            )),
+            Damage::Malformed(crate::Malformed::PlaintextLength {
+                actual: plaintext.len() as u64,
+                recorded: e.raw_length,
+            }),
         ));
     }
     // A thumbnail is named after the content it shows, not its own bytes (SPEC §6.2): the

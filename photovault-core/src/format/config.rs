@@ -45,8 +45,12 @@ impl Config {
         if let ChunkingScheme::Unknown(name) = &self.chunking {
             return Err(Error::UnsupportedChunking { name: name.clone() });
         }
-        self.check_values()
-            .map_err(|why| Error::damaged("config", Damage::Malformed(why)))
+        self.check_values().map_err(|why| {
+            Error::damaged(
+                "config",
+                Damage::Malformed(crate::Malformed::ConfigValue(why)),
+            )
+        })
     }
 
     /// Why the settings are not valid (SPEC §5), if they are not: for `init` to refuse bad

@@ -64,7 +64,7 @@ impl IndexFile {
         let mut r = Reader(b);
         let version = r.take(1)?[0];
         if version == 0 || version > INDEX_VERSION {
-            return Err(Damage::Malformed(format!("index version {version}")));
+            return Err(Damage::Malformed(crate::Malformed::IndexVersion(version)));
         }
         let pack_count = r.u32()? as usize;
         let mut packs = Vec::with_capacity(pack_count.min(b.len() / 36));
@@ -84,13 +84,17 @@ impl IndexFile {
             // is longer than MAX_PACK_LEN.
             check_layout(&blobs, MAX_PACK_LEN)
                 .and_then(|()| check_kinds_admitted(&blobs, version, "index"))
-                .map_err(|damage| Damage::Malformed(format!("pack {}: {damage}", id.short())))?;
+                .map_err(|damage| {
+                    Damage::Malformed(crate::Malformed::IndexedPack {
+                        pack: id,
+                        damage: Box::new(damage),
+                    })
+                })?;
             packs.push(IndexedPack { id, blobs });
         }
         if !r.0.is_empty() {
-            return Err(Damage::Malformed(format!(
-                "{} trailing bytes after the index",
-                r.0.len()
+            return Err(Damage::Malformed(crate::Malformed::IndexTrailing(
+                r.0.len(),
             )));
         }
         Ok(IndexFile { packs })
@@ -166,11 +170,12 @@ mod tests {
         .encode();
         encoded[0] = 1;
         assert!(
-            matches!(IndexFile::decode(&encoded), Err(Damage::Malformed(m)) if m.contains("kind 2"))
+            matches!(IndexFile::decode(&encoded), Err(Damage::Malformed(m)) if m.to_string().contains("kind 2"))
         );
         encoded[0] = 3;
-        assert!(
-            matches!(IndexFile::decode(&encoded), Err(Damage::Malformed(m)) if m.contains("version 3"))
-        );
+        assert!(matches!(
+            IndexFile::decode(&encoded),
+            Err(Damage::Malformed(crate::Malformed::IndexVersion(3)))
+        ));
     }
 }

@@ -76,7 +76,7 @@ impl KeyFile {
         if self.kdf != "argon2id" {
             return Err(Error::damaged(
                 name,
-                Damage::Malformed(format!("unknown kdf '{}'", self.kdf)),
+                Damage::Malformed(crate::Malformed::UnknownKdf(self.kdf.clone())),
             ));
         }
         // Bound the work a hostile key file can ask of us: at most 4 GiB and 100 passes.
@@ -84,12 +84,13 @@ impl KeyFile {
         if p.memory_kib > 4 * 1024 * 1024 || p.iterations > 100 || p.parallelism > 64 {
             return Err(Error::damaged(
                 name,
-                Damage::Malformed("Argon2 parameters out of range".into()),
+                Damage::Malformed(crate::Malformed::KdfOutOfRange),
             ));
         }
-        let malformed = |what: &str| Error::damaged(name, Damage::Malformed(what.to_string()));
-        let salt = hex::decode(&self.salt).map_err(|_| malformed("salt is not hex"))?;
-        let sealed = hex::decode(&self.wrapped).map_err(|_| malformed("wrapped key is not hex"))?;
+        let malformed = |what: crate::Malformed| Error::damaged(name, Damage::Malformed(what));
+        let salt = hex::decode(&self.salt).map_err(|_| malformed(crate::Malformed::SaltNotHex))?;
+        let sealed = hex::decode(&self.wrapped)
+            .map_err(|_| malformed(crate::Malformed::WrappedKeyNotHex))?;
         let wrapping = derive_wrapping_key(password, &salt, p)?;
         let Ok(plain) = crypto::open(&wrapping, aad::KEY_FILE, &sealed) else {
             return Ok(None);
@@ -98,14 +99,18 @@ impl KeyFile {
         let bytes: &[u8; MASTER_KEY_LEN] = plain
             .as_slice()
             .try_into()
-            .map_err(|_| malformed("wrapped key has the wrong length"))?;
+            .map_err(|_| malformed(crate::Malformed::WrappedKeyLength))?;
         Ok(Some(MasterKey::from_bytes(bytes)))
     }
 
     /// Parses a key file's JSON.
     pub fn decode(bytes: &[u8], name: &str) -> Result<Self> {
-        serde_json::from_slice(bytes)
-            .map_err(|e| Error::damaged(name, Damage::Malformed(format!("JSON: {e}"))))
+        serde_json::from_slice(bytes).map_err(|e| {
+            Error::damaged(
+                name,
+                Damage::Malformed(crate::Malformed::Json(e.to_string())),
+            )
+        })
     }
 
     /// The stored JSON.

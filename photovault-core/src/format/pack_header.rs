@@ -76,15 +76,17 @@ pub fn decode_plain(plain: &[u8], blob_area_end: u64) -> Result<Vec<BlobEntry>, 
     }
     let version = plain[0];
     if version == 0 || version > HEADER_VERSION {
-        return Err(Damage::Malformed(format!("pack header version {version}")));
+        return Err(Damage::Malformed(crate::Malformed::PackHeaderVersion(
+            version,
+        )));
     }
     let count = u32::from_le_bytes([plain[1], plain[2], plain[3], plain[4]]) as usize;
     let body = &plain[5..];
     if body.len() != count.saturating_mul(ENTRY_LEN) {
-        return Err(Damage::Malformed(format!(
-            "pack header announces {count} blobs in {} bytes",
-            body.len()
-        )));
+        return Err(Damage::Malformed(crate::Malformed::PackHeaderCount {
+            count,
+            bytes: body.len(),
+        }));
     }
     let mut entries: Vec<BlobEntry> = body
         .chunks_exact(ENTRY_LEN)
@@ -107,16 +109,21 @@ pub fn listing_version(entries: &[BlobEntry]) -> u8 {
 }
 
 /// Refuses a listing of version `version` that names a kind that version does not admit.
-pub fn check_kinds_admitted(entries: &[BlobEntry], version: u8, what: &str) -> Result<(), Damage> {
+pub fn check_kinds_admitted(
+    entries: &[BlobEntry],
+    version: u8,
+    what: &'static str,
+) -> Result<(), Damage> {
     match entries
         .iter()
         .find(|e| e.kind.min_listing_version() > version)
     {
-        Some(e) => Err(Damage::Malformed(format!(
-            "{what} of version {version} lists blob {} of kind {}",
-            e.id.short(),
-            e.kind as u8
-        ))),
+        Some(e) => Err(Damage::Malformed(crate::Malformed::KindNotAdmitted {
+            what,
+            version,
+            blob: e.id,
+            kind: e.kind as u8,
+        })),
         None => Ok(()),
     }
 }
@@ -130,12 +137,11 @@ pub fn check_layout(entries: &[BlobEntry], blob_area_end: u64) -> Result<(), Dam
     let mut previous_end = 0u64;
     for e in spans {
         if (e.offset as u64) < previous_end || e.end() > blob_area_end {
-            return Err(Damage::Malformed(format!(
-                "blob {} at {}+{} overlaps another or lies outside the pack",
-                e.id.short(),
-                e.offset,
-                e.length
-            )));
+            return Err(Damage::Malformed(crate::Malformed::BlobOutsidePack {
+                blob: e.id,
+                offset: e.offset,
+                length: e.length,
+            }));
         }
         previous_end = e.end();
     }

@@ -43,8 +43,12 @@ pub fn open_json<T: DeserializeOwned>(
     sealed: &[u8],
 ) -> Result<T> {
     let plain = open(key, kind, name, sealed)?;
-    serde_json::from_slice(&plain)
-        .map_err(|e| Error::damaged(name, Damage::Malformed(format!("JSON: {e}"))))
+    serde_json::from_slice(&plain).map_err(|e| {
+        Error::damaged(
+            name,
+            Damage::Malformed(crate::Malformed::Json(e.to_string())),
+        )
+    })
 }
 
 /// Refuses to store an object longer than readers accept (SPEC §2.3): a writer never
@@ -59,10 +63,9 @@ pub(crate) fn refuse_oversized(
     }
     Err(crate::Error::WouldNotReadBack {
         what: format!("{what} of {len} bytes"),
-        damage: crate::Damage::Malformed(format!(
-            "longer than the {} bytes readers accept",
-            kind.max_len()
-        )),
+        damage: crate::Damage::Malformed(crate::Malformed::TooLong {
+            max: kind.max_len(),
+        }),
     })
 }
 

@@ -100,9 +100,7 @@ impl Tree {
         let bytes = self.encode();
         match Tree::decode(&bytes) {
             Ok(read_back) if read_back == *self => Ok(bytes),
-            Ok(_) => Err(Damage::Malformed(
-                "tree does not read back as written".into(),
-            )),
+            Ok(_) => Err(Damage::Malformed(crate::Malformed::TreeRoundTrip)),
             Err(damage) => Err(damage),
         }
     }
@@ -111,26 +109,23 @@ impl Tree {
     pub fn decode(bytes: &[u8]) -> Result<Self, Damage> {
         let (&version, body) = bytes.split_first().ok_or(Damage::Truncated("tree"))?;
         if version != TREE_VERSION {
-            return Err(Damage::Malformed(format!(
-                "tree version {version} (this photovault reads {TREE_VERSION})"
-            )));
+            return Err(Damage::Malformed(crate::Malformed::TreeVersion(version)));
         }
-        let (tree, used) =
-            decode_body(body).map_err(|e| Damage::Malformed(format!("tree: {e}")))?;
+        let (tree, used) = decode_body(body)
+            .map_err(|e| Damage::Malformed(crate::Malformed::TreeBody(e.to_string())))?;
         if used != body.len() {
-            return Err(Damage::Malformed(format!(
-                "{} trailing bytes after tree",
-                body.len() - used
+            return Err(Damage::Malformed(crate::Malformed::TreeTrailing(
+                body.len() - used,
             )));
         }
         for node in &tree.nodes {
             for (what, t) in [("mtime", node.mtime), ("ctime", node.ctime)] {
                 if t.nanos >= 1_000_000_000 {
-                    return Err(Damage::Malformed(format!(
-                        "entry {:?}: {what} has {} nanoseconds (must be below 1e9)",
-                        node.display_name(),
-                        t.nanos
-                    )));
+                    return Err(Damage::Malformed(crate::Malformed::Nanoseconds {
+                        name: node.display_name().to_string(),
+                        field: what,
+                        nanos: t.nanos,
+                    }));
                 }
             }
         }

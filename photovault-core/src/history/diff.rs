@@ -14,7 +14,7 @@ use crate::format::snapshot::Snapshot;
 use crate::format::tree::{Node, NodeKind};
 use crate::id::BlobId;
 use crate::ls::child_path;
-use crate::repository::Repository;
+use crate::repository::IndexedRepository;
 
 /// How an entry differs between the two snapshots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -34,7 +34,7 @@ pub enum ChangeKind {
 /// as removed and then added.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
-    /// Absolute path inside the snapshots, named as [`Repository::ls`] names it.
+    /// Absolute path inside the snapshots, named as [`IndexedRepository::ls`] names it.
     pub path: PathBuf,
     /// What happened to it.
     pub kind: ChangeKind,
@@ -111,13 +111,13 @@ impl DiffSummary {
 /// Pairs of entries with the same name in two folders, in name order.
 type Pairs = std::vec::IntoIter<(Option<Node>, Option<Node>)>;
 
-impl Repository {
+impl IndexedRepository {
     /// Calls `each` for every entry below `path` (empty or `/`: everything) that differs
     /// from snapshot `from` to snapshot `to`, depth first in name order, and returns the
     /// totals. Folders whose subtree is the same in both are not read. `path` may be missing
     /// from one of the snapshots (then everything below it was added or removed), not from
     /// both ([`Error::PathNotInSnapshot`]). Entries with unsafe names are compared but
-    /// folders of that kind are not entered, as in [`Repository::ls`].
+    /// folders of that kind are not entered, as in [`IndexedRepository::ls`].
     pub fn diff(
         &self,
         from: &Snapshot,

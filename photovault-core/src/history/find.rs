@@ -13,13 +13,13 @@ use globset::{GlobBuilder, GlobMatcher};
 use crate::error::{Error, Result};
 use crate::format::tree::{Node, NodeKind, Timestamp};
 use crate::id::{BlobId, PackId, SnapshotId};
-use crate::repository::{Repository, SnapshotEntry};
+use crate::repository::{IndexedRepository, SnapshotEntry};
 
 /// The fewest hex characters of a blob or tree id that [`FindQuery::blobs`] and
 /// [`FindQuery::trees`] accept.
 pub const MIN_ID_PREFIX: usize = 8;
 
-/// What to look for ([`Repository::find`]).
+/// What to look for ([`IndexedRepository::find`]).
 #[derive(Debug, Clone)]
 pub struct FindQuery {
     what: Target,
@@ -106,7 +106,7 @@ impl FindQuery {
 pub struct FindMatch {
     /// The snapshot it is in.
     pub snapshot: SnapshotId,
-    /// Its path there, named as [`Repository::ls`] names it.
+    /// Its path there, named as [`IndexedRepository::ls`] names it.
     pub path: PathBuf,
     /// The entry.
     pub node: Node,
@@ -117,7 +117,7 @@ pub struct FindMatch {
     pub pack: Option<PackId>,
 }
 
-impl Repository {
+impl IndexedRepository {
     /// Calls `each` for every entry of `snapshots` (in their order) that `query` matches,
     /// depth first in name order within a snapshot. A file holding several matching blobs
     /// is reported once per blob.
@@ -127,7 +127,7 @@ impl Repository {
         query: &FindQuery,
         each: &mut dyn FnMut(FindMatch),
     ) -> Result<()> {
-        let index = self.inner.index()?;
+        let index = self.index();
         let pack_of = |id: &BlobId| -> Result<Option<PackId>> {
             Ok(index.lookup(id)?.map(|location| location.pack))
         };

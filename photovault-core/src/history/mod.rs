@@ -1,14 +1,14 @@
-//! Looking into history: what changed between two snapshots ([`Repository::diff`]), where
-//! a file or a blob is across snapshots ([`Repository::find`]), and what snapshots hold and
-//! the repository stores ([`Repository::stats`]).
+//! Looking into history: what changed between two snapshots ([`IndexedRepository::diff`]), where
+//! a file or a blob is across snapshots ([`IndexedRepository::find`]), and what snapshots hold and
+//! the repository stores ([`IndexedRepository::stats`]).
 //!
 //! All three only read, and all three follow content ids rather than reading everything:
 //! a diff skips folders whose tree is the same in both snapshots, and stats reads each
 //! distinct tree once however many snapshots share it.
 //!
-//! [`Repository::diff`]: crate::Repository::diff
-//! [`Repository::find`]: crate::Repository::find
-//! [`Repository::stats`]: crate::Repository::stats
+//! [`IndexedRepository::diff`]: crate::IndexedRepository::diff
+//! [`IndexedRepository::find`]: crate::IndexedRepository::find
+//! [`IndexedRepository::stats`]: crate::IndexedRepository::stats
 
 mod diff;
 mod find;

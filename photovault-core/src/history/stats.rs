@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::format::blob::BlobKind;
 use crate::format::tree::{Node, NodeKind};
 use crate::id::BlobId;
-use crate::repository::{Repository, SnapshotEntry};
+use crate::repository::{IndexedRepository, SnapshotEntry};
 
 /// Which total [`SnapshotStats`] puts first (restic's `--mode`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -70,7 +70,7 @@ impl BlobTotals {
     }
 }
 
-/// What a set of snapshots holds ([`Repository::stats`]).
+/// What a set of snapshots holds ([`IndexedRepository::stats`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SnapshotStats {
     /// Which total comes first.
@@ -123,7 +123,7 @@ pub struct RepositoryStats {
     pub compression_ratio: f64,
 }
 
-/// [`Repository::stats`]: the snapshots' totals and the repository's.
+/// [`IndexedRepository::stats`]: the snapshots' totals and the repository's.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Stats {
     /// What the chosen snapshots hold.
@@ -140,7 +140,7 @@ struct Frame {
     bytes: u64,
 }
 
-impl Repository {
+impl IndexedRepository {
     /// Counts what `snapshots` hold, with `mode` choosing the headline total, and what the
     /// repository stores. Reads each distinct tree once, and the index.
     pub fn stats(&self, snapshots: &[SnapshotEntry], mode: StatsMode) -> Result<Stats> {
@@ -150,7 +150,7 @@ impl Repository {
             walk.out.files += files;
             walk.out.restore_size += bytes;
         }
-        let index = self.inner.index()?;
+        let index = self.index();
         let mut out = walk.out;
         for (ids, totals) in [
             (&walk.data, &mut out.data_blobs),
@@ -197,7 +197,7 @@ impl Repository {
             out.pack_bytes += pack.size;
         }
         let mut seen: HashSet<(BlobId, BlobKind)> = HashSet::new();
-        self.inner.index()?.for_each_location(&mut |location| {
+        self.index().for_each_location(&mut |location| {
             let e = location.entry;
             if seen.insert((e.id, e.kind)) {
                 match e.kind {
@@ -228,7 +228,7 @@ struct Walk {
 
 impl Walk {
     /// The files and bytes below `root`, counting what was not seen before.
-    fn snapshot(&mut self, repo: &Repository, root: BlobId) -> Result<(u64, u64)> {
+    fn snapshot(&mut self, repo: &IndexedRepository, root: BlobId) -> Result<(u64, u64)> {
         if let Some(&known) = self.counted.get(&root) {
             return Ok(known);
         }
@@ -271,7 +271,7 @@ impl Walk {
         }
     }
 
-    fn enter(&mut self, repo: &Repository, tree: BlobId) -> Result<Frame> {
+    fn enter(&mut self, repo: &IndexedRepository, tree: BlobId) -> Result<Frame> {
         self.trees.insert(tree);
         Ok(Frame {
             tree,

@@ -16,7 +16,10 @@ pub(crate) fn read_index_file(
 ) -> Result<(IndexId, IndexFile)> {
     let shown = format!("index file {}", &name[..name.len().min(8)]);
     let id: IndexId = name.parse().map_err(|_| {
-        Error::damaged(shown.clone(), Damage::Malformed("name is not an id".into()))
+        Error::damaged(
+            shown.clone(),
+            Damage::Malformed(crate::Malformed::NameNotId),
+        )
     })?;
     let sealed = backend.read_all(FileKind::Index, name)?;
     if IndexId::hash_of(&sealed) != id {

@@ -1,8 +1,9 @@
 //! The index: where each blob lives.
 //!
 //! Truth is the set of index files in the repository (and, behind them, the pack headers).
-//! Lookups go to a local redb cache that mirrors those files, so opening a repository reads
-//! only the index files it has not seen and the index never has to fit in RAM. Blobs stored
+//! Lookups go to a local redb cache that mirrors those files, so loading the index
+//! ([`Repository::to_indexed`](crate::Repository::to_indexed), the one place it is opened)
+//! reads only the index files it has not seen and the index never has to fit in RAM. Blobs stored
 //! by the running process but not yet written to an index file wait in a small in-memory
 //! pending set; every [`FLUSH_BLOBS`] blobs they are written out as a new index file.
 

@@ -32,7 +32,7 @@ use fuser::{BackgroundSession, MountOption, SessionACL};
 
 use crate::browse::{BrowseOptions, Browser};
 use crate::error::{Error, Result};
-use crate::repository::{LockGuard, Repository};
+use crate::repository::{IndexedRepository, LockGuard};
 
 pub use crate::browse::MIN_CACHE_SIZE;
 
@@ -87,9 +87,9 @@ pub struct MountHandle {
     _lock: Option<LockGuard>,
 }
 
-impl Repository {
+impl IndexedRepository {
     /// Mounts the repository at `mountpoint` and serves it until it is unmounted from
-    /// outside (`fusermount3 -u`, `umount`). See [`Repository::mount_background`] to keep
+    /// outside (`fusermount3 -u`, `umount`). See [`IndexedRepository::mount_background`] to keep
     /// control, e.g. to unmount on a signal.
     pub fn mount(&self, mountpoint: &Path, options: &MountOptions) -> Result<()> {
         self.mount_background(mountpoint, options)?.wait()

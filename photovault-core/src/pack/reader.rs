@@ -36,7 +36,7 @@ pub fn read_header(
     if sealed_len + TRAILER_LEN as u64 > size {
         return Err(Error::damaged(
             shown,
-            Damage::Malformed(format!("header length {sealed_len} exceeds the pack")),
+            Damage::Malformed(crate::Malformed::HeaderLength(sealed_len)),
         ));
     }
     let sealed = backend.read(
@@ -63,7 +63,7 @@ pub fn header_of(key: &MasterKey, id: &PackId, bytes: &[u8]) -> Result<Vec<BlobE
     if sealed_len + TRAILER_LEN > n {
         return Err(Error::damaged(
             shown,
-            Damage::Malformed(format!("header length {sealed_len} exceeds the pack")),
+            Damage::Malformed(crate::Malformed::HeaderLength(sealed_len as u64)),
         ));
     }
     let sealed = &bytes[n - TRAILER_LEN - sealed_len..n - TRAILER_LEN];

@@ -20,7 +20,7 @@ use crate::format::blob::{seal_blob, BlobKind, Compression};
 use crate::format::index_file::IndexedPack;
 use crate::id::BlobId;
 use crate::pack::{FinishedPack, Packer};
-use crate::repository::RepoInner;
+use crate::repository::IndexedRepository;
 
 /// Per-thread buffers for one blob's compressed and sealed forms, reused for every blob.
 struct Scratch {
@@ -48,7 +48,7 @@ pub struct SaveStats {
 }
 
 pub(crate) struct BlobSaver {
-    repo: Arc<RepoInner>,
+    repo: IndexedRepository,
     /// Open packs not in use by a thread: a thread takes one, adds a blob, puts it back,
     /// so threads never wait for each other while sealing and writing.
     data: Mutex<Vec<Packer>>,
@@ -65,13 +65,12 @@ pub(crate) struct BlobSaver {
 }
 
 impl BlobSaver {
-    pub(crate) fn new(repo: Arc<RepoInner>) -> Result<Self> {
-        repo.index()?; // load before threads race to do it
-        let pack_size = repo.config.pack_size as usize;
+    pub(crate) fn new(repo: IndexedRepository) -> Result<Self> {
+        let pack_size = repo.inner.config.pack_size as usize;
         // Packs are in files by now; the queue only bounds how far hashing runs ahead of
         // the store. A network store takes several uploads at once, each from its own
         // thread; a local disk one.
-        let uploaders = repo.backend.parallel_writes().max(1);
+        let uploaders = repo.inner.backend.parallel_writes().max(1);
         let (tx, rx) = bounded::<FinishedPack>(uploaders.max(2));
         let in_flight = Arc::new(Mutex::new(HashSet::new()));
         let uploader = (0..uploaders)
@@ -122,7 +121,7 @@ impl BlobSaver {
         plaintext: &[u8],
         class: ContentClass,
     ) -> Result<(BlobId, bool)> {
-        let id = self.repo.key.blob_id(plaintext);
+        let id = self.repo.inner.key.blob_id(plaintext);
         self.store(kind, id, plaintext, class, true)
     }
 
@@ -149,7 +148,7 @@ impl BlobSaver {
             .lock()
             .expect("in-flight set")
             .contains(&(*id, BlobKind::Thumbnail))
-            || self.repo.index()?.contains_kind(id, BlobKind::Thumbnail)?)
+            || self.repo.index().contains_kind(id, BlobKind::Thumbnail)?)
     }
 
     /// Stores `plaintext` under `id` even if the index already lists it (repair: the
@@ -177,7 +176,7 @@ impl BlobSaver {
         class: ContentClass,
         skip_indexed: bool,
     ) -> Result<(BlobId, bool)> {
-        if skip_indexed && self.repo.index()?.contains_kind(&id, kind)? {
+        if skip_indexed && self.repo.index().contains_kind(&id, kind)? {
             return Ok((id, false));
         }
         if !self
@@ -194,7 +193,7 @@ impl BlobSaver {
         let sealed_len = SCRATCH.with(|scratch| {
             let Scratch { compressed, sealed } = &mut *scratch.borrow_mut();
             let wanted = compression_for(class);
-            let level = self.repo.config.compression_level;
+            let level = self.repo.inner.config.compression_level;
             let (compression, payload) = if compress_into(plaintext, wanted, level, compressed) {
                 (wanted, compressed.as_slice())
             } else {
@@ -202,7 +201,7 @@ impl BlobSaver {
             };
             sealed.clear();
             seal_blob(
-                &self.repo.key,
+                &self.repo.inner.key,
                 kind,
                 &id,
                 compression,
@@ -239,11 +238,11 @@ impl BlobSaver {
             Some(packer) => packer,
             None => Packer::writing_to(
                 self.pack_size,
-                self.repo.backend.begin_write(FileKind::Pack)?,
+                self.repo.inner.backend.begin_write(FileKind::Pack)?,
             ),
         };
         if packer.add(id, kind, compression, raw_length, sealed)? {
-            if let Some(pack) = packer.finish(&self.repo.key)? {
+            if let Some(pack) = packer.finish(&self.repo.inner.key)? {
                 self.upload(pack)?;
             }
         } else {
@@ -289,7 +288,7 @@ impl BlobSaver {
         }
         result?;
         upload_result?;
-        self.repo.index()?.flush()?;
+        self.repo.index().flush()?;
         Ok(SaveStats {
             blobs: self.blobs.load(Ordering::Relaxed),
             raw_bytes: self.raw_bytes.load(Ordering::Relaxed),
@@ -302,7 +301,7 @@ impl BlobSaver {
         for kind in BlobKind::ALL {
             let open = std::mem::take(&mut *self.packers(kind).lock().expect("open packs"));
             for packer in open {
-                if let Some(pack) = packer.finish(&self.repo.key)? {
+                if let Some(pack) = packer.finish(&self.repo.inner.key)? {
                     self.upload(pack)?;
                 }
             }
@@ -323,13 +322,13 @@ impl Drop for BlobSaver {
 /// Stores a pack under its name, then records it in the index's pending set, and only then
 /// lets its ids leave the in-flight set (write order: pack first; a blob is always findable).
 fn store_pack(
-    repo: &RepoInner,
+    repo: &IndexedRepository,
     in_flight: &Mutex<HashSet<(BlobId, BlobKind)>>,
     mut pack: FinishedPack,
 ) -> Result<()> {
-    repo.store_pack(&mut pack)?;
+    repo.inner.store_pack(&mut pack)?;
     let ids: Vec<(BlobId, BlobKind)> = pack.entries.iter().map(|e| (e.id, e.kind)).collect();
-    let index = repo.index()?;
+    let index = repo.index();
     let should_flush = index.add_pending(IndexedPack {
         id: pack.id,
         blobs: pack.entries,

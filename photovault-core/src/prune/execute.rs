@@ -75,7 +75,7 @@ impl PrunePlan {
         let repo = self.repo.clone();
         self.repack(&mut report, progress)?;
         self.rewrite_index(&mut report, progress)?;
-        repo.inner.index()?.refresh()?;
+        repo.refresh_index()?;
         self.delete_unused(&mut report, progress)?;
         Ok(report)
     }
@@ -88,7 +88,7 @@ impl PrunePlan {
             packs: self.repack.len() as u64,
         });
         let repo = &self.repo;
-        let saver = BlobSaver::new(repo.inner.clone())?;
+        let saver = BlobSaver::new(repo.clone())?;
         let packs: Vec<(&PackId, &Vec<crate::format::blob::BlobEntry>)> =
             self.repack.iter().collect();
         let copied: Vec<Result<u64>> = packs
@@ -178,7 +178,7 @@ impl PrunePlan {
                 repo.backend().remove_unfinished_writes(since)?;
             }
         }
-        let index = repo.inner.index()?;
+        let index = repo.index();
         index.refresh()?;
         let known = index.known_packs()?;
         let mut unused: Vec<(PackId, u64)> = listed

@@ -1,6 +1,6 @@
 //! Prune: reclaim the space of data no snapshot uses any more.
 //!
-//! A prune first plans ([`Repository::plan_prune`](crate::Repository::plan_prune)): it walks every snapshot to learn which
+//! A prune first plans ([`IndexedRepository::plan_prune`](crate::IndexedRepository::plan_prune)): it walks every snapshot to learn which
 //! blobs are used, sorts the packs into those deleted (nothing used), rewritten (mostly
 //! unused, see [`MaxUnused`]) and kept, and finds the packs no index lists. The plan is a
 //! value that can be shown (`--dry-run`) and then executed ([`PrunePlan::execute`]).

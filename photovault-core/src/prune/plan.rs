@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::format::blob::{BlobEntry, BlobKind};
 use crate::id::{PackId, SnapshotId};
 use crate::index::read_index_file;
-use crate::repository::{LockGuard, LockKind, Repository};
+use crate::repository::{IndexedRepository, LockGuard, LockKind};
 
 use super::reindex::reindex_missing;
 use super::used::{PruneBlocker, UsedBlobs};
@@ -66,7 +66,7 @@ pub struct PruneStats {
 /// A computed prune, holding the repository's prune lock until it is executed or dropped.
 /// Show it with [`PrunePlan::stats`]; carry it out with [`PrunePlan::execute`].
 pub struct PrunePlan {
-    pub(super) repo: Repository,
+    pub(super) repo: IndexedRepository,
     pub(super) lock: LockGuard,
     pub(super) stats: PruneStats,
     /// Indexed packs with no used blob.
@@ -115,7 +115,7 @@ struct PackUsage {
     unused_bytes: u64,
 }
 
-impl Repository {
+impl IndexedRepository {
     /// Takes the prune lock and computes what a prune would do, changing nothing. Refuses
     /// ([`Error::PruneRefused`]) when it cannot tell what is used: an unreadable snapshot or
     /// tree, blobs missing from the index, packs missing from the storage.
@@ -158,7 +158,7 @@ impl Repository {
             .into_iter()
             .filter_map(|f| f.name.parse::<PackId>().ok().map(|id| (id, f.size)))
             .collect();
-        let index = self.inner.index()?;
+        let index = self.index();
         let mut usage: HashMap<PackId, PackUsage> = HashMap::new();
         let mut found = vec![false; used.len()];
         index.for_each_ranked_location(&mut |location, primary| {
@@ -327,7 +327,7 @@ impl Repository {
             .iter()
             .map(|s| (s.snapshot.tree, Some(s.id)))
             .collect();
-        let known = self.inner.index()?.known_packs()?;
+        let known = self.index().known_packs()?;
         let mut unindexed: Vec<(PackId, u64)> = self
             .backend()
             .list(FileKind::Pack)?

@@ -12,7 +12,7 @@ use crate::backend::FileKind;
 use crate::error::Result;
 use crate::id::{BlobId, PackId, SnapshotId};
 use crate::pack::read_header;
-use crate::repository::Repository;
+use crate::repository::IndexedRepository;
 
 use super::used::{Unreadable, UsedBlobs};
 
@@ -20,11 +20,11 @@ use super::used::{Unreadable, UsedBlobs};
 /// does not list. A tree that cannot be read is skipped: it is missing itself, or damaged
 /// (which `check` reports).
 pub(crate) fn missing_blobs(
-    repo: &Repository,
+    repo: &IndexedRepository,
     used: &mut UsedBlobs,
     roots: &[(BlobId, Option<SnapshotId>)],
 ) -> Result<HashSet<BlobId>> {
-    let index = repo.inner.index()?;
+    let index = repo.index();
     let mut missing = HashSet::new();
     let mut lookup_error = None;
     used.walk_roots(
@@ -51,11 +51,11 @@ pub(crate) fn missing_blobs(
 /// hold `needed` blobs, and takes them off `candidates`. Returns how many packs were indexed
 /// and how many needed blobs none of them holds.
 pub(crate) fn reindex_packs_holding(
-    repo: &Repository,
+    repo: &IndexedRepository,
     candidates: &mut Vec<(PackId, u64)>,
     mut needed: HashSet<BlobId>,
 ) -> Result<(u64, usize)> {
-    let index = repo.inner.index()?;
+    let index = repo.index();
     let mut reindexed = Vec::new();
     for (id, size) in candidates.iter() {
         if needed.is_empty() {
@@ -84,7 +84,7 @@ pub(crate) fn reindex_packs_holding(
 /// lacks, round after round (a tree found again reveals what is below it). Returns how many
 /// packs were indexed and how many missing blobs were found nowhere.
 pub(crate) fn reindex_missing(
-    repo: &Repository,
+    repo: &IndexedRepository,
     roots: &[(BlobId, Option<SnapshotId>)],
     candidates: &mut Vec<(PackId, u64)>,
 ) -> Result<(u64, usize)> {
@@ -106,8 +106,8 @@ pub(crate) fn reindex_missing(
 /// again the packs a concurrent prune took out of the index. Called by a backup before it
 /// writes its snapshot, when index files it had read were removed meanwhile. Returns how
 /// many packs it indexed again, or [`crate::Error::BlobNotFound`] for a blob found nowhere.
-pub(crate) fn keep_new_snapshot_whole(repo: &Repository, tree: BlobId) -> Result<u64> {
-    let index = repo.inner.index()?;
+pub(crate) fn keep_new_snapshot_whole(repo: &IndexedRepository, tree: BlobId) -> Result<u64> {
+    let index = repo.index();
     index.refresh()?;
     let known = index.known_packs()?;
     let mut unindexed: Vec<(PackId, u64)> = repo

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::format::tree::Node;
 use crate::id::{BlobId, SnapshotId};
-use crate::repository::{Repository, SnapshotEntry};
+use crate::repository::{IndexedRepository, SnapshotEntry};
 
 /// How many trees are read in parallel at a time.
 const TREE_BATCH: usize = 256;
@@ -42,7 +42,7 @@ impl UsedBlobs {
     /// `on_blob` with each blob referenced by a tree read now (and each such tree).
     pub(crate) fn walk(
         &mut self,
-        repo: &Repository,
+        repo: &IndexedRepository,
         snapshots: &[SnapshotEntry],
         on_blob: &mut dyn FnMut(&BlobId),
     ) -> Result<()> {
@@ -58,7 +58,7 @@ impl UsedBlobs {
     /// does to the walk.
     pub(crate) fn walk_roots(
         &mut self,
-        repo: &Repository,
+        repo: &IndexedRepository,
         roots: &[(BlobId, Option<SnapshotId>)],
         unreadable: Unreadable,
         on_blob: &mut dyn FnMut(&BlobId),

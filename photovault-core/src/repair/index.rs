@@ -93,10 +93,6 @@ impl Repository {
             backend.remove(FileKind::Index, name)?;
             report.index_files_removed += 1;
         }
-        // An index this process already loaded still lists what the removed files did.
-        if let Some(index) = self.inner.loaded_index() {
-            index.refresh()?;
-        }
         Ok(report)
     }
 }

@@ -1,8 +1,8 @@
 //! Repair: put a damaged repository back into a state every other operation trusts.
 //!
 //! - [`Repository::repair_index`](crate::Repository::repair_index) rebuilds the index from the pack headers alone.
-//! - [`Repository::repair_packs`](crate::Repository::repair_packs) salvages the intact blobs of damaged packs.
-//! - [`Repository::repair_snapshots`](crate::Repository::repair_snapshots) rewrites snapshots around data that is lost.
+//! - [`IndexedRepository::repair_packs`](crate::IndexedRepository::repair_packs) salvages the intact blobs of damaged packs.
+//! - [`IndexedRepository::repair_snapshots`](crate::IndexedRepository::repair_snapshots) rewrites snapshots around data that is lost.
 //!
 //! Healing a repository after `check --read-data` reports damage: `repair packs` (damaged
 //! blobs leave the index), then `backup` of the same source (files whose blobs are missing

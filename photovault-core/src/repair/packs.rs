@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::format::blob::{open_blob, BlobLocation};
 use crate::id::{BlobId, PackId};
 use crate::pack::{header_of, BlobSaver};
-use crate::repository::Repository;
+use crate::repository::IndexedRepository;
 
 /// What `repair packs` did.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -26,13 +26,13 @@ pub struct RepairPacksReport {
     pub blobs_lost: Vec<(BlobId, String)>,
 }
 
-impl Repository {
+impl IndexedRepository {
     /// Rewrites the given packs without their damaged blobs (find them with
     /// `check --read-data`). Takes an exclusive lock.
     pub fn repair_packs(&self, packs: &[PackId]) -> Result<RepairPacksReport> {
         let mut report = RepairPacksReport::default();
         let _lock = self.lock(crate::repository::LockKind::Exclusive)?;
-        let saver = BlobSaver::new(self.inner.clone())?;
+        let saver = BlobSaver::new(self.clone())?;
         for pack in packs {
             let bytes = self.backend().read_all(FileKind::Pack, &pack.to_hex())?;
             let entries = match header_of(&self.inner.key, pack, &bytes) {
@@ -69,14 +69,11 @@ impl Repository {
     }
 
     fn indexed_entries(&self, pack: &PackId) -> Result<Vec<crate::format::blob::BlobEntry>> {
-        let out = self.inner.index()?.pack_entries(pack)?;
+        let out = self.index().pack_entries(pack)?;
         if out.is_empty() {
             return Err(Error::damaged(
                 format!("pack {}", pack.short()),
-                crate::Damage::Malformed(
-                    "neither a readable header nor index entries; remove it by hand if it is not needed"
-                        .into(),
-                ),
+                crate::Damage::Malformed(crate::Malformed::PackUnknown),
             ));
         }
         Ok(out)

@@ -20,7 +20,7 @@ use crate::format::blob::BlobKind;
 use crate::format::tree::{NodeKind, Tree};
 use crate::id::{BlobId, SnapshotId};
 use crate::pack::BlobSaver;
-use crate::repository::Repository;
+use crate::repository::IndexedRepository;
 
 /// How to repair snapshots.
 #[derive(Debug, Clone, Default)]
@@ -55,12 +55,12 @@ pub struct RepairSnapshotsReport {
 type Rewritten = Option<(BlobId, Rc<Vec<PathBuf>>)>;
 
 struct Rewriter<'a> {
-    repo: &'a Repository,
+    repo: &'a IndexedRepository,
     saver: Option<&'a BlobSaver>,
     memo: HashMap<BlobId, Rewritten>,
 }
 
-impl Repository {
+impl IndexedRepository {
     /// Rewrites every snapshot that references missing data; see the module documentation.
     pub fn repair_snapshots(
         &self,
@@ -70,7 +70,7 @@ impl Repository {
         let saver = if options.dry_run {
             None
         } else {
-            Some(BlobSaver::new(self.inner.clone())?)
+            Some(BlobSaver::new(self.clone())?)
         };
         let saver_ref = saver.as_ref();
         let (mut report, replacements) = crate::depth::on_deep_stack(|| -> Result<_> {
@@ -136,7 +136,7 @@ impl Rewriter<'_> {
             self.memo.insert(*id, None);
             return Ok(None);
         };
-        let index = self.repo.inner.index()?;
+        let index = self.repo.index();
         let mut lost = Vec::new();
         let mut kept = Vec::with_capacity(tree.nodes.len());
         for mut node in std::mem::take(&mut tree.nodes) {

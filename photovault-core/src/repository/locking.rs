@@ -79,8 +79,8 @@ pub enum Unlock {
 impl Repository {
     /// Takes a lock: a shared one fails only if an exclusive lock is held; a prune's fails if
     /// an exclusive or another prune's lock is held; an exclusive one fails if any other
-    /// lock is held. Stale locks are ignored. An index this process loaded before is brought
-    /// up to date, since a prune or repair may have replaced index files meanwhile.
+    /// lock is held. Stale locks are ignored. ([`IndexedRepository::lock`](crate::IndexedRepository::lock)
+    /// also brings its index up to date.)
     pub fn lock(&self, kind: LockKind) -> Result<LockGuard> {
         let repo = self.inner.clone();
         let name = write_lock(&repo, kind)?;
@@ -93,12 +93,6 @@ impl Repository {
                 return Err(e);
             }
         };
-        if let Some(index) = repo.loaded_index() {
-            if let Err(e) = index.refresh() {
-                let _ = repo.backend.remove(FileKind::Lock, &name);
-                return Err(e);
-            }
-        }
         let prune_running = others.iter().any(|l| l.prune);
         let alone_since = others.is_empty().then(|| checked_at - CLOCK_SKEW);
         let name = Arc::new(std::sync::Mutex::new(name));

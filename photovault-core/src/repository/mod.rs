@@ -1,16 +1,20 @@
 //! The repository handle: opening and creating repositories, and the services every
 //! operation shares (reading blobs and trees, snapshots, keys, locks).
 //!
-//! Operations (backup, restore, ...) live in modules of their own and add methods to
-//! [`Repository`] there.
+//! Two types: [`Repository`] is an opened repository (config, key, backend, locks, cache
+//! folders) and loads no index; [`IndexedRepository`] ([`Repository::to_indexed`], see
+//! `indexed.rs`) holds one and its index, and is what operations that read or store blobs
+//! take. Operations (backup, restore, ...) live in modules of their own and add methods to
+//! the type they need there.
 
+mod indexed;
 mod keys;
 mod locking;
 mod remote_cache;
 mod snapshots;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use crate::backend::{Backend, FileKind};
 use crate::chunk::{Chunker, ChunkerParams, ChunkingScheme};
@@ -21,10 +25,9 @@ use crate::format::config::{Config, CONFIG_VERSION};
 use crate::format::index_file::IndexFile;
 use crate::format::key_file::KeyFile;
 use crate::format::sealed_file;
-use crate::format::tree::Tree;
-use crate::id::{BlobId, IndexId, KeyId};
-use crate::index::Index;
+use crate::id::{IndexId, KeyId};
 
+pub use indexed::IndexedRepository;
 pub use keys::{KeyInfo, SkippedKeyFile};
 pub use locking::{LockGuard, LockKind, Unlock};
 pub(crate) use snapshots::root_node;
@@ -208,8 +211,6 @@ pub(crate) struct RepoInner {
     pub(crate) chunker: Chunker,
     options: OpenOptions,
     skipped_keys: Vec<SkippedKeyFile>,
-    index: OnceLock<Index>,
-    index_init: Mutex<()>,
     /// Tree packs and snapshots on the local disk, for a repository on a network store.
     remote_cache: Option<remote_cache::RemoteCache>,
 }
@@ -220,60 +221,20 @@ impl RepoInner {
         self.options.no_lock
     }
 
-    /// The index if this process has loaded it already.
-    pub(crate) fn loaded_index(&self) -> Option<&Index> {
-        self.index.get()
-    }
-
-    /// The index, loaded (and the cache synchronised) on first use.
-    pub(crate) fn index(&self) -> Result<&Index> {
-        if let Some(index) = self.index.get() {
-            return Ok(index);
-        }
-        let _guard = self.index_init.lock().expect("index init");
-        if let Some(index) = self.index.get() {
-            return Ok(index);
-        }
-        let path = (!self.options.no_cache).then(|| {
+    /// Where the index cache of this repository lives, or `None` for an index kept in
+    /// memory ([`OpenOptions::no_cache`]). Cache files of older versions are removed.
+    pub(crate) fn index_cache_path(&self) -> Option<PathBuf> {
+        (!self.options.no_cache).then(|| {
             let folder = self.cache_folder();
             for old in crate::index::OLD_CACHE_FILES {
                 let _ = std::fs::remove_file(folder.join(old));
             }
             folder.join(crate::index::CACHE_FILE)
-        });
-        let index = Index::open(self.backend.clone(), self.key.clone(), path.as_deref())?;
-        let _ = self.index.set(index);
-        Ok(self.index.get().expect("just set"))
+        })
     }
 
     fn cache_folder(&self) -> PathBuf {
         cache_folder(&self.options, &self.config.id)
-    }
-
-    /// Reads, decrypts and verifies one blob, from whichever of its locations holds it
-    /// intact (SPEC R4). The error is that of the first location when none does.
-    pub(crate) fn read_blob(&self, id: &BlobId) -> Result<Vec<u8>> {
-        self.read_blob_avoiding(id, None)
-    }
-
-    /// Like [`RepoInner::read_blob`], but without trying the location `avoid` (one that
-    /// already failed for this blob).
-    pub(crate) fn read_blob_avoiding(
-        &self,
-        id: &BlobId,
-        avoid: Option<&BlobLocation>,
-    ) -> Result<Vec<u8>> {
-        let locations = self.index()?.locations(id)?;
-        let mut first_error = None;
-        for location in locations.iter().filter(|l| Some(*l) != avoid) {
-            match self.read_blob_at(location) {
-                Ok(plain) => return Ok(plain),
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                }
-            }
-        }
-        Err(first_error.unwrap_or(Error::BlobNotFound { id: *id }))
     }
 
     /// Reads, decrypts and verifies the blob at one location.
@@ -340,36 +301,6 @@ impl RepoInner {
             cache.forget(kind, name);
         }
         Ok(())
-    }
-
-    pub(crate) fn read_tree(&self, id: &BlobId) -> Result<Tree> {
-        let plain = self.read_blob(id)?;
-        let shown = || format!("tree {}", id.short());
-        let damage = match Tree::decode(&plain) {
-            Ok(tree) => return Ok(tree),
-            Err(damage) => damage,
-        };
-        // Trees of old repositories may be stored as data blobs of the same bytes (SPEC
-        // §10.1), so the kind matters only once the bytes are known not to be a tree.
-        let locations = self.index()?.locations(id)?;
-        let stored_as_data = !locations.is_empty()
-            && locations
-                .iter()
-                .all(|l| l.entry.kind == crate::format::blob::BlobKind::Data);
-        match plain.first() {
-            _ if stored_as_data => Err(Error::damaged(
-                shown(),
-                Damage::Malformed("it is a file's content, not a folder's tree".into()),
-            )),
-            Some(&version) if version > crate::format::tree::TREE_VERSION => {
-                Err(Error::UnsupportedVersion {
-                    what: shown(),
-                    found: version as u32,
-                    supported: crate::format::tree::TREE_VERSION as u32,
-                })
-            }
-            _ => Err(Error::damaged(shown(), damage)),
-        }
     }
 }
 
@@ -453,7 +384,7 @@ impl Repository {
         if hex::decode(&config.id).map(|b| b.len()) != Ok(32) {
             return Err(Error::damaged(
                 "config",
-                Damage::Malformed("repository id is not 32 hex bytes".into()),
+                Damage::Malformed(crate::Malformed::RepositoryId),
             ));
         }
         Ok(Self::assemble(
@@ -487,8 +418,6 @@ impl Repository {
                 chunker,
                 options,
                 skipped_keys,
-                index: OnceLock::new(),
-                index_init: Mutex::new(()),
                 remote_cache,
             }),
         }
@@ -519,33 +448,10 @@ impl Repository {
         &self.inner.backend
     }
 
-    /// Reads, decrypts and verifies one blob.
-    pub fn read_blob(&self, id: &BlobId) -> Result<Vec<u8>> {
-        self.inner.read_blob(id)
-    }
-
     /// Key files that opening did not try because they ask for more Argon2id work than
     /// [`OpenOptions::kdf_limit`] allows (anyone who can write to the storage can add one).
     pub fn skipped_key_files(&self) -> &[SkippedKeyFile] {
         &self.inner.skipped_keys
-    }
-
-    /// Reads a directory tree.
-    pub fn read_tree(&self, id: &BlobId) -> Result<Tree> {
-        self.inner.read_tree(id)
-    }
-
-    /// Number of blobs in the index (loads the index).
-    pub fn indexed_blobs(&self) -> Result<u64> {
-        self.inner.index()?.len()
-    }
-
-    /// Where the index says a blob is stored, without reading it. The lookup goes to the
-    /// on-disk index cache, so it costs the same whether the repository holds a thousand
-    /// blobs or ten million.
-    #[doc(hidden)]
-    pub fn find_blob(&self, id: &BlobId) -> Result<Option<BlobLocation>> {
-        self.inner.index()?.lookup(id)
     }
 
     /// Seals `file` and stores it as a new index file; returns its id. For tools that build

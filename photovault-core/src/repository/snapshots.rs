@@ -128,7 +128,9 @@ impl Repository {
     pub fn remove_snapshot(&self, id: &SnapshotId) -> Result<()> {
         self.inner.remove_file(FileKind::Snapshot, &id.to_hex())
     }
+}
 
+impl super::IndexedRepository {
     /// Resolves a slash-separated path inside a snapshot (as `ls` and `restore ID:PATH` take
     /// it, e.g. `/home/ann/Photos/2021`) to its node. `/` or empty is the root, returned as a
     /// synthetic directory node.

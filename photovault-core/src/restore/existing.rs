@@ -12,7 +12,7 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
 
 use crate::format::tree::Node;
-use crate::repository::RepoInner;
+use crate::repository::IndexedRepository;
 
 /// When a restore replaces a file that is already in the target (restic's names).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -47,7 +47,12 @@ impl std::str::FromStr for Overwrite {
 }
 
 /// Whether the file at `path` may stay as it is instead of being written from `node`.
-pub(super) fn may_stay(repo: &RepoInner, path: &Path, node: &Node, policy: Overwrite) -> bool {
+pub(super) fn may_stay(
+    repo: &IndexedRepository,
+    path: &Path,
+    node: &Node,
+    policy: Overwrite,
+) -> bool {
     let Ok(meta) = fs::symlink_metadata(path) else {
         return false;
     };
@@ -70,19 +75,19 @@ pub(super) fn may_stay(repo: &RepoInner, path: &Path, node: &Node, policy: Overw
 
 /// Whether the file at `path` holds exactly the content of `node`: every piece hashes to
 /// its blob id, and nothing follows the last.
-pub(super) fn same_content(repo: &RepoInner, path: &Path, node: &Node) -> io::Result<bool> {
+pub(super) fn same_content(repo: &IndexedRepository, path: &Path, node: &Node) -> io::Result<bool> {
     let mut file = fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW)
         .open(path)?;
-    let index = repo.index().map_err(io::Error::other)?;
+    let index = repo.index();
     let mut buffer = Vec::new();
     for id in &node.content {
         let Some(entry) = index.entry(id).map_err(io::Error::other)? else {
             return Ok(false);
         };
         buffer.resize(entry.raw_length as usize, 0);
-        if file.read_exact(&mut buffer).is_err() || repo.key.blob_id(&buffer) != *id {
+        if file.read_exact(&mut buffer).is_err() || repo.inner.key.blob_id(&buffer) != *id {
             return Ok(false);
         }
     }

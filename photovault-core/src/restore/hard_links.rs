@@ -18,7 +18,7 @@ use crate::depth::MAX_DEPTH;
 use crate::error::{Error, Result};
 use crate::format::tree::{Node, NodeKind};
 use crate::id::BlobId;
-use crate::repository::Repository;
+use crate::repository::IndexedRepository;
 
 /// (device, inode) of a file node.
 type Key = (u64, u64);
@@ -47,7 +47,7 @@ impl LinkGroups {
     /// expands to. Unreadable folders are skipped here (the restore reports them);
     /// `Err(Interrupted)` when `cancelled` says so.
     pub(super) fn find(
-        repo: &Repository,
+        repo: &IndexedRepository,
         start: &Node,
         cancelled: &dyn Fn() -> bool,
     ) -> Result<LinkGroups> {

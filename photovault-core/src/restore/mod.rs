@@ -18,7 +18,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::format::snapshot::Snapshot;
-use crate::repository::Repository;
+use crate::repository::IndexedRepository;
 use crate::source::PathPatterns;
 use crate::workers::{self, Work};
 
@@ -82,7 +82,7 @@ pub struct RestoreOutcome {
     pub errors: Vec<crate::EntryReport>,
 }
 
-impl Repository {
+impl IndexedRepository {
     /// Restores `subpath` of `snapshot` (empty or `/`: everything, laid out by absolute
     /// path) into `target`. A folder's content goes into `target`; a file goes into
     /// `target/<its name>`. Per-entry failures are in the outcome; `Err` means nothing more

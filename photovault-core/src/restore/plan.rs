@@ -23,7 +23,7 @@ use crate::entry_report::{EntryProblem, EntryReport};
 use crate::error::{Error, Result};
 use crate::format::tree::{Node, NodeKind};
 use crate::id::BlobId;
-use crate::repository::Repository;
+use crate::repository::IndexedRepository;
 use crate::source::PathPatterns;
 
 /// A batch is written once it references this many blobs.
@@ -38,7 +38,7 @@ struct PendingDir {
 }
 
 pub(super) struct Planner<'a> {
-    repo: &'a Repository,
+    repo: &'a IndexedRepository,
     target: &'a Path,
     include: &'a PathPatterns,
     options: &'a RestoreOptions,
@@ -58,7 +58,7 @@ pub(super) struct Planner<'a> {
 
 impl<'a> Planner<'a> {
     pub(super) fn new(
-        repo: &'a Repository,
+        repo: &'a IndexedRepository,
         target: &'a Path,
         include: &'a PathPatterns,
         options: &'a RestoreOptions,
@@ -296,7 +296,7 @@ impl<'a> Planner<'a> {
     fn run_batch(&mut self) {
         let jobs = std::mem::take(&mut self.batch);
         self.batch_refs = 0;
-        let (repo, policy) = (&self.repo.inner, self.options.overwrite);
+        let (repo, policy) = (self.repo, self.options.overwrite);
         let decided: Vec<(FileJob, bool)> = self.pool.install(|| {
             jobs.into_par_iter()
                 .map(|job| {
@@ -347,7 +347,7 @@ impl<'a> Planner<'a> {
         if self.options.verify {
             to_verify.extend(to_write.iter().map(|j| (j.path.clone(), j.node.clone())));
         }
-        let results = writer::write_files(&self.repo.inner, to_write, self.pool, self.progress);
+        let results = writer::write_files(self.repo, to_write, self.pool, self.progress);
         let mut written: Vec<usize> = (0..skipped).collect();
         for (i, result) in results.into_iter().enumerate() {
             match result {
@@ -371,7 +371,7 @@ impl<'a> Planner<'a> {
     /// Reads the files just written (and those left alone unread) back and compares them
     /// with the snapshot.
     fn verify(&mut self, nodes: &[(PathBuf, Node)], written: &[usize]) {
-        let repo = &self.repo.inner;
+        let repo = self.repo;
         let checked: Vec<(usize, std::io::Result<bool>)> = self.pool.install(|| {
             written
                 .par_iter()
@@ -410,7 +410,7 @@ impl<'a> Planner<'a> {
             }
             let stays = hard_links::already_linked(&job.first, &job.path)
                 || (fs::symlink_metadata(&job.path).is_ok()
-                    && may_stay(&self.repo.inner, &job.path, &job.node, policy));
+                    && may_stay(self.repo, &job.path, &job.node, policy));
             let done = if stays {
                 self.outcome.files_skipped += 1;
                 self.outcome.bytes_skipped += size;

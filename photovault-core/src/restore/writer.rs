@@ -18,7 +18,7 @@ use crate::entry_report::{EntryProblem, EntryReport};
 use crate::format::blob::{open_blob_in_place, BlobEntry, BlobLocation};
 use crate::format::tree::Node;
 use crate::id::{BlobId, PackId};
-use crate::repository::RepoInner;
+use crate::repository::IndexedRepository;
 
 /// Blobs of one pack closer than this are read in one request.
 const MERGE_GAP: u64 = 1 << 20;
@@ -53,7 +53,7 @@ type Targets = Vec<(usize, u64)>;
 
 /// Restores `jobs`; one result per file.
 pub(super) fn write_files(
-    repo: &RepoInner,
+    repo: &IndexedRepository,
     jobs: Vec<FileJob>,
     pool: &ThreadPool,
     progress: &dyn RestoreProgress,
@@ -112,11 +112,8 @@ pub(super) fn write_files(
 }
 
 /// The file's blob locations and total size, or why it cannot be restored.
-fn locate(repo: &RepoInner, node: &Node) -> (u64, Result<Vec<BlobLocation>, EntryProblem>) {
-    let index = match repo.index() {
-        Ok(index) => index,
-        Err(e) => return (0, Err(e.into())),
-    };
+fn locate(repo: &IndexedRepository, node: &Node) -> (u64, Result<Vec<BlobLocation>, EntryProblem>) {
+    let index = repo.index();
     let mut blobs = Vec::with_capacity(node.content.len());
     let mut size = 0u64;
     for id in &node.content {
@@ -142,7 +139,7 @@ fn locate(repo: &RepoInner, node: &Node) -> (u64, Result<Vec<BlobLocation>, Entr
 }
 
 fn restore_pack(
-    repo: &RepoInner,
+    repo: &IndexedRepository,
     pack: PackId,
     blobs: HashMap<BlobId, (BlobEntry, Targets)>,
     states: &[FileState],
@@ -171,7 +168,8 @@ fn restore_pack(
         let mut read = if progress.cancelled() {
             Err(EntryProblem::Interrupted)
         } else {
-            repo.backend
+            repo.inner
+                .backend
                 .read(FileKind::Pack, &pack.to_hex(), start, end - start)
                 .map_err(|e| EntryProblem::from(crate::Error::from(e)))
         };
@@ -183,7 +181,7 @@ fn restore_pack(
                 Ok(bytes) => {
                     let from = (entry.offset as u64 - start) as usize;
                     open_blob_in_place(
-                        &repo.key,
+                        &repo.inner.key,
                         &BlobLocation {
                             pack,
                             entry: *entry,

@@ -23,7 +23,7 @@ use crate::check::{CheckOptions, ReadData};
 use crate::error::Error;
 use crate::forget::ForgetOptions;
 use crate::prune::PruneOptions;
-use crate::repository::{OpenOptions, Repository};
+use crate::repository::{IndexedRepository, OpenOptions};
 use crate::{BackupOptions, SnapshotFilter};
 
 /// How a run is carried out besides what the profile says.
@@ -325,10 +325,16 @@ pub fn run(
         .map(RepositoryOutcome::new)
         .collect();
     let mut elapsed = vec![0.0f64; outcomes.len()];
-    let mut opened: Vec<Option<Repository>> = Vec::new();
+    // Each repository's index is loaded once, here, and serves every step below.
+    let mut opened: Vec<Option<IndexedRepository>> = Vec::new();
     for (i, repo) in profile.repositories.iter().enumerate() {
         let t = Instant::now();
-        match open_repository(repo, &options.backend_options, &options.open) {
+        let indexed =
+            open_repository(repo, &options.backend_options, &options.open).and_then(|r| {
+                r.to_indexed()
+                    .map_err(|e| RepositoryFailure::from_error(repo, "open", &e))
+            });
+        match indexed {
             Ok(r) => opened.push(Some(r)),
             Err(f) => {
                 outcomes[i].fail(f);
@@ -602,8 +608,8 @@ fn remember(state: &mut State, report: &RunReport) {
 /// Copies the snapshots of `filter` in `source` newer than the newest in `target` (all of
 /// them when `target` has none); returns how many and the bytes stored.
 fn copy_new(
-    source: &Repository,
-    target: &Repository,
+    source: &IndexedRepository,
+    target: &IndexedRepository,
     filter: &SnapshotFilter,
 ) -> crate::Result<(u64, u64)> {
     let newest = target

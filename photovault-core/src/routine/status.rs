@@ -33,7 +33,7 @@ use crate::error::{Error, Result};
 use crate::forget::last_copy::shown_name;
 use crate::format::tree::{Node, NodeKind};
 use crate::id::BlobId;
-use crate::repository::{OpenOptions, Repository, SnapshotEntry};
+use crate::repository::{IndexedRepository, OpenOptions, Repository, SnapshotEntry};
 
 /// How `status` opens repositories.
 #[derive(Debug, Clone, Default)]
@@ -131,8 +131,9 @@ pub struct StatusReport {
     pub files_at_risk: Vec<FileAtRisk>,
 }
 
-/// A repository that opened, and its snapshots of the profile.
-type Opened = Option<(Repository, Vec<SnapshotEntry>)>;
+/// A repository that opened, with its index loaded when it has snapshots of the profile to
+/// walk, and those snapshots.
+type Opened = Option<(Repository, Option<IndexedRepository>, Vec<SnapshotEntry>)>;
 
 /// (path, size, mtime seconds, mtime nanoseconds).
 type FileKey = (Vec<u8>, u64, i64, u32);
@@ -153,25 +154,32 @@ pub fn status(profile: &Profile, state_dir: &StateDir, options: &StatusOptions) 
                 .into_iter()
                 .filter(|s| filter.matches(&s.snapshot))
                 .collect();
-            Ok((r, mine))
+            let indexed = match mine.is_empty() {
+                true => None,
+                false => Some(
+                    r.to_indexed()
+                        .map_err(|e| RepositoryFailure::from_error(rp, "open", &e))?,
+                ),
+            };
+            Ok((r, indexed, mine))
         });
         let remembered = state.repositories.get(&rp.name).filter(|s| {
             opened
                 .as_ref()
-                .map(|(r, _)| r.config().id == s.id)
+                .map(|(r, _, _)| r.config().id == s.id)
                 .unwrap_or(true)
         });
         let newest = opened
             .as_ref()
             .ok()
-            .and_then(|(_, s)| s.iter().map(|e| e.snapshot.time).max());
+            .and_then(|(_, _, s)| s.iter().map(|e| e.snapshot.time).max());
         let status = RepositoryStatus {
             repository: rp.name.clone(),
             location: rp.location.clone(),
             medium: rp.medium.clone(),
             offsite: rp.offsite,
             error: opened.as_ref().err().cloned(),
-            snapshots: opened.as_ref().map(|(_, s)| s.len()).unwrap_or(0),
+            snapshots: opened.as_ref().map(|(_, _, s)| s.len()).unwrap_or(0),
             newest_snapshot: newest,
             fresh: newest
                 .is_some_and(|t| now - t.with_timezone(&Utc) < profile.rule.offsite_max_age.0),
@@ -199,7 +207,8 @@ pub fn status(profile: &Profile, state_dir: &StateDir, options: &StatusOptions) 
     let source = repos
         .iter()
         .filter_map(|(s, o)| {
-            let (r, snaps) = o.as_ref()?;
+            let (_, r, snaps) = o.as_ref()?;
+            let r = r.as_ref()?;
             let newest = snaps.iter().max_by_key(|e| (e.snapshot.time, e.id))?;
             Some((s.repository.clone(), r, newest.clone()))
         })
@@ -245,7 +254,9 @@ pub fn status(profile: &Profile, state_dir: &StateDir, options: &StatusOptions) 
         files.iter().enumerate().map(|(i, (k, _))| (k, i)).collect();
     let mut held: Vec<Vec<usize>> = vec![Vec::new(); files.len()];
     for (ri, (status, opened)) in repos.iter_mut().enumerate() {
-        let Some((r, snaps)) = opened else { continue };
+        let Some((_, Some(r), snaps)) = opened else {
+            continue;
+        };
         let mut seen = vec![false; files.len()];
         let mut walked = HashSet::new();
         for s in snaps.iter() {
@@ -395,7 +406,7 @@ fn key(path: &std::path::Path, node: &Node) -> FileKey {
 /// walked at the same path (in another snapshot of the same repository) is skipped: it
 /// holds the same files.
 fn walk(
-    repo: &Repository,
+    repo: &IndexedRepository,
     root: &BlobId,
     walked: &mut HashSet<(BlobId, PathBuf)>,
     each: &mut dyn FnMut(&std::path::Path, &Node),

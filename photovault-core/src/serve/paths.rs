@@ -2,7 +2,7 @@
 //! anything is looked up, [`SnapshotPath::parse`] refuses every path that is not a plain
 //! sequence of names: `..` and `.` components, NUL, backslashes (a Windows client's
 //! separator) and over-long paths. What is left can only name entries of the snapshot's
-//! own trees, as [`Repository::find_path`](crate::Repository::find_path) walks them.
+//! own trees, as [`IndexedRepository::find_path`](crate::IndexedRepository::find_path) walks them.
 
 use super::error::ServeError;
 
@@ -42,7 +42,7 @@ impl SnapshotPath {
         Ok(SnapshotPath { components })
     }
 
-    /// The path as [`Repository::find_path`](crate::Repository::find_path) takes it:
+    /// The path as [`IndexedRepository::find_path`](crate::IndexedRepository::find_path) takes it:
     /// `/a/b`, or `/` for the root.
     pub fn as_lookup(&self) -> String {
         format!("/{}", self.components.join("/"))

@@ -1,5 +1,5 @@
 //! Restoring a selection to a folder of the serving machine, through
-//! [`Repository::restore`](crate::Repository::restore) and so with its safety rules (names
+//! [`IndexedRepository::restore`](crate::IndexedRepository::restore) and so with its safety rules (names
 //! that could escape the target are refused, files are written under temporary names and
 //! renamed when complete). From a web page, two more: the target must be an absolute
 //! path, and a file already there is never replaced. The whole selection is planned first
@@ -13,7 +13,7 @@ use super::error::ServeError;
 use super::paths::SnapshotPath;
 use crate::format::snapshot::Snapshot;
 use crate::format::tree::NodeKind;
-use crate::repository::Repository;
+use crate::repository::IndexedRepository;
 use crate::restore::{Overwrite, RestoreOptions};
 
 /// What restoring a selection did.
@@ -32,7 +32,7 @@ pub struct SelectionRestore {
 /// Restores each of `paths` of `snapshot` into `target` (a folder's content into a folder
 /// of its name, a file by its name), never replacing a file.
 pub fn restore_selection(
-    repo: &Repository,
+    repo: &IndexedRepository,
     snapshot: &Snapshot,
     paths: &[SnapshotPath],
     target: &Path,

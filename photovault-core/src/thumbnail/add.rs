@@ -23,9 +23,9 @@ use crate::format::tree::{Node, NodeKind};
 use crate::id::BlobId;
 use crate::media::MediaKind;
 use crate::pack::BlobSaver;
-use crate::repository::{LockKind, Repository, SnapshotEntry};
+use crate::repository::{IndexedRepository, LockKind, SnapshotEntry};
 
-/// What [`Repository::add_thumbnails`] did.
+/// What [`IndexedRepository::add_thumbnails`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct ThumbnailReport {
@@ -44,7 +44,7 @@ pub struct ThumbnailReport {
     pub bytes_read: u64,
 }
 
-/// Progress of [`Repository::add_thumbnails`]. Every method has a no-op default.
+/// Progress of [`IndexedRepository::add_thumbnails`]. Every method has a no-op default.
 pub trait ThumbnailProgress: Sync {
     /// The photo and video contents found, before thumbnails are made.
     fn found(&self, _files: u64) {}
@@ -61,21 +61,17 @@ struct Candidate {
     thumbnail: BlobId,
 }
 
-impl Repository {
+impl IndexedRepository {
     /// The stored thumbnail of a file whose content is `content`, if the repository has one.
     pub fn read_thumbnail(&self, content: &[BlobId]) -> Result<Option<Vec<u8>>> {
         if content.is_empty() {
             return Ok(None);
         }
         let id = self.inner.key.thumbnail_id(content);
-        if !self
-            .inner
-            .index()?
-            .contains_kind(&id, BlobKind::Thumbnail)?
-        {
+        if !self.index().contains_kind(&id, BlobKind::Thumbnail)? {
             return Ok(None);
         }
-        self.inner.read_blob(&id).map(Some)
+        self.read_blob(&id).map(Some)
     }
 
     /// Makes and stores the missing thumbnails of the photos and videos in `snapshots`
@@ -89,7 +85,7 @@ impl Repository {
         let mut report = ThumbnailReport::default();
         let candidates = self.thumbnail_candidates(snapshots, &mut report)?;
         progress.found(report.media_files);
-        let saver = BlobSaver::new(self.inner.clone())?;
+        let saver = BlobSaver::new(self.clone())?;
         let added = AtomicU64::new(0);
         let small = AtomicU64::new(0);
         let without = AtomicU64::new(0);
@@ -129,7 +125,7 @@ impl Repository {
         snapshots: &[SnapshotEntry],
         report: &mut ThumbnailReport,
     ) -> Result<Vec<Candidate>> {
-        let index = self.inner.index()?;
+        let index = self.index();
         let mut trees_seen = HashSet::new();
         let mut contents_seen = HashSet::new();
         let mut out = Vec::new();
@@ -185,7 +181,7 @@ impl Repository {
     /// Makes the thumbnail of one candidate from its stored content: the made image or
     /// what stands for it, and the plaintext bytes read.
     fn thumbnail_of(&self, c: &Candidate) -> Result<(Option<Made>, u64)> {
-        let head = self.inner.read_blob(&c.node.content[0])?;
+        let head = self.read_blob(&c.node.content[0])?;
         let mut read = head.len() as u64;
         let kind = crate::media::identify(&head[..head.len().min(64)], &c.node.name);
         match make::from_head(kind, &head, c.node.size) {
@@ -206,7 +202,7 @@ impl Repository {
                 let mut file = TempFile::create("media").map_err(write_error)?;
                 file.file().write_all(&head).map_err(write_error)?;
                 for id in &c.node.content[1..] {
-                    let blob = self.inner.read_blob(id)?;
+                    let blob = self.read_blob(id)?;
                     read += blob.len() as u64;
                     file.file().write_all(&blob).map_err(write_error)?;
                 }

@@ -7,7 +7,7 @@
 //! thumbnails, and it is named after the content it shows
 //! ([`MasterKey::thumbnail_id`](crate::crypto::MasterKey::thumbnail_id)): a reader finds it
 //! from a file's tree node alone, files with the same content share it, prune keeps it as
-//! long as a kept snapshot has that content, and [`Repository::add_thumbnails`] adds it to
+//! long as a kept snapshot has that content, and [`IndexedRepository::add_thumbnails`] adds it to
 //! snapshots made without one. SPEC §16.6 is the normative description.
 //!
 //! Where a thumbnail comes from, cheapest first ([`make`]): the preview a camera embedded

@@ -193,6 +193,8 @@ fn a_diff_does_not_read_folders_whose_tree_is_the_same_in_both_snapshots() {
         PASSWORD.as_bytes(),
         &OpenOptions::default().no_cache(true),
     )
+    .unwrap()
+    .to_indexed()
     .unwrap();
     let a = repo.find_snapshot(&st.after).unwrap().snapshot;
     let b = repo.find_snapshot(&again).unwrap().snapshot;

@@ -16,7 +16,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use filetime::FileTime;
-use photovault_core::{Node, Repository};
+use photovault_core::{IndexedRepository, Node};
 
 use crate::support::*;
 
@@ -44,7 +44,7 @@ impl Story {
     }
 
     /// The library's view of the repository.
-    pub fn repo(&self) -> Repository {
+    pub fn repo(&self) -> IndexedRepository {
         open_with_key(self.s.pv.repo()).0
     }
 

@@ -245,6 +245,8 @@ fn a_backup_that_deduplicated_against_data_a_prune_then_took_away_indexes_it_aga
         PASSWORD.as_bytes(),
         &photovault_core::OpenOptions::default().no_cache(true),
     )
+    .unwrap()
+    .to_indexed()
     .unwrap();
     let second = std::thread::scope(|scope| {
         let backup = scope.spawn(|| {

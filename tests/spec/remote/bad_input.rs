@@ -187,11 +187,17 @@ fn a_server_that_fails_mid_backup_damages_nothing_and_a_later_backup_completes()
     Repository::init(store.clone(), b"pw", &init).unwrap();
     // The store stops taking writes after a few packs, as a server that died would.
     let dying: Arc<dyn Backend> = Arc::new(CrashAfter::new(store.clone(), 4));
-    let repo = Repository::open(dying, b"pw", &open).unwrap();
+    let repo = Repository::open(dying, b"pw", &open)
+        .unwrap()
+        .to_indexed()
+        .unwrap();
     assert!(repo
         .backup(&[photos.clone()], &BackupOptions::default(), &())
         .is_err());
-    let repo = Repository::open(store, b"pw", &open).unwrap();
+    let repo = Repository::open(store, b"pw", &open)
+        .unwrap()
+        .to_indexed()
+        .unwrap();
     repo.unlock(photovault_core::Unlock::All).ok();
     let check = repo
         .check(

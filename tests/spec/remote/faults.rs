@@ -35,11 +35,17 @@ fn with_a_tenth_of_all_calls_failing_backup_check_and_restore_lose_nothing() {
             parallelism: 1,
         })
         .open_options(open.clone());
-    let repo = Repository::init(store.clone(), b"pw", &init).unwrap();
+    let repo = Repository::init(store.clone(), b"pw", &init)
+        .unwrap()
+        .to_indexed()
+        .unwrap();
     repo.backup(&[photos.clone()], &BackupOptions::default(), &())
         .expect("the first backup comes through the faults");
     mutate_corpus(&photos, 3);
-    let repo = Repository::open(store.clone(), b"pw", &open).unwrap();
+    let repo = Repository::open(store.clone(), b"pw", &open)
+        .unwrap()
+        .to_indexed()
+        .unwrap();
     repo.backup(&[photos.clone()], &BackupOptions::default(), &())
         .expect("the second backup comes through the faults");
     let check = repo
@@ -72,6 +78,8 @@ fn with_a_tenth_of_all_calls_failing_backup_check_and_restore_lose_nothing() {
         b"pw",
         &OpenOptions::default().no_cache(true),
     )
+    .unwrap()
+    .to_indexed()
     .unwrap();
     let check = clean
         .check(

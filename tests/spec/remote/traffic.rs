@@ -27,7 +27,10 @@ fn a_no_change_backup_from_s3_downloads_almost_nothing() {
             parallelism: 1,
         })
         .open_options(open.clone());
-    let repo = Repository::init(backend, b"pw", &init).unwrap();
+    let repo = Repository::init(backend, b"pw", &init)
+        .unwrap()
+        .to_indexed()
+        .unwrap();
     repo.backup(&[photos.clone()], &BackupOptions::default(), &())
         .unwrap();
     drop(repo); // it holds the index cache open
@@ -35,7 +38,10 @@ fn a_no_change_backup_from_s3_downloads_almost_nothing() {
     let metered = Arc::new(Metered::new(
         Server::S3.open(&location, RetryPolicy::default()),
     ));
-    let repo = Repository::open(metered.clone() as Arc<dyn Backend>, b"pw", &open).unwrap();
+    let repo = Repository::open(metered.clone() as Arc<dyn Backend>, b"pw", &open)
+        .unwrap()
+        .to_indexed()
+        .unwrap();
     let outcome = repo
         .backup(&[photos.clone()], &BackupOptions::default(), &())
         .unwrap();

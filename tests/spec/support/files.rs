@@ -11,7 +11,7 @@ use std::sync::Arc;
 use photovault_core::backend::{Backend, FileKind, LocalBackend};
 use photovault_core::crypto::MasterKey;
 use photovault_core::format::key_file::KeyFile;
-use photovault_core::{OpenOptions, Repository};
+use photovault_core::{IndexedRepository, OpenOptions, Repository};
 
 use super::PASSWORD;
 
@@ -56,14 +56,16 @@ pub fn chmod(path: &Path, mode: u32) {
 
 /// Opens a repository folder with the library (no cache) and also unwraps its master key, so
 /// a test can read pack headers or write objects the way `pvault` would.
-pub fn open_with_key(repo: &Path) -> (Repository, MasterKey) {
+pub fn open_with_key(repo: &Path) -> (IndexedRepository, MasterKey) {
     let backend: Arc<dyn Backend> = Arc::new(LocalBackend::new(repo));
     let repository = Repository::open(
         backend.clone(),
         PASSWORD.as_bytes(),
         &OpenOptions::default().no_cache(true),
     )
-    .expect("open repository");
+    .expect("open repository")
+    .to_indexed()
+    .expect("load the index");
     let key = master_key(backend.as_ref());
     (repository, key)
 }
