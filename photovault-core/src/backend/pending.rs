@@ -123,6 +123,9 @@ impl TempFile {
         if let Some(file) = self.file.take() {
             let file = file.into_inner().map_err(|e| e.into_error())?;
             file.sync_all()?;
+            if self.kind == FileKind::Pack {
+                release_cached_pages(&file);
+            }
         }
         std::fs::rename(&self.path, destination)?;
         self.path = PathBuf::new();
@@ -137,6 +140,17 @@ impl TempFile {
         }
         Ok(&self.path)
     }
+}
+
+/// Drops a durable file's pages from the page cache. A pack is written once and read again
+/// only by a restore or a check, often months later; left cached, a backup's packs push the
+/// user's own files out of memory. It also spares a virtual machine whose free memory the
+/// host takes back (free page reporting) from backing gigabytes of fresh page cache: the
+/// frames freed here are reused for the next pack. A hint: failure changes nothing.
+fn release_cached_pages(file: &File) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: posix_fadvise only reads its arguments; the descriptor is open.
+    let _ = unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
 }
 
 impl PendingWrite for TempFile {
