@@ -12,6 +12,7 @@ mod hard_links;
 mod metadata;
 mod plan;
 mod progress;
+mod write_behind;
 mod writer;
 
 use std::path::Path;

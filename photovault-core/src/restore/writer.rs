@@ -13,6 +13,7 @@ use rayon::ThreadPool;
 
 use super::metadata;
 use super::progress::RestoreProgress;
+use super::write_behind::WriteBehind;
 use crate::backend::FileKind;
 use crate::entry_report::{EntryProblem, EntryReport};
 use crate::format::blob::{open_blob_in_place, BlobEntry, BlobLocation};
@@ -48,6 +49,12 @@ struct Open {
     result: Option<FileResult>,
 }
 
+/// Where finished files and progress go.
+struct Sink<'a> {
+    progress: &'a dyn RestoreProgress,
+    behind: WriteBehind,
+}
+
 /// Where a blob must go: (file number, offset in that file).
 type Targets = Vec<(usize, u64)>;
 
@@ -58,6 +65,10 @@ pub(super) fn write_files(
     pool: &ThreadPool,
     progress: &dyn RestoreProgress,
 ) -> Vec<FileResult> {
+    let sink = Sink {
+        progress,
+        behind: WriteBehind::default(),
+    };
     let mut packs: HashMap<PackId, HashMap<BlobId, (BlobEntry, Targets)>> = HashMap::new();
     let mut states = Vec::with_capacity(jobs.len());
     for (number, job) in jobs.into_iter().enumerate() {
@@ -90,13 +101,13 @@ pub(super) fn write_files(
     // Files with no blobs to wait for (empty, or failed already) finish now.
     for state in &states {
         if state.remaining.load(Ordering::Relaxed) == 0 {
-            state.finish(progress);
+            state.finish(&sink);
         }
     }
     pool.install(|| {
         packs
             .into_par_iter()
-            .for_each(|(pack, blobs)| restore_pack(repo, pack, blobs, &states, progress));
+            .for_each(|(pack, blobs)| restore_pack(repo, pack, blobs, &states, &sink));
     });
     states
         .into_iter()
@@ -143,7 +154,7 @@ fn restore_pack(
     pack: PackId,
     blobs: HashMap<BlobId, (BlobEntry, Targets)>,
     states: &[FileState],
-    progress: &dyn RestoreProgress,
+    sink: &Sink<'_>,
 ) {
     let mut blobs: Vec<(BlobEntry, Targets)> = blobs.into_values().collect();
     blobs.sort_by_key(|(e, _)| e.offset);
@@ -165,7 +176,7 @@ fn restore_pack(
             .map(|(e, _)| e.end())
             .max()
             .expect("i < j");
-        let mut read = if progress.cancelled() {
+        let mut read = if sink.progress.cancelled() {
             Err(EntryProblem::Interrupted)
         } else {
             repo.inner
@@ -196,7 +207,7 @@ fn restore_pack(
             };
             // A blob this pack does not hold intact may be stored intact in another pack.
             let elsewhere = match &plain {
-                Err(_) if !progress.cancelled() => repo
+                Err(_) if !sink.progress.cancelled() => repo
                     .read_blob_avoiding(
                         &entry.id,
                         Some(&BlobLocation {
@@ -213,8 +224,8 @@ fn restore_pack(
             };
             for &(file, offset) in targets {
                 match &plain {
-                    Ok(data) => states[file].write(offset, data, progress),
-                    Err(message) => states[file].fail(message.clone(), progress),
+                    Ok(data) => states[file].write(offset, data, sink),
+                    Err(message) => states[file].fail(message.clone(), sink),
                 }
             }
         }
@@ -223,37 +234,37 @@ fn restore_pack(
 }
 
 impl FileState {
-    fn write(&self, offset: u64, data: &[u8], progress: &dyn RestoreProgress) {
+    fn write(&self, offset: u64, data: &[u8], sink: &Sink<'_>) {
         {
             let mut open = self.inner.lock().expect("file state");
             if open.error.is_none() {
                 if let Err(e) = open.write_at(&self.path, self.size, offset, data) {
                     open.error = Some(EntryProblem::CannotWrite(Arc::new(e)));
                 } else {
-                    progress.bytes_done(data.len() as u64);
+                    sink.progress.bytes_done(data.len() as u64);
                 }
             }
         }
-        self.blob_done(progress);
+        self.blob_done(sink);
     }
 
-    fn fail(&self, problem: EntryProblem, progress: &dyn RestoreProgress) {
+    fn fail(&self, problem: EntryProblem, sink: &Sink<'_>) {
         self.inner
             .lock()
             .expect("file state")
             .error
             .get_or_insert(problem);
-        self.blob_done(progress);
+        self.blob_done(sink);
     }
 
-    fn blob_done(&self, progress: &dyn RestoreProgress) {
+    fn blob_done(&self, sink: &Sink<'_>) {
         if self.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.finish(progress);
+            self.finish(sink);
         }
     }
 
     /// Renames the complete file into place with its metadata, or removes the partial one.
-    fn finish(&self, progress: &dyn RestoreProgress) {
+    fn finish(&self, sink: &Sink<'_>) {
         let mut open = self.inner.lock().expect("file state");
         if open.error.is_none() && open.temp.is_none() {
             // An empty file: nothing was written yet.
@@ -264,11 +275,11 @@ impl FileState {
         let temp = open.temp.take();
         let result = match (temp, open.error.take()) {
             (Some((temp, file)), None) => {
-                drop(file);
                 match metadata::apply(&temp, &self.node).and_then(|_| fs::rename(&temp, &self.path))
                 {
                     Ok(()) => {
-                        progress.file_done(&self.path, self.size);
+                        sink.behind.finished(file, self.size);
+                        sink.progress.file_done(&self.path, self.size);
                         Ok(self.size)
                     }
                     Err(e) => {
