@@ -22,6 +22,22 @@ fn the_photo_corpus_restores_identically() {
 }
 
 /// Mtimes with nanoseconds, some before 1970 and some after 2038.
+/// More large files than restore keeps waiting to be written out (32 files of 1 MiB and up,
+/// 256 MiB): the oldest are released from the page cache while later ones are written.
+#[test]
+fn many_photos_of_several_mib_restore_identically_while_earlier_ones_are_written_out() {
+    let s = Scratch::with_repo();
+    let photos = s.path("photos");
+    for i in 0..48u64 {
+        let len = (1 << 20) + i * 150_001;
+        write_random_file(&photos.join(format!("{:02}/IMG_{i:04}.JPG", i % 3)), len, 500 + i);
+    }
+    s.pv.backup(&[&photos], &[]);
+    let target = s.path("target");
+    s.pv.restore("latest", &target, &[]).success();
+    assert_same_tree(&photos, &restored_path(&target, &photos));
+}
+
 fn mtime(i: i64) -> FileTime {
     match i % 5 {
         0 => FileTime::from_unix_time(-1_000_000 - i, 500_000_000),

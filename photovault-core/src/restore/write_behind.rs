@@ -4,9 +4,10 @@
 //! out later: a large restore fills gigabytes of page cache, pushes the user's own files
 //! out of memory, and on a virtual machine whose free memory the host takes back (free page
 //! reporting) makes every fresh page cost a fault in the host, which dominated restore's
-//! system time. Instead each finished file's writeback starts at once, and once more than
-//! [`BUDGET`] bytes of finished files wait, the oldest is waited for and dropped from the
-//! cache, so the frames are reused for the next files. The data's durability is unchanged
+//! system time. Instead each finished file of at least [`MIN_SIZE`] has its writeback
+//! started at once, and once more than [`BUDGET`] bytes or [`MAX_WAITING`] files wait, the
+//! oldest is waited for and dropped from the cache, so the frames are reused for the next
+//! files. The data's durability is unchanged
 //! (restore promises no fsync of restored files); these calls are hints, and a failure of
 //! one changes nothing.
 
@@ -17,6 +18,13 @@ use std::sync::Mutex;
 /// Bytes of finished files kept in the page cache before the oldest is released.
 const BUDGET: u64 = 256 << 20;
 
+/// Finished files waiting at most: each holds a file descriptor open.
+const MAX_WAITING: usize = 32;
+
+/// Smaller files are left to the kernel: their pages are few, and a write started per file
+/// would turn a folder of 100,000 small files into as many separate disk writes.
+const MIN_SIZE: u64 = 1 << 20;
+
 #[derive(Default)]
 pub(super) struct WriteBehind {
     waiting: Mutex<(VecDeque<(File, u64)>, u64)>,
@@ -26,13 +34,16 @@ impl WriteBehind {
     /// Starts writing `file` (of `len` bytes, all written) out, and releases the oldest
     /// finished files while more than the budget waits.
     pub(super) fn finished(&self, file: File, len: u64) {
+        if len < MIN_SIZE {
+            return;
+        }
         start_writeback(&file);
         let mut release = Vec::new();
         {
             let mut waiting = self.waiting.lock().expect("write-behind queue");
             waiting.0.push_back((file, len));
             waiting.1 += len;
-            while waiting.1 > BUDGET {
+            while waiting.1 > BUDGET || waiting.0.len() > MAX_WAITING {
                 let Some((old, old_len)) = waiting.0.pop_front() else {
                     break;
                 };
