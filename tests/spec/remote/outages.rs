@@ -119,6 +119,59 @@ impl Drop for OwnS3 {
     }
 }
 
+/// Runs a backup of `photos` (with the options `prefix` and one retry) and calls
+/// `break_store` once two packs are stored under `packs`. Asserts that the backup failed
+/// with exit code 1, naming `location` and saying that the server stopped answering, and
+/// returns what it printed on stderr.
+fn backup_broken_off(
+    pv: &Pvault,
+    prefix: &[&str],
+    photos: &Path,
+    packs: &Path,
+    location: &str,
+    break_store: impl FnOnce(),
+) -> String {
+    let args = ["-o", "retries=1", "backup", photos.to_str().unwrap()];
+    let backup = pv
+        .command(prefix.iter().copied().chain(args))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while objects_under(packs) < 2 {
+        assert!(Instant::now() < deadline, "no pack stored within 60 s");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    break_store();
+    let out = backup.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    eprintln!("the backup whose server went away said:\n{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(location), "the location is named: {stderr}");
+    assert!(
+        stderr.contains("stopped answering"),
+        "the message says what is wrong: {stderr}"
+    );
+    stderr
+}
+
+/// Once the store is back or has room again: what it holds checks clean, `repair index`
+/// indexes the packs a broken backup left, and the next backup completes and restores
+/// byte for byte.
+fn store_recovers(pv: &Pvault, prefix: &[&str], s: &Scratch, photos: &Path) {
+    let run = |args: &[&str]| pv.run(prefix.iter().chain(args)).success();
+    run(&["snapshots", "--json"]);
+    run(&["check", "--read-data"]);
+    run(&["repair", "index"]);
+    run(&["check", "--read-data"]);
+    run(&["backup", photos.to_str().unwrap()]);
+    run(&["check", "--read-data"]);
+    let target = s.path("restored");
+    run(&["restore", "latest", "--target", target.to_str().unwrap()]);
+    assert_same_tree(photos, &restored_path(&target, photos));
+}
+
 #[test]
 fn a_server_killed_mid_backup_leaves_a_repository_that_checks_repairs_and_backs_up() {
     let Some(binary) = std::env::var_os("PVAULT_TEST_S3S_FS") else {
@@ -147,47 +200,11 @@ fn a_server_killed_mid_backup_leaves_a_repository_that_checks_repairs_and_backs_
 
     // The backup runs until two of its forty packs are stored, then the server dies.
     let packs = root.join("bucket/photos/data");
-    let backup = pv
-        .command(["-o", "retries=1", "backup", photos.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while objects_under(&packs) < 2 {
-        assert!(Instant::now() < deadline, "no pack stored within 60 s");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    server.kill();
-    let out = backup.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    eprintln!("the backup whose server died said:\n{stderr}");
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains(&location),
-        "the location is named: {stderr}"
-    );
-    assert!(
-        stderr.contains("stopped answering"),
-        "the message says what is wrong: {stderr}"
-    );
-    assert!(
-        !stderr.contains(SECRET_KEY),
-        "no secret in messages: {stderr}"
-    );
+    let stderr = backup_broken_off(&pv, &[], &photos, &packs, &location, || server.kill());
+    assert!(!stderr.contains(SECRET_KEY), "no secret in messages: {stderr}");
 
-    // Back up: what it holds is intact, and the packs of the broken backup can be indexed.
     server.run();
-    pv.run(["snapshots", "--json"]).success();
-    pv.run(["check", "--read-data"]).success();
-    pv.run(["repair", "index"]).success();
-    pv.run(["check", "--read-data"]).success();
-    pv.run(["backup", photos.to_str().unwrap()]).success();
-    pv.run(["check", "--read-data"]).success();
-    let target = s.path("restored");
-    pv.run(["restore", "latest", "--target", target.to_str().unwrap()])
-        .success();
-    assert_same_tree(&photos, &restored_path(&target, &photos));
+    store_recovers(&pv, &[], &s, &photos);
 }
 
 /// A tmpfs mounted for the test, unmounted when dropped.
@@ -271,14 +288,8 @@ fn a_full_remote_disk_fails_the_backup_cleanly_and_a_later_one_completes() {
     assert!(left.is_empty(), "unfinished writes left: {left:?}");
     pv.run(["check", "--read-data"]).success();
 
-    // Room again: the next backup completes and restores byte for byte.
     disk.resize("64m");
-    pv.run(["backup", photos.to_str().unwrap()]).success();
-    pv.run(["check", "--read-data"]).success();
-    let target = s.path("restored");
-    pv.run(["restore", "latest", "--target", target.to_str().unwrap()])
-        .success();
-    assert_same_tree(&photos, &restored_path(&target, &photos));
+    store_recovers(&pv, &[], &s, &photos);
 }
 
 #[test]
@@ -330,12 +341,7 @@ fn a_full_disk_behind_s3_fails_the_backup_cleanly_and_a_later_one_completes() {
     pv.run(["check", "--read-data"]).success();
 
     disk.resize("64m");
-    pv.run(["backup", photos.to_str().unwrap()]).success();
-    pv.run(["check", "--read-data"]).success();
-    let target = s.path("restored");
-    pv.run(["restore", "latest", "--target", target.to_str().unwrap()])
-        .success();
-    assert_same_tree(&photos, &restored_path(&target, &photos));
+    store_recovers(&pv, &[], &s, &photos);
 }
 
 #[test]
@@ -363,40 +369,8 @@ fn an_sftp_server_that_goes_away_mid_backup_leaves_a_repository_that_checks_repa
     pv.run(known.into_iter().chain(["init", "--pack-size", "1"]).chain(FAST_KDF))
         .success();
 
-    let backup = pv
-        .command(known.into_iter().chain(["-o", "retries=1", "backup", photos.to_str().unwrap()]))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while objects_under(&packs) < 2 {
-        assert!(Instant::now() < deadline, "no pack stored within 60 s");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    relay.cut();
-    let out = backup.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    eprintln!("the backup whose SFTP server went away said:\n{stderr}");
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains(&location),
-        "the location is named: {stderr}"
-    );
-    assert!(
-        stderr.contains("stopped answering"),
-        "the message says what is wrong: {stderr}"
-    );
+    backup_broken_off(&pv, &known, &photos, &packs, &location, || relay.cut());
 
     relay.restore();
-    let pv = |args: &[&str]| pv.run(known.iter().chain(args));
-    pv(&["snapshots", "--json"]).success();
-    pv(&["check", "--read-data"]).success();
-    pv(&["repair", "index"]).success();
-    pv(&["check", "--read-data"]).success();
-    pv(&["backup", photos.to_str().unwrap()]).success();
-    pv(&["check", "--read-data"]).success();
-    let target = s.path("restored");
-    pv(&["restore", "latest", "--target", target.to_str().unwrap()]).success();
-    assert_same_tree(&photos, &restored_path(&target, &photos));
+    store_recovers(&pv, &known, &s, &photos);
 }
