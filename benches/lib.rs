@@ -126,8 +126,8 @@ pub fn print_backends() {
     eprintln!("cpu: {model}");
     #[cfg(target_arch = "x86_64")]
     {
-        let avx512 = std::is_x86_feature_detected!("avx512f")
-            && std::is_x86_feature_detected!("avx512vl");
+        let avx512 =
+            std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vl");
         let avx2 = std::is_x86_feature_detected!("avx2");
         let flags: Vec<&str> = [
             ("avx512f", std::is_x86_feature_detected!("avx512f")),

@@ -135,7 +135,11 @@ mod tests {
         copy_tree(&dir.join("a"), &copy).unwrap();
         let read = contents(&copy).unwrap();
         assert_eq!(read[Path::new("b.bin")], random_bytes(3_000_001, 9));
-        let walked: Vec<_> = walk(&dir).unwrap().into_iter().map(|e| e.relative).collect();
+        let walked: Vec<_> = walk(&dir)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.relative)
+            .collect();
         let expected = ["a", "a/b.bin", "copy", "copy/b.bin"];
         assert_eq!(walked, expected.map(PathBuf::from));
         fs::remove_dir_all(&dir).unwrap();

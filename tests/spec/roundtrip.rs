@@ -30,7 +30,11 @@ fn many_photos_of_several_mib_restore_identically_while_earlier_ones_are_written
     let photos = s.path("photos");
     for i in 0..48u64 {
         let len = (1 << 20) + i * 150_001;
-        write_random_file(&photos.join(format!("{:02}/IMG_{i:04}.JPG", i % 3)), len, 500 + i);
+        write_random_file(
+            &photos.join(format!("{:02}/IMG_{i:04}.JPG", i % 3)),
+            len,
+            500 + i,
+        );
     }
     s.pv.backup(&[&photos], &[]);
     let target = s.path("target");

@@ -125,7 +125,10 @@ impl TlsServer {
         let server = TlsServer { port, child };
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "openssl s_server did not come up");
+            assert!(
+                Instant::now() < deadline,
+                "openssl s_server did not come up"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         Some(server)
@@ -155,7 +158,10 @@ fn an_untrusted_tls_certificate_is_refused_and_named() {
     assert!(out.stderr.contains(&location), "{out}");
     // The handshake ran (rustls read and judged the certificate) and the advice fits.
     assert!(out.stderr.contains("invalid peer certificate"), "{out}");
-    assert!(out.stderr.contains("TLS certificate is not trusted"), "{out}");
+    assert!(
+        out.stderr.contains("TLS certificate is not trusted"),
+        "{out}"
+    );
     assert!(!out.stderr.contains("stopped answering"), "{out}");
     assert!(!format!("{out}").contains("SECRET-MARKER"), "{out}");
 }

@@ -201,7 +201,10 @@ fn a_server_killed_mid_backup_leaves_a_repository_that_checks_repairs_and_backs_
     // The backup runs until two of its forty packs are stored, then the server dies.
     let packs = root.join("bucket/photos/data");
     let stderr = backup_broken_off(&pv, &[], &photos, &packs, &location, || server.kill());
-    assert!(!stderr.contains(SECRET_KEY), "no secret in messages: {stderr}");
+    assert!(
+        !stderr.contains(SECRET_KEY),
+        "no secret in messages: {stderr}"
+    );
 
     server.run();
     store_recovers(&pv, &[], &s, &photos);
@@ -345,8 +348,7 @@ fn a_full_disk_behind_s3_fails_the_backup_cleanly_and_a_later_one_completes() {
 }
 
 #[test]
-fn an_sftp_server_that_goes_away_mid_backup_leaves_a_repository_that_checks_repairs_and_backs_up(
-) {
+fn an_sftp_server_that_goes_away_mid_backup_leaves_a_repository_that_checks_repairs_and_backs_up() {
     let Some(base) = Server::Sftp.base() else {
         return;
     };
@@ -366,8 +368,13 @@ fn an_sftp_server_that_goes_away_mid_backup_leaves_a_repository_that_checks_repa
     // The relay's port is new to ssh: its host key is accepted (and remembered) at first use.
     let pv = Server::Sftp.pvault(&s, &location);
     let known = ["-o", "sftp.known-hosts=accept"];
-    pv.run(known.into_iter().chain(["init", "--pack-size", "1"]).chain(FAST_KDF))
-        .success();
+    pv.run(
+        known
+            .into_iter()
+            .chain(["init", "--pack-size", "1"])
+            .chain(FAST_KDF),
+    )
+    .success();
 
     backup_broken_off(&pv, &known, &photos, &packs, &location, || relay.cut());
 

@@ -22,7 +22,11 @@ fn folder_of(server: Server, location: &str) -> Option<PathBuf> {
         Server::S3 => {
             let state = std::env::var_os("PVAULT_TEST_SERVER_STATE")?;
             let rest = location.strip_prefix("s3:http://")?;
-            Some(Path::new(&state).join("s3-root").join(&rest[rest.find('/')? + 1..]))
+            Some(
+                Path::new(&state)
+                    .join("s3-root")
+                    .join(&rest[rest.find('/')? + 1..]),
+            )
         }
         Server::WebDav => None,
     }

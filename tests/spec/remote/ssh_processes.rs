@@ -58,5 +58,9 @@ fn pvault_leaves_no_ssh_process_running_after_it_exits() {
     assert_eq!(left_running(&marker), Vec::<String>::new(), "after init");
     pv.run(["backup", photos.to_str().unwrap()]).success();
     pv.run(["check", "--read-data"]).success();
-    assert_eq!(left_running(&marker), Vec::<String>::new(), "after backup and check");
+    assert_eq!(
+        left_running(&marker),
+        Vec::<String>::new(),
+        "after backup and check"
+    );
 }
