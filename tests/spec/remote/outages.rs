@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use photovault_testkit::pvault::Output;
+
 use crate::support::{
     assert_same_tree, is_root, restored_path, write_random_file, Pvault, Scratch, FAST_KDF,
     PASSWORD,
@@ -119,6 +121,39 @@ impl Drop for OwnS3 {
     }
 }
 
+/// Runs a backup of `photos` onto a store that fills up, and asserts that it failed with
+/// exit code 1, naming `location` and giving `advice`.
+fn backup_onto_a_full_disk(pv: &Pvault, photos: &Path, location: &str, advice: &str) -> Output {
+    let out = pv.run_within(
+        Duration::from_secs(120),
+        ["-o", "retries=1", "backup", photos.to_str().unwrap()],
+    );
+    eprintln!("the backup onto a full disk said:\n{}", out.stderr);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(
+        out.stderr.contains(location),
+        "the location is named: {out}"
+    );
+    assert!(
+        out.stderr.contains(advice),
+        "the message says what is likely wrong: {out}"
+    );
+    out
+}
+
+/// A `pvault` runner for `location` on an [`OwnS3`], with its credentials.
+fn own_s3_pvault(s: &Scratch, location: &str) -> Pvault {
+    Pvault::new(
+        env!("CARGO_BIN_EXE_pvault"),
+        location,
+        s.path("cache"),
+        PASSWORD,
+    )
+    .with_env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    .with_env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    .with_env("AWS_DEFAULT_REGION", "us-east-1")
+}
+
 /// Runs a backup of `photos` (with the options `prefix` and one retry) and calls
 /// `break_store` once two packs are stored under `packs`. Asserts that the backup failed
 /// with exit code 1, naming `location` and saying that the server stopped answering, and
@@ -186,15 +221,7 @@ fn a_server_killed_mid_backup_leaves_a_repository_that_checks_repairs_and_backs_
     std::fs::create_dir_all(root.join("bucket")).unwrap();
     let mut server = OwnS3::start(binary.into(), root.clone());
     let location = format!("s3:http://127.0.0.1:{}/bucket/photos", server.port);
-    let pv = Pvault::new(
-        env!("CARGO_BIN_EXE_pvault"),
-        &location,
-        s.path("cache"),
-        PASSWORD,
-    )
-    .with_env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-    .with_env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-    .with_env("AWS_DEFAULT_REGION", "us-east-1");
+    let pv = own_s3_pvault(&s, &location);
     pv.run(["init", "--pack-size", "1"].into_iter().chain(FAST_KDF))
         .success();
 
@@ -269,20 +296,7 @@ fn a_full_remote_disk_fails_the_backup_cleanly_and_a_later_one_completes() {
     pv.run(["init", "--pack-size", "1"].into_iter().chain(FAST_KDF))
         .success();
 
-    let out = pv.run_within(
-        Duration::from_secs(120),
-        ["-o", "retries=1", "backup", photos.to_str().unwrap()],
-    );
-    eprintln!("the backup onto a full disk said:\n{}", out.stderr);
-    assert_eq!(out.code, 1, "{out}");
-    assert!(
-        out.stderr.contains(&location),
-        "the location is named: {out}"
-    );
-    assert!(
-        out.stderr.contains("disk may be full"),
-        "the message says what is likely wrong: {out}"
-    );
+    backup_onto_a_full_disk(&pv, &photos, &location, "disk may be full");
     // No half-written object is left behind under a temporary name.
     let left: Vec<_> = files_under(&disk.0)
         .into_iter()
@@ -313,33 +327,12 @@ fn a_full_disk_behind_s3_fails_the_backup_cleanly_and_a_later_one_completes() {
     std::fs::create_dir_all(disk.0.join("bucket")).unwrap();
     let server = OwnS3::start(binary.into(), disk.0.clone());
     let location = format!("s3:http://127.0.0.1:{}/bucket/photos", server.port);
-    let pv = Pvault::new(
-        env!("CARGO_BIN_EXE_pvault"),
-        &location,
-        s.path("cache"),
-        PASSWORD,
-    )
-    .with_env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-    .with_env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-    .with_env("AWS_DEFAULT_REGION", "us-east-1");
+    let pv = own_s3_pvault(&s, &location);
     let photos = photos(&s, 12);
     pv.run(["init", "--pack-size", "1"].into_iter().chain(FAST_KDF))
         .success();
 
-    let out = pv.run_within(
-        Duration::from_secs(120),
-        ["-o", "retries=1", "backup", photos.to_str().unwrap()],
-    );
-    eprintln!("the backup onto a full S3 disk said:\n{}", out.stderr);
-    assert_eq!(out.code, 1, "{out}");
-    assert!(
-        out.stderr.contains(&location),
-        "the location is named: {out}"
-    );
-    assert!(
-        out.stderr.contains("full disk is the usual cause"),
-        "the message says what is likely wrong: {out}"
-    );
+    let out = backup_onto_a_full_disk(&pv, &photos, &location, "full disk is the usual cause");
     assert!(!out.stderr.contains(SECRET_KEY), "no secret: {out}");
     pv.run(["check", "--read-data"]).success();
 
