@@ -140,7 +140,10 @@ pub use backup::{
     BackupOptions, BackupOutcome, BackupProgress, Disappearance, FileStatus, ParentChoice,
     UnverifiedPack, DEFAULT_MASS_DELETION_PERCENT, MASS_DELETION_MIN_FILES,
 };
-pub use check::{CheckOptions, CheckProgress, CheckReport, DamagedFile, Problem, ReadData};
+pub use check::{
+    BlobFault, CheckError, CheckOptions, CheckProgress, CheckReport, DamagedFile, EntryFault,
+    PackFault, Problem, ReadData,
+};
 pub use copy::{CopyMethod, CopyProgress, CopyReport};
 pub use crypto::KdfParams;
 pub use depth::MAX_DEPTH;

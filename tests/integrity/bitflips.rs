@@ -29,8 +29,9 @@ use photovault_core::format::index_file::IndexFile;
 use photovault_core::format::key_file::KeyFile;
 use photovault_core::format::sealed_file;
 use photovault_core::{
-    BackupOptions, BlobId, CheckOptions, CheckReport, Error, IndexedRepository, InitOptions,
-    NodeKind, OpenOptions, PackId, Problem, ReadData, Repository, RestoreOptions, SnapshotId,
+    BackupOptions, BlobFault, BlobId, CheckOptions, CheckReport, Error, IndexedRepository,
+    InitOptions, NodeKind, OpenOptions, PackFault, PackId, Problem, ReadData, Repository,
+    RestoreOptions, SnapshotId,
 };
 use tempfile::TempDir;
 
@@ -391,9 +392,10 @@ fn damaged_packs_are_named_and_other_files_restore() {
                     Some(blob) => {
                         assert!(
                             p.iter().any(|x| matches!(x,
-                                Problem::BlobDamaged { pack: id, blob: b, .. }
-                                    if *id == pack && *b == blob.id)),
-                            "{what}: the damaged blob is not named: {p:#?}"
+                                Problem::BlobDamaged { pack: id, blob: b, error: BlobFault::Damaged(e) }
+                                    if *id == pack && *b == blob.id
+                                        && matches!(e.error(), Error::Damaged { .. }))),
+                            "{what}: the damaged blob is not named as damaged: {p:#?}"
                         );
                         // Every file that needs the blob is listed as damaged.
                         for info in &fx.snapshots {
@@ -411,7 +413,8 @@ fn damaged_packs_are_named_and_other_files_restore() {
                     }
                     None => assert!(
                         p.iter().any(|x| matches!(x,
-                            Problem::PackHeader { pack: id, .. } if *id == pack)),
+                            Problem::PackHeader { pack: id, error: PackFault::Header(e) }
+                                if *id == pack && matches!(e.error(), Error::Damaged { .. }))),
                         "{what}: the damaged header is not reported: {p:#?}"
                     ),
                 }

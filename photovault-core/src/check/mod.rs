@@ -8,6 +8,7 @@
 //! then traced to the files and snapshots that contain them.
 
 mod packs;
+mod problem;
 mod subset;
 mod trees;
 
@@ -21,6 +22,7 @@ use crate::id::{BlobId, PackId, SnapshotId};
 use crate::repository::IndexedRepository;
 use crate::workers::{self, Work};
 
+pub use problem::{BlobFault, CheckError, EntryFault, PackFault, Problem};
 pub use subset::ReadData;
 
 /// What to check.
@@ -38,117 +40,6 @@ impl CheckOptions {
     pub fn read_data(mut self, read_data: ReadData) -> Self {
         self.read_data = read_data;
         self
-    }
-}
-
-/// One thing wrong with the repository.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Problem {
-    /// A key file does not parse.
-    KeyFile {
-        /// Its name.
-        name: String,
-        /// Why.
-        error: String,
-    },
-    /// An index file is unreadable or damaged.
-    IndexFile {
-        /// Its name.
-        name: String,
-        /// Why.
-        error: String,
-    },
-    /// The index names a pack that is not in the repository.
-    PackMissing {
-        /// The pack.
-        pack: PackId,
-        /// How many indexed blobs it should hold.
-        blobs: usize,
-    },
-    /// A pack's header is unreadable, or disagrees with the index.
-    PackHeader {
-        /// The pack.
-        pack: PackId,
-        /// Why.
-        error: String,
-    },
-    /// A pack's content does not hash to its name.
-    PackHash {
-        /// The pack.
-        pack: PackId,
-    },
-    /// A blob failed to decrypt or verify.
-    BlobDamaged {
-        /// The pack holding it.
-        pack: PackId,
-        /// The blob.
-        blob: BlobId,
-        /// Why.
-        error: String,
-    },
-    /// A snapshot file is unreadable.
-    Snapshot {
-        /// Its name.
-        name: String,
-        /// Why.
-        error: String,
-    },
-    /// A tree referenced by a snapshot cannot be read.
-    Tree {
-        /// The tree blob.
-        tree: BlobId,
-        /// A path where it is used.
-        path: PathBuf,
-        /// Why.
-        error: String,
-    },
-    /// A tree holds an entry no writer produces (an unsafe or repeated name, a folder
-    /// nested too deep, an oversized data blob): restore and ls skip or refuse it.
-    TreeEntry {
-        /// The tree holding it.
-        tree: BlobId,
-        /// Its path.
-        path: PathBuf,
-        /// What is wrong.
-        error: String,
-    },
-    /// A blob referenced by a tree is not in the index.
-    BlobMissing {
-        /// The blob.
-        blob: BlobId,
-        /// A path that needs it.
-        path: PathBuf,
-    },
-}
-
-impl std::fmt::Display for Problem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Problem::KeyFile { name, error } => write!(f, "key file {name}: {error}"),
-            Problem::IndexFile { name, error } => write!(f, "index file {name}: {error}"),
-            Problem::PackMissing { pack, blobs } => {
-                write!(f, "pack {pack} is missing ({blobs} blobs)")
-            }
-            Problem::PackHeader { pack, error } => write!(f, "pack {pack}: {error}"),
-            Problem::PackHash { pack } => write!(f, "pack {pack}: content does not match its name"),
-            Problem::BlobDamaged { pack, blob, error } => {
-                write!(f, "pack {pack}: blob {blob}: {error}")
-            }
-            Problem::Snapshot { name, error } => write!(f, "snapshot {name}: {error}"),
-            Problem::Tree { tree, path, error } => {
-                write!(f, "tree {tree} at {}: {error}", path.display())
-            }
-            Problem::TreeEntry { tree, path, error } => {
-                write!(f, "tree {tree}: entry {}: {error}", path.display())
-            }
-            Problem::BlobMissing { blob, path } => write!(
-                f,
-                "blob {blob} needed by {} is not in the index",
-                path.display()
-            ),
-        }
     }
 }
 

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use super::{CheckProgress, Problem, ReadData};
+use super::{CheckProgress, PackFault, Problem, ReadData};
 use crate::backend::FileKind;
 use crate::error::Result;
 use crate::format::blob::BlobEntry;
@@ -63,7 +63,7 @@ pub(super) fn check_keys(repo: &Repository) -> Result<Vec<Problem>> {
         if let Err(e) = parsed {
             problems.push(Problem::KeyFile {
                 name: file.name,
-                error: e.to_string(),
+                error: e.into(),
             });
         }
     }
@@ -100,7 +100,7 @@ pub(super) fn check_index_files(
             Err(crate::Error::Backend(e)) if e.is_not_found() => {}
             Err(e) => view.problems.push(Problem::IndexFile {
                 name,
-                error: e.to_string(),
+                error: e.into(),
             }),
         }
     }
@@ -165,7 +165,7 @@ pub(super) fn check_packs(
                 Ok(header) => compare(id, &header, &view.packs[id]),
                 Err(e) => Some(Problem::PackHeader {
                     pack: *id,
-                    error: e.to_string(),
+                    error: PackFault::Header(e.into()),
                 }),
             };
             if let Some(p) = problem {
@@ -242,19 +242,13 @@ fn compare(pack: &PackId, header: &[BlobEntry], indexed: &[BlobEntry]) -> Option
             None => {
                 return Some(Problem::PackHeader {
                     pack: *pack,
-                    error: format!(
-                        "the index lists blob {} but the pack header does not",
-                        e.id.short()
-                    ),
+                    error: PackFault::BlobNotInHeader { blob: e.id },
                 })
             }
             Some(h) if *h != e => {
                 return Some(Problem::PackHeader {
                     pack: *pack,
-                    error: format!(
-                        "blob {}: the index and the pack header disagree on its location",
-                        e.id.short()
-                    ),
+                    error: PackFault::LocationDisagrees { blob: e.id },
                 })
             }
             _ => {}

@@ -7,7 +7,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use super::{CheckProgress, DamagedFile, Problem};
+use super::{CheckError, CheckProgress, DamagedFile, EntryFault, Problem};
 use crate::backend::FileKind;
 use crate::depth::MAX_DEPTH;
 use crate::error::Result;
@@ -30,14 +30,14 @@ enum Finding {
     TreeUnreadable {
         tree: BlobId,
         path: PathBuf,
-        error: String,
+        error: CheckError,
     },
     /// An entry no writer produces: an unsafe or repeated name, a folder nested too deep, a
     /// data blob larger than the chunker cuts, a folder without content.
     BadEntry {
         tree: BlobId,
         path: PathBuf,
-        error: String,
+        error: EntryFault,
     },
     FileBlob {
         path: PathBuf,
@@ -140,7 +140,7 @@ pub(super) fn check_snapshots(
             Err(e) => {
                 out.problems.push(Problem::Snapshot {
                     name: file.name,
-                    error: e.to_string(),
+                    error: e.into(),
                 });
                 continue;
             }
@@ -206,7 +206,7 @@ impl Walker<'_> {
                 found.push(Finding::TreeUnreadable {
                     tree: *tree_id,
                     path: PathBuf::new(),
-                    error: e.to_string(),
+                    error: e.into(),
                 });
                 let found = Rc::new(found);
                 self.memo.insert(*tree_id, found.clone());
@@ -217,7 +217,7 @@ impl Walker<'_> {
         let mut previous: Option<&[u8]> = None;
         for node in &tree.nodes {
             let name = Path::new(OsStr::from_bytes(&node.name));
-            let mut bad_entry = |error: String| {
+            let mut bad_entry = |error: EntryFault| {
                 findings.push(Finding::BadEntry {
                     tree: *tree_id,
                     path: PathBuf::from(node.display_name().replace('/', "\u{2215}")),
@@ -225,11 +225,11 @@ impl Walker<'_> {
                 })
             };
             if let Some(problem) = node.name_problem() {
-                bad_entry(format!("unsafe name ({problem}); restore skips it"));
+                bad_entry(EntryFault::UnsafeName(problem));
                 continue;
             }
             if previous.is_some_and(|p| p >= node.name.as_slice()) {
-                bad_entry("repeated or out-of-order name; restore skips it".into());
+                bad_entry(EntryFault::OutOfOrder);
                 continue;
             }
             previous = Some(&node.name);
@@ -238,11 +238,10 @@ impl Walker<'_> {
                     for blob in &node.content {
                         let entry = self.index.entry(blob)?;
                         if entry.is_some_and(|e| e.raw_length > self.max_chunk) {
-                            bad_entry(format!(
-                                "data blob {} is larger than the largest chunk ({} bytes)",
-                                blob.short(),
-                                self.max_chunk
-                            ));
+                            bad_entry(EntryFault::OversizedBlob {
+                                blob: *blob,
+                                limit: self.max_chunk,
+                            });
                         }
                         let missing = entry.is_none();
                         if missing || self.bad_blobs.contains(blob) {
@@ -256,9 +255,7 @@ impl Walker<'_> {
                     }
                 }
                 NodeKind::Dir => match node.subtree {
-                    Some(_) if depth >= MAX_DEPTH => bad_entry(format!(
-                        "folder nested deeper than {MAX_DEPTH} levels; restore skips it"
-                    )),
+                    Some(_) if depth >= MAX_DEPTH => bad_entry(EntryFault::NestedTooDeep),
                     Some(sub) => {
                         let below = self.walk(&sub, depth + 1)?;
                         for f in below.list.iter() {
@@ -266,11 +263,11 @@ impl Walker<'_> {
                         }
                         findings.omitted = findings.omitted.saturating_add(below.omitted);
                     }
-                    None => bad_entry("folder without content".into()),
+                    None => bad_entry(EntryFault::FolderWithoutContent),
                 },
                 NodeKind::Symlink => {
                     if node.link_target.is_none() {
-                        bad_entry("symlink without target".into());
+                        bad_entry(EntryFault::SymlinkWithoutTarget);
                     }
                 }
             }

@@ -7,7 +7,7 @@
 //! in it is opened and verified from it; the header is read on its own from the tail.
 
 use crate::backend::{Backend, FileKind};
-use crate::check::Problem;
+use crate::check::{BlobFault, PackFault, Problem};
 use crate::crypto::MasterKey;
 use crate::format::blob::{open_blob_in_place, BlobEntry, BlobLocation};
 use crate::format::pack_header::MAX_PACK_LEN;
@@ -45,7 +45,10 @@ pub(crate) fn read_pack(
     if size > MAX_PACK_LEN {
         found.problems.push(Problem::PackHeader {
             pack: *id,
-            error: format!("{size} bytes, more than any pack can hold ({MAX_PACK_LEN}): not read"),
+            error: PackFault::TooLarge {
+                size,
+                limit: MAX_PACK_LEN,
+            },
         });
         found.bad.extend(indexed.iter().map(|e| e.id));
         return found;
@@ -58,7 +61,7 @@ pub(crate) fn read_pack(
         Err(e) => {
             found.problems.push(Problem::PackHeader {
                 pack: *id,
-                error: e.to_string(),
+                error: PackFault::Header(e.into()),
             });
             false
         }
@@ -92,7 +95,7 @@ pub(crate) fn read_pack(
             Err(e) => {
                 found.problems.push(Problem::PackHeader {
                     pack: *id,
-                    error: format!("cannot read: {e}"),
+                    error: PackFault::Unreadable(crate::Error::from(e).into()),
                 });
                 found.bad.extend(indexed.iter().map(|e| e.id));
                 return found;
@@ -117,8 +120,8 @@ pub(crate) fn read_pack(
                     &mut scratch,
                 )
                 .map(|_| ())
-                .map_err(|e| e.reason()),
-                None => Err("lies beyond the end of the pack".to_string()),
+                .map_err(|e| BlobFault::Damaged(e.into())),
+                None => Err(BlobFault::BeyondPackEnd),
             };
             found.blobs_read += 1;
             if let Err(error) = result {
@@ -138,7 +141,7 @@ pub(crate) fn read_pack(
         found.problems.push(Problem::BlobDamaged {
             pack: *id,
             blob: entry.id,
-            error: "lies beyond the end of the pack".into(),
+            error: BlobFault::BeyondPackEnd,
         });
         found.bad.push(entry.id);
     }

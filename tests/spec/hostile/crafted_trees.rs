@@ -169,6 +169,41 @@ fn check_reports_entries_no_writer_produces() {
     ] {
         assert!(out.stderr.contains(expected), "{expected}: {out}");
     }
+
+    // Scripts get each as a `tree_entry` problem naming the entry, with the same text.
+    let json = s.pv.run(["--json", "check"]);
+    let summary: serde_json::Value = json
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|l| l["message_type"] == "summary")
+        .unwrap_or_else(|| panic!("no summary: {json}"));
+    let entries: Vec<(String, String)> = summary["report"]["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter(|p| p["kind"] == "tree_entry")
+        .map(|p| {
+            (
+                p["path"].as_str().unwrap().into(),
+                p["error"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    for (path, expected) in [
+        ("/..", "unsafe name"),
+        ("/huge.raw", "larger than the largest chunk"),
+        ("/no-content", "folder without content"),
+        ("/twice.jpg", "repeated or out-of-order"),
+        ("/y.jpg", "repeated or out-of-order"),
+    ] {
+        assert!(
+            entries
+                .iter()
+                .any(|(p, e)| p == path && e.contains(expected)),
+            "{path}: {expected}: {entries:?}"
+        );
+    }
 }
 
 #[test]
