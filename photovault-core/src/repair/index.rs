@@ -4,6 +4,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::backend::FileKind;
+use crate::check::PackFault;
 use crate::error::Result;
 use crate::format::index_file::{IndexFile, IndexedPack};
 use crate::id::PackId;
@@ -24,7 +25,7 @@ pub struct RepairIndexReport {
     /// Old index files removed.
     pub index_files_removed: u64,
     /// Packs whose headers could not be read: their blobs are not indexed.
-    pub unreadable_packs: Vec<(PackId, String)>,
+    pub unreadable_packs: Vec<(PackId, PackFault)>,
 }
 
 impl Repository {
@@ -85,7 +86,9 @@ impl Repository {
                         batch_blobs = 0;
                     }
                 }
-                Err(e) => report.unreadable_packs.push((id, e.to_string())),
+                Err(e) => report
+                    .unreadable_packs
+                    .push((id, PackFault::Header(e.into()))),
             }
         }
         flush(&mut batch, &mut report)?;

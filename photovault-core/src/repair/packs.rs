@@ -9,6 +9,7 @@
 use serde::Serialize;
 
 use crate::backend::FileKind;
+use crate::check::BlobFault;
 use crate::error::{Error, Result};
 use crate::format::blob::{open_blob, BlobLocation};
 use crate::id::{BlobId, PackId};
@@ -22,8 +23,8 @@ pub struct RepairPacksReport {
     pub packs_removed: Vec<PackId>,
     /// Blobs saved into new packs.
     pub blobs_salvaged: u64,
-    /// Blobs lost (damaged), with the reason.
-    pub blobs_lost: Vec<(BlobId, String)>,
+    /// Blobs lost (damaged), with what is wrong with each.
+    pub blobs_lost: Vec<(BlobId, BlobFault)>,
 }
 
 impl IndexedRepository {
@@ -42,12 +43,10 @@ impl IndexedRepository {
             };
             for entry in entries {
                 let stored = bytes.get(entry.offset as usize..entry.end() as usize);
-                let opened = stored
-                    .ok_or_else(|| "lies beyond the end of the pack".to_string())
-                    .and_then(|s| {
-                        open_blob(&self.inner.key, &BlobLocation { pack: *pack, entry }, s)
-                            .map_err(|e| e.reason())
-                    });
+                let opened = stored.ok_or(BlobFault::BeyondPackEnd).and_then(|s| {
+                    open_blob(&self.inner.key, &BlobLocation { pack: *pack, entry }, s)
+                        .map_err(|e| BlobFault::Damaged(e.into()))
+                });
                 match opened {
                     Ok(plain) => {
                         saver.save_again(entry.kind, entry.id, &plain, entry.compression)?;
