@@ -7,6 +7,7 @@
 //! under a temporary name and renamed into place only when complete, so a failure (damaged
 //! blob, full disk) never leaves a file that looks whole. Folder times and modes are set last.
 
+mod direct;
 mod existing;
 mod hard_links;
 mod metadata;

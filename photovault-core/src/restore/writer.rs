@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use rayon::prelude::*;
 use rayon::ThreadPool;
 
+use super::direct::{DirectFile, Pieces};
 use super::metadata;
 use super::progress::RestoreProgress;
 use super::write_behind::WriteBehind;
@@ -45,6 +46,10 @@ struct FileState {
 #[derive(Default)]
 struct Open {
     temp: Option<(PathBuf, File)>,
+    /// A large file's pieces, written past the page cache.
+    direct: Option<DirectFile>,
+    /// Bytes written through the page cache.
+    buffered: u64,
     error: Option<EntryProblem>,
     result: Option<FileResult>,
 }
@@ -53,6 +58,7 @@ struct Open {
 struct Sink<'a> {
     progress: &'a dyn RestoreProgress,
     behind: WriteBehind,
+    pieces: Pieces,
 }
 
 /// Where a blob must go: (file number, offset in that file).
@@ -68,6 +74,7 @@ pub(super) fn write_files(
     let sink = Sink {
         progress,
         behind: WriteBehind::default(),
+        pieces: Pieces::default(),
     };
     let mut packs: HashMap<PackId, HashMap<BlobId, (BlobEntry, Targets)>> = HashMap::new();
     let mut states = Vec::with_capacity(jobs.len());
@@ -104,9 +111,14 @@ pub(super) fn write_files(
             state.finish(&sink);
         }
     }
+    // Packs in the order files need them, taken one by one: a file's blobs, spread over
+    // the few packs a backup was filling at once, then arrive close together.
+    let mut packs: Vec<_> = packs.into_iter().collect();
+    packs.sort_by_cached_key(|(_, blobs)| first_needed(blobs));
     pool.install(|| {
         packs
-            .into_par_iter()
+            .into_iter()
+            .par_bridge()
             .for_each(|(pack, blobs)| restore_pack(repo, pack, blobs, &states, &sink));
     });
     states
@@ -120,6 +132,15 @@ pub(super) fn write_files(
                 .unwrap_or_else(|| Err(EntryReport::new(path, EntryProblem::Interrupted)))
         })
         .collect()
+}
+
+/// The first file (in restore order) that needs a blob of the pack.
+fn first_needed(blobs: &HashMap<BlobId, (BlobEntry, Targets)>) -> usize {
+    blobs
+        .values()
+        .flat_map(|(_, targets)| targets.iter().map(|&(file, _)| file))
+        .min()
+        .unwrap_or(usize::MAX)
 }
 
 /// The file's blob locations and total size, or why it cannot be restored.
@@ -238,7 +259,7 @@ impl FileState {
         {
             let mut open = self.inner.lock().expect("file state");
             if open.error.is_none() {
-                if let Err(e) = open.write_at(&self.path, self.size, offset, data) {
+                if let Err(e) = open.write_at(&self.path, self.size, offset, data, &sink.pieces) {
                     open.error = Some(EntryProblem::CannotWrite(Arc::new(e)));
                 } else {
                     sink.progress.bytes_done(data.len() as u64);
@@ -273,12 +294,20 @@ impl FileState {
             }
         }
         let temp = open.temp.take();
+        let direct = open.direct.take();
+        if let Some(direct) = direct {
+            if let Err(e) = direct.finish(&sink.pieces) {
+                open.error
+                    .get_or_insert(EntryProblem::CannotWrite(Arc::new(e)));
+            }
+        }
+        let buffered = open.buffered;
         let result = match (temp, open.error.take()) {
             (Some((temp, file)), None) => {
                 match metadata::apply(&temp, &self.node).and_then(|_| fs::rename(&temp, &self.path))
                 {
                     Ok(()) => {
-                        sink.behind.finished(file, self.size);
+                        sink.behind.finished(file, buffered);
                         sink.progress.file_done(&self.path, self.size);
                         Ok(self.size)
                     }
@@ -329,11 +358,21 @@ impl Open {
         size: u64,
         offset: u64,
         data: &[u8],
+        pieces: &Pieces,
     ) -> std::io::Result<()> {
         if self.temp.is_none() {
             self.create(path, size)?;
+            let (temp, _) = self.temp.as_ref().expect("just created");
+            self.direct = DirectFile::open(temp, size);
         }
         let (_, file) = self.temp.as_ref().expect("just created");
-        file.write_all_at(data, offset)
+        self.buffered += match self.direct.as_mut() {
+            Some(direct) => direct.write(offset, data, file, pieces)?,
+            None => {
+                file.write_all_at(data, offset)?;
+                data.len() as u64
+            }
+        };
+        Ok(())
     }
 }
