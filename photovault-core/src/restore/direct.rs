@@ -33,7 +33,7 @@ const ALIGN: usize = 4096;
 
 /// Pieces allocated at most, so that many files waiting for their next blob hold a bounded
 /// amount of memory; a file that finds none left is written the ordinary way.
-const MAX_PIECES: usize = 24;
+const MAX_PIECES: usize = 12;
 
 /// One page of a piece, aligned as `O_DIRECT` wants.
 #[derive(Clone, Copy)]
