@@ -244,7 +244,24 @@ pub fn print_json(value: &serde_json::Value) {
     let _ = out.write_all(b"\n");
 }
 
+/// glibc gives each thread that allocates an arena of its own and keeps what the thread
+/// frees there for later. A backup's workers, decoding previews for thumbnails among other
+/// things, left about 30 MiB of freed memory resident that way (peak RSS 104 MiB, 75 MiB with
+/// one arena). One arena is enough for `pvault`: its hot paths reuse their buffers, so
+/// threads seldom meet in the allocator.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn use_one_malloc_arena() {
+    // SAFETY: mallopt only sets a parameter of the allocator; no other thread runs yet.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn use_one_malloc_arena() {}
+
 fn main() -> ExitCode {
+    use_one_malloc_arena();
     let cli = Cli::parse();
     let ctx = Context { global: cli.global };
     let result = match cli.command {

@@ -590,3 +590,45 @@ fn photos_without_a_date_take_it_from_their_sidecars_in_the_specified_order() {
         Some("2020-01-02T03:04:05+01:00")
     );
 }
+
+#[test]
+fn a_files_blobs_lie_one_after_the_other_in_its_pack() {
+    let lib = Library::new();
+    let files = 48u64;
+    for n in 0..files {
+        lib.write(&format!("2024/IMG_{n}.CR3"), &photo(n, 5 << 19));
+    }
+    let mut options = BackupOptions::default();
+    options.threads = 4;
+    let outcome = lib.backup_with(&options);
+    let index = lib.repo.index();
+    let mut folder = lib.repo.read_tree(&outcome.snapshot.tree).unwrap();
+    while folder.nodes.len() == 1 && folder.nodes[0].kind == NodeKind::Dir {
+        folder = lib
+            .repo
+            .read_tree(&folder.nodes[0].subtree.unwrap())
+            .unwrap();
+    }
+    assert_eq!(folder.nodes.len() as u64, files);
+    // A break: the next blob of a file is not the next thing in the same pack.
+    let (mut breaks, mut packs) = (0, std::collections::HashSet::new());
+    for node in &folder.nodes {
+        let places: Vec<_> = node
+            .content
+            .iter()
+            .map(|id| index.lookup(id).unwrap().expect("indexed"))
+            .collect();
+        packs.extend(places.iter().map(|p| p.pack));
+        breaks += places
+            .windows(2)
+            .filter(|w| w[0].pack != w[1].pack || w[1].entry.offset as u64 != w[0].entry.end())
+            .count();
+    }
+    // A file leaves its pack only where the pack fills (or another thread took the one it
+    // was filling then).
+    assert!(
+        breaks <= 2 * packs.len(),
+        "{breaks} breaks in {files} files over {} packs",
+        packs.len()
+    );
+}
