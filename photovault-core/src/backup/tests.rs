@@ -598,9 +598,10 @@ fn a_files_blobs_lie_one_after_the_other_in_its_pack() {
     for n in 0..files {
         lib.write(&format!("2024/IMG_{n}.CR3"), &photo(n, 5 << 19));
     }
-    let mut options = BackupOptions::default();
-    options.threads = 4;
-    let outcome = lib.backup_with(&options);
+    let outcome = lib.backup_with(&BackupOptions {
+        threads: 4,
+        ..BackupOptions::default()
+    });
     let index = lib.repo.index();
     let mut folder = lib.repo.read_tree(&outcome.snapshot.tree).unwrap();
     while folder.nodes.len() == 1 && folder.nodes[0].kind == NodeKind::Dir {
