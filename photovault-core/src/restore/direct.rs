@@ -149,20 +149,24 @@ impl DirectFile {
             let within = (offset % PIECE as u64) as usize;
             let n = (PIECE - within).min(data.len());
             let (part, rest) = data.split_at(n);
-            let piece = if number >= whole_pieces || self.refused || self.ordinary.contains(&number)
-            {
-                None
-            } else {
-                match self.gathering.entry(number) {
-                    Entry::Occupied(gathering) => Some(gathering.into_mut()),
-                    Entry::Vacant(slot) => match pieces.take() {
-                        Some(piece) => Some(slot.insert((piece, 0))),
-                        None => {
-                            self.ordinary.insert(number);
-                            None
-                        }
-                    },
+            // A piece that is gathering keeps gathering even once direct writes are refused:
+            // its bytes so far are only in its buffer.
+            let piece = match self.gathering.entry(number) {
+                Entry::Occupied(gathering) => Some(gathering.into_mut()),
+                Entry::Vacant(_)
+                    if number >= whole_pieces
+                        || self.refused
+                        || self.ordinary.contains(&number) =>
+                {
+                    None
                 }
+                Entry::Vacant(slot) => match pieces.take() {
+                    Some(piece) => Some(slot.insert((piece, 0))),
+                    None => {
+                        self.ordinary.insert(number);
+                        None
+                    }
+                },
             };
             match piece {
                 Some((piece, gathered)) => {
@@ -303,6 +307,39 @@ mod tests {
             let (found, expected) = restore_scrambled(6 * PIECE + 4095, limit, 7 + limit as u64);
             assert!(found == expected, "{limit} pieces");
         }
+    }
+
+    #[test]
+    fn pieces_gathering_when_direct_writes_are_refused_are_written_the_ordinary_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pano.tif");
+        let size = 4 * PIECE;
+        let file = File::create(&path).unwrap();
+        file.set_len(size as u64).unwrap();
+        let expected: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+        let pieces = Pieces::default();
+        let mut direct = DirectFile::open(&path, size as u64).unwrap();
+        let half = PIECE / 2;
+        // Pieces 1 and 3 start gathering; then the file system refuses O_DIRECT.
+        for at in [PIECE, 3 * PIECE] {
+            direct
+                .write(at as u64, &expected[at..at + half], &file, &pieces)
+                .unwrap();
+        }
+        direct.refused = true;
+        for range in [
+            0..PIECE,
+            PIECE + half..2 * PIECE,
+            2 * PIECE..3 * PIECE,
+            3 * PIECE + half..size,
+        ] {
+            direct
+                .write(range.start as u64, &expected[range], &file, &pieces)
+                .unwrap();
+        }
+        direct.finish(&pieces).unwrap();
+        drop(file);
+        assert!(std::fs::read(&path).unwrap() == expected);
     }
 
     #[test]
