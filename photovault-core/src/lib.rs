@@ -89,6 +89,7 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+mod aligned;
 pub mod backend;
 pub mod backup;
 pub mod browse;

@@ -8,8 +8,8 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::{
-    layout, pending, Backend, BackendError, BackendResult, FileInfo, FileKind, MemoryWrite,
-    PendingWrite, TempFile,
+    layout, pending, uncached, Backend, BackendError, BackendResult, FileInfo, FileKind,
+    MemoryWrite, PendingWrite, ReadBytes, TempFile,
 };
 
 /// Files under a local folder.
@@ -192,6 +192,27 @@ impl Backend for LocalBackend {
             }
         }
         Ok(buf)
+    }
+
+    fn read_once(
+        &self,
+        kind: FileKind,
+        name: &str,
+        offset: u64,
+        length: u64,
+    ) -> BackendResult<ReadBytes> {
+        if length >= uncached::MIN_LEN {
+            let path = self.path_of(kind, name);
+            let (file, size) = self.open_regular(kind, name, &path)?;
+            if offset.checked_add(length).is_some_and(|end| end <= size) {
+                match uncached::read(&file, offset, length) {
+                    Ok(Some(bytes)) => return Ok(bytes),
+                    Ok(None) => {}
+                    Err(e) => return Err(self.io_err("read", &path, e)),
+                }
+            }
+        }
+        self.read(kind, name, offset, length).map(ReadBytes::from)
     }
 
     fn write(&self, kind: FileKind, name: &str, data: &[u8]) -> BackendResult<()> {

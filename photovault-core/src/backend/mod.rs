@@ -16,9 +16,11 @@ pub mod location;
 mod memory;
 mod metered;
 mod pending;
+mod read_bytes;
 #[cfg(feature = "remote")]
 mod remote;
 mod retry;
+mod uncached;
 
 use std::fmt;
 use std::io;
@@ -34,6 +36,7 @@ pub use metered::{Metered, Traffic};
 #[doc(hidden)]
 pub use pending::TempFile;
 pub use pending::{MemoryWrite, PendingWrite};
+pub use read_bytes::ReadBytes;
 #[cfg(feature = "remote")]
 pub use remote::RemoteBackend;
 pub use retry::{RetryPolicy, Retrying};
@@ -249,6 +252,20 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// [`BackendError::TooLarge`] before reading, and no more memory is taken than the file
     /// holds, whatever `length` asks for.
     fn read(&self, kind: FileKind, name: &str, offset: u64, length: u64) -> BackendResult<Vec<u8>>;
+
+    /// Reads like [`Backend::read`] (`length` above 0) a range the caller reads only once
+    /// (restore, `check --read-data`): a store with a cache of its own may bypass it. The
+    /// local store reads large ranges past the page cache, which spares the kernel a copy
+    /// of every byte and keeps the user's own files in memory.
+    fn read_once(
+        &self,
+        kind: FileKind,
+        name: &str,
+        offset: u64,
+        length: u64,
+    ) -> BackendResult<ReadBytes> {
+        self.read(kind, name, offset, length).map(ReadBytes::from)
+    }
 
     /// Writes a whole file atomically and durably. Writing a name that exists replaces it.
     fn write(&self, kind: FileKind, name: &str, data: &[u8]) -> BackendResult<()>;

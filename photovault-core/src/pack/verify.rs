@@ -90,7 +90,7 @@ pub(crate) fn read_pack(
             end = end.max(sorted[next].end()).min(size);
             next += 1;
         }
-        let mut bytes = match backend.read(FileKind::Pack, &name, pos, end - pos) {
+        let mut bytes = match backend.read_once(FileKind::Pack, &name, pos, end - pos) {
             Ok(bytes) => bytes,
             Err(e) => {
                 found.problems.push(Problem::PackHeader {

@@ -21,44 +21,20 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use crate::aligned::{AlignedBuf, ALIGN};
+
 /// Files smaller than this are written the ordinary way.
 pub(super) const MIN_SIZE: u64 = 1 << 20;
 
 /// Bytes gathered before one aligned write.
 const PIECE: usize = 1 << 20;
 
-/// Alignment of file offsets, lengths and memory that `O_DIRECT` asks for (the largest
-/// logical block size of common disks).
-const ALIGN: usize = 4096;
-
 /// Pieces allocated at most, so that many files waiting for their next blob hold a bounded
 /// amount of memory; a file that finds none left is written the ordinary way.
 const MAX_PIECES: usize = 12;
 
-/// One page of a piece, aligned as `O_DIRECT` wants.
-#[derive(Clone, Copy)]
-#[repr(C, align(4096))]
-struct Page([u8; ALIGN]);
-
 /// A buffer of [`PIECE`] bytes at an [`ALIGN`]ed address.
-pub(super) struct Piece(Vec<Page>);
-
-impl Piece {
-    fn new() -> Self {
-        Piece(vec![Page([0; ALIGN]); PIECE / ALIGN])
-    }
-
-    fn bytes(&self) -> &[u8] {
-        // SAFETY: `Page` is plain bytes without padding; the vector holds PIECE / ALIGN of
-        // them contiguously, so the region is PIECE initialised bytes.
-        unsafe { std::slice::from_raw_parts(self.0.as_ptr().cast::<u8>(), PIECE) }
-    }
-
-    fn bytes_mut(&mut self) -> &mut [u8] {
-        // SAFETY: as in `bytes`, borrowed mutably through `self`.
-        unsafe { std::slice::from_raw_parts_mut(self.0.as_mut_ptr().cast::<u8>(), PIECE) }
-    }
-}
+type Piece = AlignedBuf;
 
 /// The pieces of one batch of files.
 pub(super) struct Pieces {
@@ -89,7 +65,7 @@ impl Pieces {
             return None;
         }
         state.1 += 1;
-        Some(Piece::new())
+        Some(AlignedBuf::new(PIECE))
     }
 
     fn give_back(&self, piece: Piece) {

@@ -202,7 +202,7 @@ fn restore_pack(
         } else {
             repo.inner
                 .backend
-                .read(FileKind::Pack, &pack.to_hex(), start, end - start)
+                .read_once(FileKind::Pack, &pack.to_hex(), start, end - start)
                 .map_err(|e| EntryProblem::from(crate::Error::from(e)))
         };
         for (k, (entry, targets)) in blobs.iter().enumerate().take(j).skip(i) {
