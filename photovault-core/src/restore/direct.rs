@@ -31,7 +31,7 @@ const PIECE: usize = 1 << 20;
 
 /// Pieces allocated at most, so that many files waiting for their next blob hold a bounded
 /// amount of memory; a file that finds none left is written the ordinary way.
-const MAX_PIECES: usize = 12;
+const MAX_PIECES: usize = 8;
 
 /// A buffer of [`PIECE`] bytes at an [`ALIGN`]ed address.
 type Piece = AlignedBuf;

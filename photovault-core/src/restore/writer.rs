@@ -25,7 +25,7 @@ use crate::repository::IndexedRepository;
 /// Blobs of one pack closer than this are read in one request.
 const MERGE_GAP: u64 = 1 << 20;
 /// No single read is longer than this (unless one blob is).
-const MAX_READ: u64 = 4 << 20;
+const MAX_READ: u64 = 2 << 20;
 
 /// A file to restore.
 pub(super) struct FileJob {
