@@ -610,7 +610,7 @@ pub struct CheckArgs {
     /// Read only a subset: N/M (slice N of M), P% (random sample) or a size (e.g. 2G)
     #[arg(long, value_name = "SUBSET")]
     pub read_data_subset: Option<String>,
-    /// Worker threads (default: two per CPU)
+    /// Worker threads (default: four per CPU, at most 32)
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
 }

@@ -1,7 +1,9 @@
 //! Worker pools for the parallel stages of each operation.
 //!
-//! CPU-bound work (backup) gets one thread per core; I/O-bound work (restore, check, mount)
-//! gets two, so that reads wait in parallel. Callers may override either.
+//! CPU-bound work (backup) gets one thread per core; I/O-bound work (restore, mount) gets
+//! two, so that reads wait in parallel; `check --read-data`, which reads every pack past the
+//! page cache (no readahead: a thread's read is all that is asked of the disk), gets four.
+//! Callers may override each.
 
 use crate::error::{Error, Result};
 
@@ -12,6 +14,9 @@ pub(crate) enum Work {
     Cpu,
     /// Reading packs and writing files: two threads per core.
     Io,
+    /// Reading whole packs and verifying them: four threads per core (at most 32), so that
+    /// enough reads are in flight.
+    Scan,
 }
 
 /// A rayon pool named `pvault-<name>-N` with `threads` threads (0: chosen by `work`).
@@ -22,6 +27,7 @@ pub(crate) fn pool(name: &'static str, threads: usize, work: Work) -> Result<ray
     let threads = match (threads, work) {
         (0, Work::Cpu) => cores.max(2),
         (0, Work::Io) => 2 * cores,
+        (0, Work::Scan) => (4 * cores).min(32),
         (n, _) => n,
     };
     rayon::ThreadPoolBuilder::new()

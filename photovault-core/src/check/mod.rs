@@ -31,7 +31,7 @@ pub use subset::ReadData;
 pub struct CheckOptions {
     /// Which packs to read in full (default: none, structure only).
     pub read_data: ReadData,
-    /// Worker threads reading packs (0: two per CPU).
+    /// Worker threads reading packs (0: four per CPU, at most 32).
     pub threads: usize,
 }
 
@@ -106,7 +106,7 @@ impl IndexedRepository {
         progress: &dyn CheckProgress,
     ) -> Result<CheckReport> {
         let _lock = self.lock_for_reading()?;
-        let pool = workers::pool("check", options.threads, Work::Io)?;
+        let pool = workers::pool("check", options.threads, Work::Scan)?;
         let mut report = CheckReport::default();
         let found = |report: &mut CheckReport, p: Problem| {
             progress.problem(&p);
