@@ -42,7 +42,7 @@ fn a_backup_that_dies_at_any_write_leaves_every_snapshot_restorable_and_the_repo
         .to_indexed()
         .unwrap();
     let first = repo
-        .backup(&[src.clone()], &BackupOptions::default(), &())
+        .backup(std::slice::from_ref(&src), &BackupOptions::default(), &())
         .unwrap();
     let first_content = contents(&src);
 
@@ -59,7 +59,7 @@ fn a_backup_that_dies_at_any_write_leaves_every_snapshot_restorable_and_the_repo
         u64::MAX,
     ));
     open(probe.clone())
-        .backup(&[src.clone()], &BackupOptions::default(), &())
+        .backup(std::slice::from_ref(&src), &BackupOptions::default(), &())
         .unwrap();
     let total_writes = probe.attempted();
     assert!(
@@ -75,7 +75,7 @@ fn a_backup_that_dies_at_any_write_leaves_every_snapshot_restorable_and_the_repo
             Repository::open(crashing, PASSWORD, &OpenOptions::default().no_cache(true))
         {
             if let Ok(repo) = repo.to_indexed() {
-                let _ = repo.backup(&[src.clone()], &BackupOptions::default(), &());
+                let _ = repo.backup(std::slice::from_ref(&src), &BackupOptions::default(), &());
             }
         }
 

@@ -128,8 +128,14 @@ fn snapshots_are_also_listed_by_id_host_and_tag() {
         v.sort();
         v
     };
-    assert_eq!(link_names(&m.dir.join("hosts/camera")), [expected.clone()]);
-    assert_eq!(link_names(&m.dir.join("tags/trip")), [expected.clone()]);
+    assert_eq!(
+        link_names(&m.dir.join("hosts/camera")),
+        std::slice::from_ref(&expected)
+    );
+    assert_eq!(
+        link_names(&m.dir.join("tags/trip")),
+        std::slice::from_ref(&expected)
+    );
     assert_eq!(link_names(&m.dir.join("hosts")).len(), 2);
     let ids = link_names(&m.dir.join("ids"));
     assert_eq!(ids.len(), 2);

@@ -48,8 +48,12 @@ fn a_repository_on_s3_mounts_with_every_file_intact() {
         .unwrap()
         .to_indexed()
         .unwrap();
-    repo.backup(&[fx.source.clone()], &BackupOptions::default(), &())
-        .unwrap();
+    repo.backup(
+        std::slice::from_ref(&fx.source),
+        &BackupOptions::default(),
+        &(),
+    )
+    .unwrap();
 
     let dir = scratch("s3-mount").join("mnt");
     std::fs::create_dir_all(&dir).unwrap();

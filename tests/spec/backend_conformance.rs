@@ -63,8 +63,12 @@ fn a_whole_repository_works_in_memory() {
         .unwrap()
         .to_indexed()
         .unwrap();
-    repo.backup(&[photos.clone()], &BackupOptions::default(), &())
-        .unwrap();
+    repo.backup(
+        std::slice::from_ref(&photos),
+        &BackupOptions::default(),
+        &(),
+    )
+    .unwrap();
     let repo = Repository::open(backend, b"pw", &OpenOptions::default().no_cache(true))
         .unwrap()
         .to_indexed()

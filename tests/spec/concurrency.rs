@@ -188,7 +188,7 @@ fn a_repository_on_read_only_media_restores_and_checks_with_no_lock() {
     assert_same_tree(&src, &restored_path(&target, &src));
     assert!(repo.check(&CheckOptions::default(), &()).unwrap().is_ok());
     assert!(
-        repo.backup(&[src.clone()], &Default::default(), &())
+        repo.backup(std::slice::from_ref(&src), &Default::default(), &())
             .is_err(),
         "a writer locks whatever no_lock says"
     );

@@ -198,7 +198,11 @@ fn a_server_that_fails_mid_backup_damages_nothing_and_a_later_backup_completes()
         .to_indexed()
         .unwrap();
     assert!(repo
-        .backup(&[photos.clone()], &BackupOptions::default(), &())
+        .backup(
+            std::slice::from_ref(&photos),
+            &BackupOptions::default(),
+            &()
+        )
         .is_err());
     let repo = Repository::open(store, b"pw", &open)
         .unwrap()
@@ -212,8 +216,12 @@ fn a_server_that_fails_mid_backup_damages_nothing_and_a_later_backup_completes()
         )
         .unwrap();
     assert!(check.is_ok(), "{check:?}");
-    repo.backup(&[photos.clone()], &BackupOptions::default(), &())
-        .expect("a later backup completes");
+    repo.backup(
+        std::slice::from_ref(&photos),
+        &BackupOptions::default(),
+        &(),
+    )
+    .expect("a later backup completes");
     let check = repo
         .check(
             &CheckOptions::default().read_data(photovault_core::ReadData::All),

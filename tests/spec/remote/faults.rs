@@ -39,15 +39,23 @@ fn with_a_tenth_of_all_calls_failing_backup_check_and_restore_lose_nothing() {
         .unwrap()
         .to_indexed()
         .unwrap();
-    repo.backup(&[photos.clone()], &BackupOptions::default(), &())
-        .expect("the first backup comes through the faults");
+    repo.backup(
+        std::slice::from_ref(&photos),
+        &BackupOptions::default(),
+        &(),
+    )
+    .expect("the first backup comes through the faults");
     mutate_corpus(&photos, 3);
     let repo = Repository::open(store.clone(), b"pw", &open)
         .unwrap()
         .to_indexed()
         .unwrap();
-    repo.backup(&[photos.clone()], &BackupOptions::default(), &())
-        .expect("the second backup comes through the faults");
+    repo.backup(
+        std::slice::from_ref(&photos),
+        &BackupOptions::default(),
+        &(),
+    )
+    .expect("the second backup comes through the faults");
     let check = repo
         .check(
             &CheckOptions::default().read_data(photovault_core::ReadData::All),

@@ -31,8 +31,12 @@ fn a_no_change_backup_from_s3_downloads_almost_nothing() {
         .unwrap()
         .to_indexed()
         .unwrap();
-    repo.backup(&[photos.clone()], &BackupOptions::default(), &())
-        .unwrap();
+    repo.backup(
+        std::slice::from_ref(&photos),
+        &BackupOptions::default(),
+        &(),
+    )
+    .unwrap();
     drop(repo); // it holds the index cache open
 
     let metered = Arc::new(Metered::new(
@@ -43,7 +47,11 @@ fn a_no_change_backup_from_s3_downloads_almost_nothing() {
         .to_indexed()
         .unwrap();
     let outcome = repo
-        .backup(&[photos.clone()], &BackupOptions::default(), &())
+        .backup(
+            std::slice::from_ref(&photos),
+            &BackupOptions::default(),
+            &(),
+        )
         .unwrap();
     let traffic = metered.traffic();
     eprintln!("no-change backup from S3: {traffic:?}");
