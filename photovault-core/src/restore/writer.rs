@@ -24,8 +24,11 @@ use crate::repository::IndexedRepository;
 
 /// Blobs of one pack closer than this are read in one request.
 const MERGE_GAP: u64 = 1 << 20;
-/// No single read is longer than this (unless one blob is).
+/// No single read of a local pack is longer than this (unless one blob is): reads go past
+/// the page cache into buffers held while their blobs are written, so their size is memory.
 const MAX_READ: u64 = 2 << 20;
+/// The same for a network store, where every request costs a round trip.
+const MAX_REMOTE_READ: u64 = 4 << 20;
 
 /// A file to restore.
 pub(super) struct FileJob {
@@ -180,13 +183,18 @@ fn restore_pack(
     let mut blobs: Vec<(BlobEntry, Targets)> = blobs.into_values().collect();
     blobs.sort_by_key(|(e, _)| e.offset);
     let mut scratch = Vec::new(); // decompressed blobs
+    let max_read = if repo.inner.backend.is_remote() {
+        MAX_REMOTE_READ
+    } else {
+        MAX_READ
+    };
     let mut i = 0;
     while i < blobs.len() {
         let start = blobs[i].0.offset as u64;
         let mut j = i + 1;
         while j < blobs.len()
             && (blobs[j].0.offset as u64) <= blobs[j - 1].0.end() + MERGE_GAP
-            && blobs[j].0.end() - start <= MAX_READ
+            && blobs[j].0.end() - start <= max_read
         {
             j += 1;
         }
