@@ -13,7 +13,12 @@
 #
 # The servers:
 #   sftp    a private sshd (own config, host key and client key; key-only, internal-sftp)
-#   s3      s3s-fs, one bucket "pvault-test", a fixed access key and secret
+#   s3      s3s-fs, one bucket "pvault-test", a fixed access key and secret; or, with
+#           PVAULT_SERVERS_S3=garage, a one-node Garage (replication factor 1, no compression)
+#           with the same bucket name and a fixed key of Garage's form. Garage is a
+#           production object store: use it to time pvault against a server that is not the
+#           bottleneck (s3s-fs streams every object in 4 KiB reads). It is not installed here
+#           (cargo install garage --locked takes 15-25 minutes): on PATH or in ~/.cargo/bin.
 #   webdav  rclone serve webdav, with a user and a password
 #
 # After `start`, `source STATE_DIR/env` exports:
@@ -22,6 +27,7 @@
 #   PVAULT_TEST_SFTP_BASE         sftp://USER@127.0.0.1:PORT/ABSOLUTE/FOLDER
 #   PVAULT_TEST_S3_BASE           s3:http://127.0.0.1:PORT/pvault-test
 #   PVAULT_TEST_S3_ACCESS_KEY, PVAULT_TEST_S3_SECRET_KEY, PVAULT_TEST_S3_REGION
+#   PVAULT_TEST_S3_SERVER         s3s-fs or garage
 #   PVAULT_TEST_WEBDAV_BASE       webdav:http://127.0.0.1:PORT/
 #   PVAULT_TEST_WEBDAV_USER, PVAULT_TEST_WEBDAV_PASSWORD
 #   PVAULT_TEST_S3S_FS            the s3s-fs binary, for tests that run (and kill) one of their own
@@ -32,7 +38,8 @@
 # server to answer (default 20).
 #
 # Installs when missing: openssh-server, rclone and curl with apt-get (as root), and s3s-fs
-# with cargo (about 3 minutes; it goes to $CARGO_HOME/bin, by default ~/.cargo/bin).
+# with cargo (about 3 minutes; it goes to $CARGO_HOME/bin, by default ~/.cargo/bin). s3s-fs
+# is installed in Garage mode too: some tests start and kill an s3s-fs of their own.
 set -euo pipefail
 
 readonly S3S_FS_VERSION=0.14.1
@@ -41,10 +48,20 @@ readonly SFTP_PORT=${PVAULT_SERVERS_SFTP_PORT:-2222}
 readonly S3_PORT=${PVAULT_SERVERS_S3_PORT:-18014}
 readonly WEBDAV_PORT=${PVAULT_SERVERS_WEBDAV_PORT:-18080}
 readonly WAIT_SECONDS=${PVAULT_SERVERS_WAIT:-20}
+readonly S3_SERVER=${PVAULT_SERVERS_S3:-s3s-fs}
 readonly S3_BUCKET=pvault-test
-readonly S3_ACCESS_KEY=PVTESTACCESSKEY0001
-readonly S3_SECRET_KEY=pvault-test-secret-key-not-for-production
 readonly S3_REGION=us-east-1
+case $S3_SERVER in
+  s3s-fs)
+    readonly S3_ACCESS_KEY=PVTESTACCESSKEY0001
+    readonly S3_SECRET_KEY=pvault-test-secret-key-not-for-production ;;
+  garage) # Garage's forms: "GK" and 24 hex digits; 64 hex digits
+    readonly S3_ACCESS_KEY=GK707661756c742d7465737431
+    readonly S3_SECRET_KEY=70766175746573742d7365637265742d6e6f742d666f722d70726f6475637421 ;;
+  *) echo "servers: error: PVAULT_SERVERS_S3=$S3_SERVER: use s3s-fs or garage" >&2; exit 2 ;;
+esac
+# Either S3 server's process, for pid files written by either mode.
+readonly S3_PROCESS='s3s-fs\|garage'
 readonly WEBDAV_USER=pvault
 readonly WEBDAV_PASSWORD=pvault-test-webdav-password
 
@@ -80,6 +97,17 @@ find_s3s_fs() {
     command -v s3s-fs
   elif [[ -x $(cargo_bin_dir)/s3s-fs ]]; then
     echo "$(cargo_bin_dir)/s3s-fs"
+  else
+    return 1
+  fi
+}
+
+# The garage binary: on PATH, or where cargo install puts it.
+find_garage() {
+  if command -v garage >/dev/null 2>&1; then
+    command -v garage
+  elif [[ -x $(cargo_bin_dir)/garage ]]; then
+    echo "$(cargo_bin_dir)/garage"
   else
     return 1
   fi
@@ -154,7 +182,8 @@ stop_one() {
 
 stop_all() {
   stop_one sftp "$RUN_DIR/sshd.pid" "$SSH_DIR/sshd_config"
-  stop_one s3 "$RUN_DIR/s3s-fs.pid" s3s-fs
+  stop_one s3 "$RUN_DIR/s3.pid" "$S3_PROCESS"
+  stop_one s3 "$RUN_DIR/s3s-fs.pid" s3s-fs # the pid file's name before Garage mode
   stop_one webdav "$RUN_DIR/rclone.pid" rclone
 }
 
@@ -272,18 +301,60 @@ EOF
     "$BIN_DIR/ssh" -o BatchMode=yes -o ConnectTimeout=2 -p "$SFTP_PORT" "$USER_NAME@$HOST" true
 }
 
+# s3_answers: a signed ListObjectsV2 of the bucket succeeds (curl signs with SigV4 itself; S3
+# servers want the payload hash header, which curl does not add).
+s3_answers() {
+  curl -sf --max-time 2 --aws-sigv4 "aws:amz:$S3_REGION:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
+    -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' "http://$HOST:$S3_PORT/$S3_BUCKET?list-type=2"
+}
+
 start_s3() {
+  case $S3_SERVER in
+    s3s-fs) start_s3s_fs ;;
+    garage) start_garage ;;
+  esac
+}
+
+start_s3s_fs() {
   local s3s_fs
   s3s_fs=$(find_s3s_fs) || die "s3s-fs not found"
   mkdir -p "$S3_ROOT/$S3_BUCKET" # each top-level folder is a bucket
-  spawn "$RUN_DIR/s3s-fs.pid" "$LOG_DIR/s3s-fs.log" \
+  spawn "$RUN_DIR/s3.pid" "$LOG_DIR/s3.log" \
     env RUST_LOG=info "$s3s_fs" --host "$HOST" --port "$S3_PORT" \
     --access-key "$S3_ACCESS_KEY" --secret-key "$S3_SECRET_KEY" "$S3_ROOT"
-  # A signed ListObjectsV2 of the bucket must succeed (curl signs with SigV4 itself; S3
-  # servers want the payload hash header, which curl does not add).
-  wait_for s3 "$LOG_DIR/s3s-fs.log" "$RUN_DIR/s3s-fs.pid" \
-    curl -sf --max-time 2 --aws-sigv4 "aws:amz:$S3_REGION:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
-    -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' "http://$HOST:$S3_PORT/$S3_BUCKET?list-type=2"
+  wait_for s3 "$LOG_DIR/s3.log" "$RUN_DIR/s3.pid" s3_answers
+}
+
+# One Garage node holding every partition: RPC on the S3 port + 1, metadata and data under
+# S3_ROOT, then the layout, the key and the bucket through its command line.
+start_garage() {
+  local garage config=$STATE/garage.toml id
+  garage=$(find_garage) || die "PVAULT_SERVERS_S3=garage, but no garage binary on PATH or in $(cargo_bin_dir) (cargo install garage --locked)"
+  mkdir -p "$S3_ROOT/meta" "$S3_ROOT/data"
+  {
+    echo "# One-node Garage for photovault's S3 tests and benchmarks (written by .ci/servers.sh)."
+    echo "metadata_dir = \"$S3_ROOT/meta\""
+    echo "data_dir = \"$S3_ROOT/data\""
+    echo 'db_engine = "lmdb"'
+    echo 'replication_factor = 1'
+    echo 'compression_level = "none"'
+    echo "rpc_bind_addr = \"$HOST:$((S3_PORT + 1))\""
+    echo "rpc_public_addr = \"$HOST:$((S3_PORT + 1))\""
+    echo "rpc_secret = \"$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')\""
+    echo '[s3_api]'
+    echo "s3_region = \"$S3_REGION\""
+    echo "api_bind_addr = \"$HOST:$S3_PORT\""
+  } >"$config"
+  chmod 600 "$config"
+  spawn "$RUN_DIR/s3.pid" "$LOG_DIR/s3.log" env RUST_LOG=garage=warn "$garage" -c "$config" server
+  wait_for s3 "$LOG_DIR/s3.log" "$RUN_DIR/s3.pid" "$garage" -c "$config" status
+  id=$("$garage" -c "$config" node id -q)
+  "$garage" -c "$config" layout assign -z local -c 100G "${id%@*}" >/dev/null
+  "$garage" -c "$config" layout apply --version 1 >/dev/null
+  "$garage" -c "$config" key import "$S3_ACCESS_KEY" "$S3_SECRET_KEY" -n pvault-test --yes >/dev/null
+  "$garage" -c "$config" bucket create "$S3_BUCKET" >/dev/null
+  "$garage" -c "$config" bucket allow --read --write --owner "$S3_BUCKET" --key pvault-test >/dev/null
+  wait_for s3 "$LOG_DIR/s3.log" "$RUN_DIR/s3.pid" s3_answers
 }
 
 start_webdav() {
@@ -311,6 +382,7 @@ write_env() {
     printf 'export PVAULT_TEST_S3_ACCESS_KEY=%q\n' "$S3_ACCESS_KEY"
     printf 'export PVAULT_TEST_S3_SECRET_KEY=%q\n' "$S3_SECRET_KEY"
     printf 'export PVAULT_TEST_S3_REGION=%q\n' "$S3_REGION"
+    printf 'export PVAULT_TEST_S3_SERVER=%q\n' "$S3_SERVER"
     printf 'export PVAULT_TEST_WEBDAV_BASE=%q\n' "webdav:http://$HOST:$WEBDAV_PORT/"
     printf 'export PVAULT_TEST_WEBDAV_USER=%q\n' "$WEBDAV_USER"
     printf 'export PVAULT_TEST_WEBDAV_PASSWORD=%q\n' "$WEBDAV_PASSWORD"
@@ -335,13 +407,13 @@ start_all() {
   start_s3
   start_webdav
   write_env
-  say "sftp on $HOST:$SFTP_PORT (pid $(<"$RUN_DIR/sshd.pid")), s3 on $HOST:$S3_PORT (pid $(<"$RUN_DIR/s3s-fs.pid")), webdav on $HOST:$WEBDAV_PORT (pid $(<"$RUN_DIR/rclone.pid")), up in $((SECONDS - began)) s"
+  say "sftp on $HOST:$SFTP_PORT (pid $(<"$RUN_DIR/sshd.pid")), s3 ($S3_SERVER) on $HOST:$S3_PORT (pid $(<"$RUN_DIR/s3.pid")), webdav on $HOST:$WEBDAV_PORT (pid $(<"$RUN_DIR/rclone.pid")), up in $((SECONDS - began)) s"
   say "source $STATE/env"
 }
 
 status_all() {
   local label file name entry code=0
-  for entry in "sftp sshd.pid $SSH_DIR/sshd_config" "s3 s3s-fs.pid s3s-fs" "webdav rclone.pid rclone"; do
+  for entry in "sftp sshd.pid $SSH_DIR/sshd_config" "s3 s3.pid $S3_PROCESS" "webdav rclone.pid rclone"; do
     read -r label file name <<<"$entry"
     if pid_alive "$RUN_DIR/$file" "$name"; then
       say "$label running (pid $(<"$RUN_DIR/$file"))"

@@ -208,10 +208,10 @@ export AWS_ACCESS_KEY_ID=$PVAULT_TEST_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$PVAUL
 export AWS_DEFAULT_REGION=$PVAULT_TEST_S3_REGION
 export PVAULT_PASSWORD=remote-bench-password
 unset PVAULT_REPOSITORY PVAULT_PASSWORD_FILE AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL
-for f in "$SERVER_STATE/run/s3s-fs.pid" "$SERVER_STATE/run/sshd.pid"; do
+for f in "$SERVER_STATE/run/s3.pid" "$SERVER_STATE/run/sshd.pid"; do
   [[ -s $f ]] || die "no $f: are the servers of $SERVER_STATE running? (.ci/servers.sh status)"
 done
-S3_PID=$(<"$SERVER_STATE/run/s3s-fs.pid") SSHD_PID=$(<"$SERVER_STATE/run/sshd.pid")
+S3_PID=$(<"$SERVER_STATE/run/s3.pid") SSHD_PID=$(<"$SERVER_STATE/run/sshd.pid")
 
 # ssh_masters: pids of the ssh processes to the SFTP server's (or the proxy's) port.
 ssh_masters() {
@@ -245,7 +245,7 @@ stop_leaked_ssh() {
   echo "kernel: $(uname -r); $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "pvault: $("$PVAULT" --version 2>/dev/null) ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'))"
-  echo "s3s-fs: $(tr '\0' ' ' </proc/"$S3_PID"/cmdline | cut -d' ' -f1) (pid $S3_PID)"
+  echo "s3 server: $(tr '\0' ' ' </proc/"$S3_PID"/cmdline | cut -d' ' -f1) (pid $S3_PID)"
   echo "sshd: $(/usr/sbin/sshd -V 2>&1 | head -n1 || true) (pid $SSHD_PID)"
   echo "ssh client: $(ssh -V 2>&1)"
   echo "s3: $PVAULT_TEST_S3_BASE; sftp: $PVAULT_TEST_SFTP_BASE"

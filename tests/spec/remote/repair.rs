@@ -1,7 +1,8 @@
 //! A pack damaged on the store itself (a byte flipped in the server's own folder) is found by
 //! `check --read-data`, cut out by `repair packs` and `repair snapshots`, and every photo it
 //! did not hold restores byte for byte: on SFTP and on S3, whose test servers keep objects as
-//! plain files on this machine.
+//! plain files on this machine (s3s-fs does; Garage, which `.ci/servers.sh` can run instead,
+//! splits them into blocks of its own, and there the S3 case is skipped with a notice).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ fn folder_of(server: Server, location: &str) -> Option<PathBuf> {
             Some(PathBuf::from(&rest[rest.find('/')?..]))
         }
         // s3:http://host:port/BUCKET/PREFIX, each bucket a folder of the server's root
+        Server::S3 if std::env::var("PVAULT_TEST_S3_SERVER").is_ok_and(|s| s != "s3s-fs") => None,
         Server::S3 => {
             let state = std::env::var_os("PVAULT_TEST_SERVER_STATE")?;
             let rest = location.strip_prefix("s3:http://")?;
@@ -47,7 +49,13 @@ fn damaged_pack_is_cut_out_and_the_rest_restores(server: Server) {
     let Some(location) = server.fresh_location("repair") else {
         return;
     };
-    let folder = folder_of(server, &location).expect("the server's folder");
+    let Some(folder) = folder_of(server, &location) else {
+        eprintln!(
+            "\n*** SKIPPED: the {server:?} test server does not keep objects as plain files \
+             here, so no byte of a pack can be flipped behind its back ***\n"
+        );
+        return;
+    };
     let s = Scratch::new();
     let photos = s.path("photos");
     for i in 0..6 {
