@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use rayon::ThreadPool;
 
 use super::direct::{DirectFile, Pieces};
-use super::metadata;
+use super::metadata::{self, Metadata};
 use super::progress::RestoreProgress;
 use super::write_behind::WriteBehind;
 use crate::backend::FileKind;
@@ -40,7 +40,7 @@ type FileResult = Result<u64, EntryReport>;
 
 struct FileState {
     path: PathBuf,
-    node: Node,
+    meta: Metadata,
     size: u64,
     remaining: AtomicUsize,
     inner: Mutex<Open>,
@@ -49,8 +49,9 @@ struct FileState {
 #[derive(Default)]
 struct Open {
     temp: Option<(PathBuf, File)>,
-    /// A large file's pieces, written past the page cache.
-    direct: Option<DirectFile>,
+    /// A large file's pieces, written past the page cache (boxed: most files are small,
+    /// and every file of a batch holds an `Open`).
+    direct: Option<Box<DirectFile>>,
     /// Bytes written through the page cache.
     buffered: u64,
     error: Option<EntryProblem>,
@@ -85,7 +86,7 @@ pub(super) fn write_files(
         let (size, located) = locate(repo, &job.node);
         let state = FileState {
             path: job.path,
-            node: job.node,
+            meta: Metadata::from(&job.node),
             size,
             remaining: AtomicUsize::new(0),
             inner: Mutex::new(Open::default()),
@@ -304,7 +305,7 @@ impl FileState {
         let temp = open.temp.take();
         let direct = open.direct.take();
         if let Some(direct) = direct {
-            if let Err(e) = direct.finish(&sink.pieces) {
+            if let Err(e) = (*direct).finish(&sink.pieces) {
                 open.error
                     .get_or_insert(EntryProblem::CannotWrite(Arc::new(e)));
             }
@@ -312,7 +313,8 @@ impl FileState {
         let buffered = open.buffered;
         let result = match (temp, open.error.take()) {
             (Some((temp, file)), None) => {
-                match metadata::apply(&temp, &self.node).and_then(|_| fs::rename(&temp, &self.path))
+                match metadata::apply_metadata(&temp, &self.meta)
+                    .and_then(|_| fs::rename(&temp, &self.path))
                 {
                     Ok(()) => {
                         sink.behind.finished(file, buffered);
@@ -371,7 +373,7 @@ impl Open {
         if self.temp.is_none() {
             self.create(path, size)?;
             let (temp, _) = self.temp.as_ref().expect("just created");
-            self.direct = DirectFile::open(temp, size);
+            self.direct = DirectFile::open(temp, size).map(Box::new);
         }
         let (_, file) = self.temp.as_ref().expect("just created");
         self.buffered += match self.direct.as_mut() {
