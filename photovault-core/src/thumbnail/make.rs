@@ -2,7 +2,7 @@
 
 use std::io::Cursor;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use exif::{In, Tag};
 use image::{DynamicImage, ImageEncoder, RgbImage};
@@ -25,6 +25,12 @@ pub const OWN_THUMBNAIL_LONG_SIDE: u32 = 640;
 pub const OWN_THUMBNAIL_BYTES: u64 = 128 << 10;
 /// JPEG quality of thumbnails.
 const QUALITY: u8 = 75;
+
+/// Held while a file is read whole and decoded for its thumbnail, so that a backup decodes
+/// one at a time: each holds the file and its pixels, and two or three at once, on the
+/// workers that happened to meet such files together, set a backup's peak memory. Programs
+/// ([`external`]) run beside it, in processes of their own.
+static DECODING: Mutex<()> = Mutex::new(());
 
 /// Where a thumbnail came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +131,9 @@ pub fn from_file(path: &Path, kind: MediaKind, size: u64) -> Option<Vec<u8>> {
         IsoBmffVideo | Matroska | OtherVideo => external::video_frame(path, THUMBNAIL_LONG_SIDE),
         _ if size > MAX_DECODED_FILE => None,
         _ => {
+            let _one_at_a_time = DECODING
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             let bytes = std::fs::read(path).ok()?;
             decode_and_encode(kind, &bytes)
         }
