@@ -27,8 +27,8 @@ pub const OWN_THUMBNAIL_BYTES: u64 = 128 << 10;
 const QUALITY: u8 = 75;
 
 /// Held while a file is read whole and decoded for its thumbnail, so that a backup decodes
-/// one at a time: each holds the file and its pixels, and two or three at once, on the
-/// workers that happened to meet such files together, set a backup's peak memory. Programs
+/// one at a time. Each decode holds the whole file and its pixels (a raw photo without a
+/// preview: 25 MB), and two at once would double that at a backup's peak. Programs
 /// ([`external`]) run beside it, in processes of their own.
 static DECODING: Mutex<()> = Mutex::new(());
 
