@@ -1,3 +1,6 @@
+//! Specifications of how each location string (a path, sftp:, s3:, webdav:, opendal:) is
+//! read: its parts, the options and environment it takes, and the strings it refuses.
+
 use super::*;
 
 fn parse(location: &str, pairs: &[&str], env: &[(&str, &str)]) -> Result<Location> {
